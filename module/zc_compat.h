@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * zcnotify - per-kernel differences, as named helpers.
+ *
+ * Everything that depends on the kernel version lives here; the rest of
+ * the module calls these helpers only. Where the kernel's own headers can
+ * tell (a macro exists or not) that is used instead of a version number;
+ * Kbuild adds the few facts that need a look at the headers (ZC_HAVE_*).
+ */
+#ifndef _ZC_COMPAT_H
+#define _ZC_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/ftrace.h>
+#include <linux/ptrace.h>
+#include <linux/rcupdate.h>
+#include <linux/socket.h>
+#include <net/sock.h>
+
+/* Kernels whose sendmsg path this module was written against and tested. */
+#define ZC_KERNEL_MIN	KERNEL_VERSION(5, 10, 0)
+#define ZC_KERNEL_MAX	KERNEL_VERSION(7, 3, 255)
+
+static inline bool zc_kernel_supported(void)
+{
+	return LINUX_VERSION_CODE >= ZC_KERNEL_MIN &&
+	       LINUX_VERSION_CODE <= ZC_KERNEL_MAX;
+}
+
+/*
+ * ftrace callbacks: 5.10 passes struct pt_regs (only with SAVE_REGS),
+ * 5.11+ struct ftrace_regs, opaque since 6.13 with accessors.
+ */
+#ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
+typedef struct ftrace_regs zc_fregs_t;
+#define ZC_FTRACE_ARGS_FLAGS	0	/* arguments come with every call */
+#else
+typedef struct pt_regs zc_fregs_t;
+#define ZC_FTRACE_ARGS_FLAGS	FTRACE_OPS_FL_SAVE_REGS
+#endif
+
+#ifdef FTRACE_OPS_FL_RECURSION_SAFE
+/* Before 5.11 ftrace guarded against recursion unless told otherwise. */
+#define ZC_FTRACE_RECURSION_FLAGS	0
+#else
+#define ZC_FTRACE_RECURSION_FLAGS	FTRACE_OPS_FL_RECURSION
+#endif
+
+/* zc_fregs_arg - the n-th (0-based) integer argument of the traced call */
+static __always_inline unsigned long zc_fregs_arg(zc_fregs_t *fregs,
+						  unsigned int n)
+{
+#if defined(ftrace_regs_get_argument)
+	return ftrace_regs_get_argument(fregs, n);
+#elif defined(CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS)
+	return regs_get_kernel_argument(&fregs->regs, n);
+#else
+	return regs_get_kernel_argument(fregs, n);
+#endif
+}
+
+/* zc_fregs_set_ip - make the traced call continue at @ip (by a return) */
+static __always_inline void zc_fregs_set_ip(zc_fregs_t *fregs,
+					    unsigned long ip)
+{
+#if defined(ftrace_regs_set_instruction_pointer)
+	ftrace_regs_set_instruction_pointer(fregs, ip);
+#elif defined(CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS)
+	ftrace_instruction_pointer_set(fregs, ip);
+#else
+	instruction_pointer_set(fregs, ip);
+#endif
+}
+
+/*
+ * __sock_cmsg_send() lost its msghdr argument upstream (6.12 has
+ * (sk, cmsg, sockc), 6.1 has (sk, msg, cmsg, sockc)). Kbuild tells which.
+ * ZC_CMSG_SEND_PROTO declares a function with the running kernel's
+ * signature; ZC_CMSG_ARG is the index of the cmsg argument.
+ */
+#ifdef ZC_HAVE_CMSG_SEND_MSG
+#define ZC_CMSG_SEND_PROTO(name)					\
+	int name(struct sock *sk, struct msghdr *msg,			\
+		 struct cmsghdr *cmsg, struct sockcm_cookie *sockc)
+#define ZC_CMSG_ARG	2
+#else
+#define ZC_CMSG_SEND_PROTO(name)					\
+	int name(struct sock *sk, struct cmsghdr *cmsg,			\
+		 struct sockcm_cookie *sockc)
+#define ZC_CMSG_ARG	1
+#endif
+
+/*
+ * zc_sync_tasks - wait until every task has passed a voluntary context
+ * switch, so none can still be between an ftrace redirection and the
+ * first instruction of the function it was sent to (or past the last
+ * instruction of ours). 5.10 does not export synchronize_rcu_tasks().
+ */
+static inline void zc_sync_tasks(void)
+{
+	synchronize_rcu_tasks();
+}
+
+/* zc_sk_error_report - wake error-queue pollers (helper added in 5.13) */
+static inline void zc_sk_error_report(struct sock *sk)
+{
+	if (sock_flag(sk, SOCK_DEAD))
+		return;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 13, 0)
+	sk_error_report(sk);
+#else
+	sk->sk_error_report(sk);
+#endif
+}
+
+#endif /* _ZC_COMPAT_H */

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcnotify - symbol resolution and ftrace/tracepoint plumbing.
+ *
+ * kallsyms_lookup_name() is not exported, but register_kprobe() resolves
+ * a symbol and reports where a probe goes: the function's ftrace call
+ * site (past the endbr64 on IBT kernels). That is exactly the address
+ * ftrace_set_filter_ip() wants. The kprobe is removed at once.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kprobes.h>
+#include <linux/string.h>
+#include "zcnotify.h"
+
+static int zc_resolve(const char *name, unsigned long *addr)
+{
+	struct kprobe kp = { .symbol_name = name };
+	int err;
+
+	err = register_kprobe(&kp);
+	if (err)
+		return err;
+	*addr = (unsigned long)kp.addr;
+	unregister_kprobe(&kp);
+	return 0;
+}
+
+/**
+ * zc_hook_install() - resolve @hook->name and attach @hook->func to it
+ * @hook: the hook; @name, @func and @flags set by the caller
+ *
+ * Logs one line and returns a negative errno on failure: -ENOENT if the
+ * symbol does not exist, -EBUSY if another IPMODIFY user (a livepatch,
+ * another hooking module) owns the function.
+ *
+ * Return: 0 or a negative errno.
+ */
+int zc_hook_install(struct zc_hook *hook)
+{
+	int err;
+
+	err = zc_resolve(hook->name, &hook->addr);
+	if (err) {
+		pr_err("cannot resolve %s: error %d\n", hook->name, err);
+		return err == -EINVAL ? -ENOENT : err;
+	}
+
+	hook->ops.func = hook->func;
+	hook->ops.flags = hook->flags | ZC_FTRACE_RECURSION_FLAGS;
+	err = ftrace_set_filter_ip(&hook->ops, hook->addr, 0, 0);
+	if (err) {
+		pr_err("cannot trace %s: error %d\n", hook->name, err);
+		return err;
+	}
+	err = register_ftrace_function(&hook->ops);
+	if (err) {
+		pr_err("cannot hook %s: error %d%s\n", hook->name, err,
+		       err == -EBUSY ? " (owned by a livepatch or another module)" : "");
+		ftrace_set_filter_ip(&hook->ops, hook->addr, 1, 0);
+		return err;
+	}
+	return 0;
+}
+
+/**
+ * zc_hook_remove() - detach a hook installed by zc_hook_install()
+ * @hook: the hook
+ *
+ * On return no CPU runs @hook->func any more. Code the callback redirected
+ * to may still be running: see zc_notify_quiesce().
+ */
+void zc_hook_remove(struct zc_hook *hook)
+{
+	unregister_ftrace_function(&hook->ops);
+	ftrace_set_filter_ip(&hook->ops, hook->addr, 1, 0);
+}
+
+struct zc_tp_lookup {
+	const char *name;
+	struct tracepoint *tp;
+};
+
+static void zc_tp_match(struct tracepoint *tp, void *priv)
+{
+	struct zc_tp_lookup *l = priv;
+
+	if (!strcmp(tp->name, l->name))
+		l->tp = tp;
+}
+
+/**
+ * zc_tracepoint_find() - find a core kernel tracepoint by name
+ * @name: tracepoint name, e.g. "sched_process_exit"
+ *
+ * Return: the tracepoint, or NULL if the kernel has none of that name.
+ */
+struct tracepoint *zc_tracepoint_find(const char *name)
+{
+	struct zc_tp_lookup l = { .name = name };
+
+	for_each_kernel_tracepoint(zc_tp_match, &l);
+	return l.tp;
+}

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcnotify - module init and exit.
+ *
+ * Load order: the exit tracepoint (so no record outlives its task), the
+ * ____sys_sendmsg() hook that records calls, then the __sock_cmsg_send()
+ * hook that acts on them. Unload undoes it in reverse and waits for every
+ * task that was sent into the module to leave it. No module frame ever
+ * blocks while a send waits for buffer space, so unloading never waits on
+ * the network.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/init.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/utsname.h>
+#include <uapi/linux/zcnotify.h>
+#include "zcnotify.h"
+
+static int scm_zc_notification = SCM_ZC_NOTIFICATION;
+module_param(scm_zc_notification, int, 0444);
+MODULE_PARM_DESC(scm_zc_notification,
+		 "SOL_SOCKET control message type handled (read-only)");
+
+static int zc_notification_max = ZC_NOTIFICATION_MAX;
+module_param(zc_notification_max, int, 0444);
+MODULE_PARM_DESC(zc_notification_max,
+		 "largest zc_info.size accepted (read-only)");
+
+static char *sendmsg_symbol = "____sys_sendmsg";
+module_param(sendmsg_symbol, charp, 0444);
+MODULE_PARM_DESC(sendmsg_symbol, "function hooked to record sendmsg calls");
+
+static char *cmsg_symbol = "__sock_cmsg_send";
+module_param(cmsg_symbol, charp, 0444);
+MODULE_PARM_DESC(cmsg_symbol, "function hooked to parse SOL_SOCKET cmsgs");
+
+static struct zc_hook zc_sendmsg_hook = {
+	.func = zc_sendmsg_entry,
+	.flags = ZC_FTRACE_ARGS_FLAGS,
+};
+
+static struct zc_hook zc_cmsg_hook = {
+	.func = zc_cmsg_send_entry,
+	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY,
+};
+
+static int __init zc_init(void)
+{
+	int err;
+
+	if (!zc_kernel_supported()) {
+		pr_err("kernel %s is not supported\n", init_utsname()->release);
+		return -EOPNOTSUPP;
+	}
+	zc_sendmsg_hook.name = sendmsg_symbol;
+	zc_cmsg_hook.name = cmsg_symbol;
+
+	err = zc_calls_init();
+	if (err)
+		return err;
+	err = zc_hook_install(&zc_sendmsg_hook);
+	if (err)
+		goto out_calls;
+	err = zc_hook_install(&zc_cmsg_hook);
+	if (err)
+		goto out_sendmsg;
+	pr_info("version %s loaded, SCM_ZC_NOTIFICATION=%d, max %d\n",
+		ZC_VERSION, SCM_ZC_NOTIFICATION, ZC_NOTIFICATION_MAX);
+	return 0;
+
+out_sendmsg:
+	zc_hook_remove(&zc_sendmsg_hook);
+out_calls:
+	zc_calls_exit();
+	return err;
+}
+
+static void __exit zc_exit(void)
+{
+	zc_hook_remove(&zc_cmsg_hook);
+	zc_notify_quiesce();
+	zc_hook_remove(&zc_sendmsg_hook);
+	zc_calls_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(zc_init);
+module_exit(zc_exit);
+
+MODULE_DESCRIPTION("MSG_ZEROCOPY completions in sendmsg() control messages");
+MODULE_AUTHOR("zcnotify developers");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(ZC_VERSION);

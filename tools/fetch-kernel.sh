@@ -1,0 +1,72 @@
+#!/bin/bash
+# fetch-kernel.sh <kver> -- download a stock Debian kernel's image and headers
+# packages into .cache/kernels/<kver>/ (never installed into the host) and
+# prepare a tree the module can be built against:
+#   .cache/kernels/<kver>/vmlinuz            the boot image
+#   .cache/kernels/<kver>/build/             kbuild tree (KDIR)
+# Uses a private apt configuration so the system's sources stay untouched.
+set -euo pipefail
+
+kver=$1
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=$top/.cache
+dest=$cache/kernels/$kver
+[ -f "$dest/.ready" ] && exit 0
+
+apt=$cache/apt
+mkdir -p "$apt/lists/partial" "$apt/archives/partial" "$dest"
+if [ ! -f "$apt/sources.list" ]; then
+	for s in bookworm bookworm-updates bookworm-backports bullseye trixie sid experimental; do
+		echo "deb http://deb.debian.org/debian $s main"
+	done >"$apt/sources.list"
+	echo "deb http://deb.debian.org/debian-security bookworm-security main" >>"$apt/sources.list"
+	echo "deb http://deb.debian.org/debian-security bullseye-security main" >>"$apt/sources.list"
+fi
+aptopts=(-o Dir::Etc::sourcelist="$apt/sources.list" -o Dir::Etc::sourceparts=-
+	 -o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt"
+	 -o Dir::Cache::archives="$apt/archives" -o APT::Get::List-Cleanup=0 -o APT::Sandbox::User=root)
+# Refresh indexes at most once a day.
+if [ -z "$(find "$apt/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
+	apt-get -qq "${aptopts[@]}" update >/dev/null
+fi
+
+dl() {			# dl <pkg>: download into $apt/debs, print the .deb path
+	local d=$apt/debs
+	mkdir -p "$d"
+	local f
+	f=$(ls "$d/$1"_*.deb 2>/dev/null | head -1 || true)
+	if [ -z "$f" ]; then
+		(cd "$d" && apt-get -qq "${aptopts[@]}" download "$1" >/dev/null)
+		f=$(ls "$d/$1"_*.deb | head -1)
+	fi
+	echo "$f"
+}
+
+root=$dest/root
+rm -rf "$root"
+mkdir -p "$root"
+img=linux-image-$kver-unsigned
+apt-cache "${aptopts[@]}" show "$img" >/dev/null 2>&1 || img=linux-image-$kver
+dpkg-deb -x "$(dl "$img")" "$root"
+hdr=$(dl "linux-headers-$kver")
+dpkg-deb -x "$hdr" "$root"
+# The arch headers depend on a -common tree and a kbuild package.
+for dep in $(dpkg-deb -f "$hdr" Depends | tr ',' '\n' | sed 's/(.*//; s/|.*//' |
+	     awk '{print $1}' | grep -E '^linux-(headers|kbuild)-'); do
+	dpkg-deb -x "$(dl "$dep")" "$root"
+done
+
+cp "$root/boot/vmlinuz-$kver" "$dest/vmlinuz"
+cp "$root/boot/config-$kver" "$dest/config"
+# The headers tree refers to the -common tree and kbuild by absolute
+# /usr/src and /usr/lib paths: make them point inside the cache.
+build=$root/usr/src/linux-headers-$kver
+for f in $(grep -rlE '/usr/(src|lib)/linux' "$build" --include=Makefile 2>/dev/null); do
+	sed -i "s#/usr/src/#$root/usr/src/#g; s#/usr/lib/linux-kbuild#$root/usr/lib/linux-kbuild#g" "$f"
+done
+for l in $(find "$build" -maxdepth 2 -type l); do
+	t=$(readlink "$l")
+	case $t in /usr/*) ln -sfn "$root$t" "$l" ;; esac
+done
+ln -sfn "$build" "$dest/build"
+touch "$dest/.ready"

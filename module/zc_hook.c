@@ -5,7 +5,9 @@
  * kallsyms_lookup_name() is not exported, but register_kprobe() resolves
  * a symbol and reports where a probe goes: the function's ftrace call
  * site (past the endbr64 on IBT kernels). That is exactly the address
- * ftrace_set_filter_ip() wants. The kprobe is removed at once.
+ * ftrace_set_filter_ip() wants. The kprobe is registered disabled, so it
+ * never patches the live function (which may be running on other CPUs),
+ * and is removed at once.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -15,7 +17,10 @@
 
 static int zc_resolve(const char *name, unsigned long *addr)
 {
-	struct kprobe kp = { .symbol_name = name };
+	struct kprobe kp = {
+		.symbol_name = name,
+		.flags = KPROBE_FLAG_DISABLED,
+	};
 	int err;
 
 	err = register_kprobe(&kp);

@@ -1,0 +1,1076 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zc_test - zcnotify functional tests, run inside the test VM.
+ *
+ *   zc_test list                 names of all tests
+ *   zc_test run NAME... [-- KO [OWNER_KO]]
+ *
+ * Each test runs in its own child process under a deadline and prints
+ * "ok - NAME" or "not ok - NAME # reason". KO is the zcnotify module for
+ * the tests that load and unload it; OWNER_KO a module that owns
+ * __sock_cmsg_send with IPMODIFY.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <linux/net_tstamp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "zc_lib.h"
+
+#ifndef SO_TIMESTAMPING_OLD
+#define SO_TIMESTAMPING_OLD	37
+#endif
+#ifndef UDP_CORK
+#define UDP_CORK		1
+#endif
+
+struct t_env {
+	const char *ko;		/* zcnotify.ko */
+	const char *owner_ko;	/* IPMODIFY owner of __sock_cmsg_send */
+	int family;
+	int type;
+};
+
+struct t_case {
+	const char *name;
+	int (*fn)(struct t_ctx *t, const struct t_env *e);
+	int family;		/* 0: not per protocol */
+	int type;
+	int timeout_s;
+};
+
+/* ---------------------------------------------------------------- */
+
+static int queue_completions(struct t_ctx *t, struct zc_pair *p,
+			     struct zc_ledger *l, int sends)
+{
+	int i;
+
+	for (i = 0; i < sends; i++) {
+		CHECK(t, zc_send(p, 1000, MSG_ZEROCOPY, NULL, l) == 1000,
+		      "zerocopy send %d: %s", i, strerror(errno));
+		zc_pair_drain_rx(p);
+	}
+	zc_wait_outq(p->tx, 5000);
+	usleep(50000);
+	zc_pair_drain_rx(p);
+	return 0;
+}
+
+/* After rejected requests: everything must still be on the error queue. */
+static int expect_all_queued(struct t_ctx *t, struct zc_pair *p,
+			     struct zc_ledger *l)
+{
+	CHECK(t, zc_read_errqueue(t, p->tx, l, NULL) >= 0, "%s", t->why);
+	CHECK(t, !l->ids_cmsg, "%u ids came through a rejected cmsg",
+	      l->ids_cmsg);
+	CHECK(t, !zc_ledger_missing(l),
+	      "%u of %u completions lost by a rejected request",
+	      zc_ledger_missing(l), l->sends);
+	return zc_ledger_verify(t, l);
+}
+
+static int expect_einval(struct t_ctx *t, struct zc_pair *p, struct zc_req *r,
+			 const char *what)
+{
+	ssize_t ret = zc_send(p, 100, 0, r, NULL);
+
+	CHECK(t, ret < 0 && errno == EINVAL, "%s: got %zd (%s), want EINVAL",
+	      what, ret, ret < 0 ? strerror(errno) : "success");
+	CHECK(t, zc_req_untouched(r), "%s: control buffer changed", what);
+	return 0;
+}
+
+/* Without the module the stock kernel must reject the cmsg. */
+static int t_absent(struct t_ctx *t, const struct t_env *e)
+{
+	struct zc_ledger l;
+	struct zc_pair p;
+	struct zc_req r;
+	int ret = -1;
+
+	if (zc_pair_open(t, &p, e->family, e->type, true) ||
+	    zc_ledger_init(&l, 64))
+		goto out;
+	if (queue_completions(t, &p, &l, 10))
+		goto out;
+	zc_req_init(&r);
+	zc_req_add_zc(&r, 4);
+	if (expect_einval(t, &p, &r, "no module"))
+		goto out;
+	ret = expect_all_queued(t, &p, &l);
+out:
+	zc_ledger_free(&l);
+	zc_pair_close(&p);
+	return ret;
+}
+
+/* Sends with the cmsg on every call; completions only through it. */
+static int t_basic(struct t_ctx *t, const struct t_env *e)
+{
+	const int sends = 300;
+	struct zc_ledger l;
+	struct zc_pair p;
+	int i, ret = -1;
+
+	if (zc_pair_open(t, &p, e->family, e->type, true) ||
+	    zc_ledger_init(&l, sends))
+		goto out;
+	for (i = 0; i < sends; i++) {
+		int got;
+
+		if (zc_send_zc(t, &p, 4096, 0, 1 + i % 4, &l, &got) != 4096) {
+			if (got != -1)
+				t_fail(t, "send %d: %s", i, strerror(errno));
+			goto out;
+		}
+		if (got < 0) {
+			if (got == -2)
+				t_fail(t, "send %d: request not processed", i);
+			goto out;
+		}
+		zc_pair_drain_rx(&p);
+	}
+	if (zc_settle(t, &p, &l, true, 10000) || zc_ledger_verify(t, &l))
+		goto out;
+	if (zc_read_errqueue(t, p.tx, &l, NULL) < 0)
+		goto out;
+	if (l.ids_errqueue) {
+		t_fail(t, "%u ids left on the error queue", l.ids_errqueue);
+		goto out;
+	}
+	printf("# %s basic: %u sends, %u ranges via cmsg, %u copied\n",
+	       zc_pair_name(&p), l.sends, l.via_cmsg, l.copied);
+	ret = 0;
+out:
+	zc_ledger_free(&l);
+	zc_pair_close(&p);
+	return ret;
+}
+
+/* sendmmsg(): every message carries its own request. */
+static int t_sendmmsg(struct t_ctx *t, const struct t_env *e)
+{
+	enum { VLEN = 4, ROUNDS = 60 };
+	struct zc_req *r = calloc(VLEN, sizeof(*r));
+	struct mmsghdr mm[VLEN];
+	struct iovec iov[VLEN];
+	struct zc_ledger l;
+	struct zc_pair p;
+	int i, j, n, ret = -1;
+
+	if (!r || zc_pair_open(t, &p, e->family, e->type, true) ||
+	    zc_ledger_init(&l, VLEN * ROUNDS)) {
+		free(r);
+		return t->why[0] ? -1 : t_fail(t, "setup");
+	}
+	for (i = 0; i < ROUNDS; i++) {
+		memset(mm, 0, sizeof(mm));
+		for (j = 0; j < VLEN; j++) {
+			zc_req_init(&r[j]);
+			zc_req_add_zc(&r[j], 1 + j);
+			memcpy(r[j].snap, r[j].ctl.buf, sizeof(r[j].snap));
+			iov[j].iov_base = p.buf;
+			iov[j].iov_len = 2048;
+			mm[j].msg_hdr.msg_iov = &iov[j];
+			mm[j].msg_hdr.msg_iovlen = 1;
+			mm[j].msg_hdr.msg_control = r[j].ctl.buf;
+			mm[j].msg_hdr.msg_controllen = r[j].len;
+		}
+		n = sendmmsg(p.tx, mm, VLEN, MSG_ZEROCOPY);
+		if (n != VLEN) {
+			t_fail(t, "sendmmsg: %d (%s)", n, strerror(errno));
+			goto out;
+		}
+		l.sends += n;
+		for (j = 0; j < VLEN; j++) {
+			if (zc_req_collect(t, &r[j], &l) < 0) {
+				if (!t->why[0])
+					t_fail(t, "message %d not processed", j);
+				goto out;
+			}
+		}
+		zc_pair_drain_rx(&p);
+	}
+	if (zc_settle(t, &p, &l, true, 10000))
+		goto out;
+	ret = zc_ledger_verify(t, &l);
+out:
+	zc_ledger_free(&l);
+	zc_pair_close(&p);
+	free(r);
+	return ret;
+}
+
+/*
+ * Other cmsgs in the same call keep working: SCM_TIMESTAMPING (handled by
+ * the hooked __sock_cmsg_send itself), SO_MARK, and for UDP IP_TOS /
+ * IPV6_TCLASS, checked at the receiver. The timestamps also interleave
+ * non-zerocopy entries with the completions on the error queue: they
+ * must all stay there, in order, and fragment the completions so that
+ * small requests fill up.
+ */
+static int t_other_cmsgs(struct t_ctx *t, const struct t_env *e)
+{
+	const int sends = 50, tos = 0x28;
+	uint32_t keys[128];
+	struct zc_tslog ts = { .cap = 128, .key = keys };
+	int i, one = 1, ret = -1, full = 0;
+	struct zc_ledger l;
+	struct zc_pair p;
+	struct zc_req r;
+	unsigned int opt = SOF_TIMESTAMPING_SOFTWARE |
+			   SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY;
+	bool udp = e->type == SOCK_DGRAM, v6 = e->family == AF_INET6;
+
+	if (zc_pair_open(t, &p, e->family, e->type, true) ||
+	    zc_ledger_init(&l, sends))
+		goto out;
+	if (setsockopt(p.tx, SOL_SOCKET, SO_TIMESTAMPING, &opt, sizeof(opt))) {
+		t_fail(t, "SO_TIMESTAMPING: %s", strerror(errno));
+		goto out;
+	}
+	if (udp)
+		setsockopt(p.rx, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+			   v6 ? IPV6_RECVTCLASS : IP_RECVTOS, &one, sizeof(one));
+	for (i = 0; i < sends; i++) {
+		uint32_t *u;
+		int got;
+
+		zc_req_init(&r);
+		u = zc_req_add(&r, SOL_SOCKET, SO_TIMESTAMPING_OLD, sizeof(*u));
+		*u = SOF_TIMESTAMPING_TX_SOFTWARE;
+		zc_req_add_zc(&r, 2);
+		u = zc_req_add(&r, SOL_SOCKET, SO_MARK, sizeof(*u));
+		*u = 7;
+		if (udp) {
+			int *v = zc_req_add(&r, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+					    v6 ? IPV6_TCLASS : IP_TOS,
+					    sizeof(int));
+			*v = tos;
+		}
+		if (zc_send(&p, 1000, MSG_ZEROCOPY, &r, &l) != 1000) {
+			t_fail(t, "send %d: %s", i, strerror(errno));
+			goto out;
+		}
+		got = zc_req_collect(t, &r, &l);
+		if (got < 0) {
+			if (!t->why[0])
+				t_fail(t, "send %d: not processed", i);
+			goto out;
+		}
+		full += got == 2;
+		if (udp) {
+			char data[2048], ctl[256];
+			struct iovec iov = { data, sizeof(data) };
+			struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+					    .msg_control = ctl,
+					    .msg_controllen = sizeof(ctl) };
+			struct cmsghdr *c;
+			int seen = -1;
+
+			if (recvmsg(p.rx, &m, 0) != 1000) {
+				t_fail(t, "datagram %d lost", i);
+				goto out;
+			}
+			for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+				if ((c->cmsg_level == IPPROTO_IP &&
+				     c->cmsg_type == IP_TOS))
+					seen = *(unsigned char *)CMSG_DATA(c);
+				else if (c->cmsg_level == IPPROTO_IPV6 &&
+					 c->cmsg_type == IPV6_TCLASS)
+					seen = *(int *)CMSG_DATA(c);
+			if (seen != tos) {
+				t_fail(t, "datagram %d: tos %d, want %d", i,
+				       seen, tos);
+				goto out;
+			}
+		} else {
+			zc_pair_drain_rx(&p);
+		}
+		usleep(2000);	/* let this send's entries queue up */
+	}
+	if (zc_settle(t, &p, &l, true, 10000) || zc_ledger_verify(t, &l))
+		goto out;
+	zc_wait_outq(p.tx, 2000);
+	usleep(50000);
+	if (zc_read_errqueue(t, p.tx, &l, &ts) < 0)
+		goto out;
+	if (l.ids_errqueue) {
+		t_fail(t, "%u completions left behind", l.ids_errqueue);
+		goto out;
+	}
+	if (ts.n != (uint32_t)sends) {
+		t_fail(t, "%u timestamps on the error queue, want %d", ts.n,
+		       sends);
+		goto out;
+	}
+	for (i = 1; i < sends; i++)
+		if (ts.key[i] <= ts.key[i - 1]) {
+			t_fail(t, "timestamp %d out of order (%u after %u)", i,
+			       ts.key[i], ts.key[i - 1]);
+			goto out;
+		}
+	printf("# %s other_cmsgs: %d timestamps in order, %d full requests\n",
+	       zc_pair_name(&p), sends, full);
+	ret = 0;
+out:
+	zc_ledger_free(&l);
+	zc_pair_close(&p);
+	return ret;
+}
+
+/* Bad requests: EINVAL, control buffer untouched, nothing consumed. */
+static int t_invalid(struct t_ctx *t, const struct t_env *e)
+{
+	struct zc_pair p, plain;
+	struct zc_ledger l;
+	struct zc_info *zi;
+	struct zc_req r;
+	int ret = -1;
+
+	plain.buf = NULL;
+	if (zc_pair_open(t, &p, e->family, e->type, true) ||
+	    zc_ledger_init(&l, 64))
+		goto out;
+	if (zc_pair_open(t, &plain, e->family, e->type, false))
+		goto out;
+	if (queue_completions(t, &p, &l, 10))
+		goto out;
+
+	zc_req_init(&r);
+	zc_req_add_zc(&r, 4);
+	if (expect_einval(t, &plain, &r, "socket without SO_ZEROCOPY"))
+		goto out;
+
+	zc_req_init(&r);
+	zc_req_add_zc(&r, 1);
+	r.zc->cmsg_len = CMSG_LEN(2);
+	if (expect_einval(t, &p, &r, "cmsg_len too short"))
+		goto out;
+
+	zc_req_init(&r);
+	zc_req_add_zc(&r, 3);
+	zi = (struct zc_info *)CMSG_DATA(r.zc);
+	zi->size = 2;
+	if (expect_einval(t, &p, &r, "cmsg_len larger than size"))
+		goto out;
+
+	zc_req_init(&r);
+	zc_req_add_zc(&r, 2);
+	zi = (struct zc_info *)CMSG_DATA(r.zc);
+	zi->size = 3;
+	if (expect_einval(t, &p, &r, "cmsg_len smaller than size"))
+		goto out;
+
+	zc_req_init(&r);
+	zi = zc_req_add(&r, SOL_SOCKET, SCM_ZC_NOTIFICATION, ZC_INFO_SIZE(0));
+	zi->size = 0;
+	if (expect_einval(t, &p, &r, "size 0"))
+		goto out;
+
+	zc_req_init(&r);
+	zc_req_add_zc(&r, ZC_NOTIFICATION_MAX + 1);
+	if (expect_einval(t, &p, &r, "size above ZC_NOTIFICATION_MAX"))
+		goto out;
+
+	zc_req_init(&r);
+	zc_req_add_zc(&r, 2);
+	zc_req_add_zc(&r, 2);
+	if (expect_einval(t, &p, &r, "two requests in one call"))
+		goto out;
+
+	ret = expect_all_queued(t, &p, &l);
+out:
+	zc_ledger_free(&l);
+	zc_pair_close(&p);
+	if (plain.buf)
+		zc_pair_close(&plain);
+	return ret;
+}
+
+/* A request in a read-only page: fails, consumes nothing, writes nothing. */
+static int t_efault(struct t_ctx *t, const struct t_env *e)
+{
+	size_t sz = (sizeof(struct zc_req) + 4095) & ~4095UL;
+	int want = e->type == SOCK_STREAM ? EINVAL : EFAULT;
+	struct zc_ledger l;
+	struct zc_pair p;
+	struct zc_req *r;
+	struct iovec iov;
+	struct msghdr m;
+	ssize_t n;
+	int ret = -1;
+
+	r = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	if (r == MAP_FAILED)
+		return t_fail(t, "mmap: %s", strerror(errno));
+	if (zc_pair_open(t, &p, e->family, e->type, true) ||
+	    zc_ledger_init(&l, 64))
+		goto out;
+	if (queue_completions(t, &p, &l, 10))
+		goto out;
+	zc_req_init(r);
+	zc_req_add_zc(r, 8);
+	memcpy(r->snap, r->ctl.buf, sizeof(r->snap));
+	iov.iov_base = p.buf;
+	iov.iov_len = 100;
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = r->ctl.buf;
+	m.msg_controllen = r->len;
+	mprotect(r, sz, PROT_READ);
+	n = sendmsg(p.tx, &m, MSG_NOSIGNAL);
+	mprotect(r, sz, PROT_READ | PROT_WRITE);
+	if (!(n < 0 && errno == want)) {
+		t_fail(t, "got %zd (%s), want %s", n,
+		       n < 0 ? strerror(errno) : "success", strerror(want));
+		goto out;
+	}
+	if (!zc_req_untouched(r)) {
+		t_fail(t, "read-only control buffer changed");
+		goto out;
+	}
+	ret = expect_all_queued(t, &p, &l);
+out:
+	zc_ledger_free(&l);
+	zc_pair_close(&p);
+	munmap(r, sz);
+	return ret;
+}
+
+/* Hybrid: two cmsg senders and one MSG_ERRQUEUE reader, one socket. */
+struct hybrid {
+	struct t_ctx t;
+	struct zc_pair *p;
+	struct zc_ledger *l;
+	atomic_int stop;
+	int sends;
+	int err;
+};
+
+static void *hybrid_sender(void *arg)
+{
+	struct hybrid *h = arg;
+	int i, got;
+
+	for (i = 0; i < h->sends; i++) {
+		if (zc_send_zc(&h->t, h->p, 1024, 0, 2, h->l, &got) != 1024) {
+			h->err = got == -1 ? -1 :
+				 t_fail(&h->t, "send: %s", strerror(errno));
+			break;
+		}
+		if (got == -1) {
+			h->err = -1;
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void *hybrid_reader(void *arg)
+{
+	struct hybrid *h = arg;
+	struct pollfd pfd = { .fd = h->p->tx, .events = 0 };
+
+	while (!atomic_load(&h->stop)) {
+		poll(&pfd, 1, 5);
+		if (zc_read_errqueue(&h->t, h->p->tx, h->l, NULL) < 0) {
+			h->err = -1;
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void *hybrid_rx(void *arg)
+{
+	struct hybrid *h = arg;
+
+	while (!atomic_load(&h->stop)) {
+		zc_pair_drain_rx(h->p);
+		usleep(500);
+	}
+	return NULL;
+}
+
+static int t_hybrid(struct t_ctx *t, const struct t_env *e)
+{
+	struct hybrid hs[2], hr, hx;
+	pthread_t ts[2], tr, tx;
+	struct zc_ledger l;
+	struct zc_pair p;
+	int i, ret = -1;
+
+	if (zc_pair_open(t, &p, e->family, e->type, true) ||
+	    zc_ledger_init(&l, 4096))
+		goto out;
+	memset(&hr, 0, sizeof(hr));
+	hr.p = &p;
+	hr.l = &l;
+	hx = hr;
+	pthread_create(&tr, NULL, hybrid_reader, &hr);
+	pthread_create(&tx, NULL, hybrid_rx, &hx);
+	for (i = 0; i < 2; i++) {
+		hs[i] = hr;
+		hs[i].sends = 1000;
+		pthread_create(&ts[i], NULL, hybrid_sender, &hs[i]);
+	}
+	for (i = 0; i < 2; i++)
+		pthread_join(ts[i], NULL);
+	/* Finish with cmsg-only sends while the reader still competes. */
+	ret = zc_settle(t, &p, &l, true, 15000);
+	atomic_store(&hr.stop, 1);
+	atomic_store(&hx.stop, 1);
+	pthread_join(tr, NULL);
+	pthread_join(tx, NULL);
+	for (i = 0; i < 2; i++)
+		if (hs[i].err)
+			ret = t_fail(t, "sender %d: %s", i, hs[i].t.why);
+	if (hr.err)
+		ret = t_fail(t, "reader: %s", hr.t.why);
+	if (!ret)
+		ret = zc_ledger_verify(t, &l);
+	printf("# %s hybrid: %u sends, %u ids via cmsg, %u via errqueue\n",
+	       zc_pair_name(&p), l.sends, l.ids_cmsg, l.ids_errqueue);
+out:
+	zc_ledger_free(&l);
+	zc_pair_close(&p);
+	return ret;
+}
+
+/* TCP: EAGAIN on a full non-blocking socket, then EPIPE after shutdown. */
+static int t_errors_tcp(struct t_ctx *t, struct zc_pair *p,
+			struct zc_ledger *l)
+{
+	int small = 32768, i, eagain = 0, processed_eagain = 0;
+	struct zc_req r;
+	ssize_t n;
+
+	setsockopt(p->tx, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	fcntl(p->tx, F_SETFL, O_NONBLOCK);
+	for (i = 0; i < 400 && eagain < 3; i++) {
+		int got;
+
+		n = zc_send_zc(t, p, 65536, 0, 8, l, &got);
+		CHECK(t, got != -1, "%s", t->why);
+		if (n < 0)
+			CHECK(t, errno == EAGAIN, "send: %s", strerror(errno));
+		if (n < 0) {
+			eagain++;
+			processed_eagain += got >= 0;
+		}
+	}
+	CHECK(t, eagain, "socket never filled up");
+	CHECK(t, processed_eagain == eagain,
+	      "request not processed on EAGAIN (%d of %d)", processed_eagain,
+	      eagain);
+	CHECK(t, !zc_settle(t, p, l, true, 15000), "%s", t->why);
+
+	CHECK(t, !shutdown(p->tx, SHUT_WR), "shutdown: %s", strerror(errno));
+	zc_req_init(&r);
+	zc_req_add_zc(&r, 8);
+	n = zc_send(p, 1000, MSG_ZEROCOPY, &r, l);
+	CHECK(t, n < 0 && errno == EPIPE, "send after shutdown: %zd (%s)", n,
+	      strerror(errno));
+	CHECK(t, zc_req_collect(t, &r, l) != -1, "%s", t->why);
+	return 0;
+}
+
+/* UDP: EMSGSIZE, and a corked append that skips control messages. */
+static int t_errors_udp(struct t_ctx *t, struct zc_pair *p,
+			struct zc_ledger *l)
+{
+	static const int on = 1, off;
+	struct zc_req r;
+	ssize_t n;
+
+	zc_req_init(&r);
+	zc_req_add_zc(&r, 8);
+	n = zc_send(p, 70000, MSG_ZEROCOPY, &r, l);
+	CHECK(t, n < 0 && errno == EMSGSIZE, "oversized send: %zd (%s)", n,
+	      strerror(errno));
+	CHECK(t, zc_req_collect(t, &r, l) != -1, "%s", t->why);
+
+	CHECK(t, !setsockopt(p->tx, IPPROTO_UDP, UDP_CORK, &on, sizeof(on)),
+	      "UDP_CORK: %s", strerror(errno));
+	CHECK(t, zc_send(p, 100, 0, NULL, NULL) == 100, "corked send: %s",
+	      strerror(errno));
+	zc_req_init(&r);
+	zc_req_add_zc(&r, 8);
+	n = zc_send(p, 100, 0, &r, l);
+	CHECK(t, n == 100, "corked append: %zd (%s)", n, strerror(errno));
+	CHECK(t, zc_req_collect(t, &r, l) == -2,
+	      "corked append processed the request%s%s",
+	      t->why[0] ? ": " : "", t->why);
+	setsockopt(p->tx, IPPROTO_UDP, UDP_CORK, &off, sizeof(off));
+	return 0;
+}
+
+static int t_errors(struct t_ctx *t, const struct t_env *e)
+{
+	struct zc_ledger l;
+	struct zc_pair p;
+	int ret = -1;
+
+	if (zc_pair_open(t, &p, e->family, e->type, true) ||
+	    zc_ledger_init(&l, 4096))
+		goto out;
+	if (queue_completions(t, &p, &l, 20))
+		goto out;
+	if (e->type == SOCK_STREAM ? t_errors_tcp(t, &p, &l) :
+				     t_errors_udp(t, &p, &l))
+		goto out;
+	/* Whatever the failed calls left must be on the error queue. */
+	if (zc_settle(t, &p, &l, e->type == SOCK_DGRAM, 15000))
+		goto out;
+	ret = zc_ledger_verify(t, &l);
+out:
+	zc_ledger_free(&l);
+	zc_pair_close(&p);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- */
+/* Module load and unload. */
+
+static int zc_load(const char *ko, const char *params)
+{
+	int fd = open(ko, O_RDONLY | O_CLOEXEC), ret, err;
+
+	if (fd < 0)
+		return -1;
+	ret = syscall(SYS_finit_module, fd, params, 0);
+	err = errno;
+	close(fd);
+	errno = err;
+	return ret;
+}
+
+static int zc_unload(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK);
+}
+
+static bool zc_loaded(void)
+{
+	return !access("/sys/module/zcnotify", F_OK);
+}
+
+/*
+ * Lines the module logged: kernel log lines containing @needle, except the
+ * kernel's own taint notices on the first load of an unsigned module.
+ */
+static int klog_count(const char *needle)
+{
+	int len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	char *buf, *line, *save = NULL;
+	int n = 0;
+
+	if (len <= 0)
+		return -1;
+	buf = malloc(len + 1);
+	if (!buf)
+		return -1;
+	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, len);
+	buf[len > 0 ? len : 0] = 0;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		n += strstr(line, needle) && !strstr(line, "taint");
+	free(buf);
+	return n;
+}
+
+static int expect_load_error(struct t_ctx *t, const char *ko,
+			     const char *params, int want)
+{
+	int before = klog_count("zcnotify: "), after, ret;
+
+	ret = zc_load(ko, params);
+	CHECK(t, ret < 0 && errno == want, "load \"%s\": %d (%s), want %s",
+	      params, ret, ret < 0 ? strerror(errno) : "loaded",
+	      strerror(want));
+	after = klog_count("zcnotify: ");
+	CHECK(t, after == before + 1, "load \"%s\": %d log lines, want 1",
+	      params, after - before);
+	CHECK(t, !zc_loaded(), "module present after failed load");
+	return 0;
+}
+
+static int t_load_errors(struct t_ctx *t, const struct t_env *e)
+{
+	if (zc_loaded())
+		CHECK(t, !zc_unload("zcnotify"), "rmmod: %s", strerror(errno));
+	if (expect_load_error(t, e->ko, "cmsg_symbol=zc_no_such_function",
+			      ENOENT) ||
+	    expect_load_error(t, e->ko, "sendmsg_symbol=zc_no_such_function",
+			      ENOENT))
+		return -1;
+	CHECK(t, !zc_load(e->owner_ko, ""), "load owner module: %s",
+	      strerror(errno));
+	if (expect_load_error(t, e->ko, "", EBUSY)) {
+		zc_unload("zc_ipmodify_owner");
+		return -1;
+	}
+	CHECK(t, !zc_unload("zc_ipmodify_owner"), "rmmod owner: %s",
+	      strerror(errno));
+	CHECK(t, !zc_load(e->ko, ""), "load after the owner left: %s",
+	      strerror(errno));
+	return 0;
+}
+
+static int read_param(const char *name, char *buf, size_t len)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/zcnotify/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(buf, len, f))
+		buf[0] = 0;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+static int t_sysfs(struct t_ctx *t, const struct t_env *e)
+{
+	char v[64];
+
+	(void)e;
+	CHECK(t, !read_param("parameters/scm_zc_notification", v, sizeof(v)),
+	      "no scm_zc_notification parameter");
+	CHECK(t, atoi(v) == SCM_ZC_NOTIFICATION, "scm_zc_notification = %s",
+	      v);
+	CHECK(t, !read_param("parameters/zc_notification_max", v, sizeof(v)),
+	      "no zc_notification_max parameter");
+	CHECK(t, atoi(v) == ZC_NOTIFICATION_MAX, "zc_notification_max = %s",
+	      v);
+	CHECK(t, !read_param("version", v, sizeof(v)) && v[0], "no version");
+	return 0;
+}
+
+/* Senders that keep going while the module comes and goes. */
+struct churn {
+	struct t_ctx t;
+	struct zc_pair p;
+	struct zc_ledger l;
+	atomic_int *stop;
+	int err;
+};
+
+static void *churn_sender(void *arg)
+{
+	struct churn *c = arg;
+	int got;
+
+	while (!atomic_load(c->stop)) {
+		ssize_t n = zc_send_zc(&c->t, &c->p, 4096, 0, 8, &c->l, &got);
+
+		if (got == -1) {
+			c->err = -1;
+			break;
+		}
+		if (n < 0 && errno == EINVAL) {
+			/* Module absent: stock behaviour, fall back. */
+			if (zc_send(&c->p, 4096, MSG_ZEROCOPY, NULL,
+				    &c->l) != 4096 && errno != ENOBUFS) {
+				c->err = t_fail(&c->t, "plain send: %s",
+						strerror(errno));
+				break;
+			}
+			if (zc_read_errqueue(&c->t, c->p.tx, &c->l, NULL) < 0) {
+				c->err = -1;
+				break;
+			}
+		} else if (n != 4096) {
+			c->err = t_fail(&c->t, "send: %zd (%s)", n,
+					strerror(errno));
+			break;
+		}
+		zc_pair_drain_rx(&c->p);
+	}
+	return NULL;
+}
+
+static int t_unload_traffic(struct t_ctx *t, const struct t_env *e)
+{
+	static const int fam[2] = { AF_INET, AF_INET6 };
+	static const int typ[2] = { SOCK_STREAM, SOCK_DGRAM };
+	struct churn c[2];
+	atomic_int stop = 0;
+	uint32_t via_cmsg = 0;
+	pthread_t th[2];
+	int i, cycle, ret = 0;
+
+	if (zc_loaded())
+		CHECK(t, !zc_unload("zcnotify"), "rmmod: %s", strerror(errno));
+	for (i = 0; i < 2; i++) {
+		memset(&c[i], 0, sizeof(c[i]));
+		c[i].stop = &stop;
+		if (zc_pair_open(t, &c[i].p, fam[i], typ[i], true) ||
+		    zc_ledger_init(&c[i].l, 1 << 20))
+			return -1;
+		pthread_create(&th[i], NULL, churn_sender, &c[i]);
+	}
+	for (cycle = 0; cycle < 12 && !ret; cycle++) {
+		if (zc_load(e->ko, ""))
+			ret = t_fail(t, "load %d: %s", cycle, strerror(errno));
+		usleep(100000 + (cycle % 4) * 50000);
+		if (!ret && zc_unload("zcnotify") && errno != EBUSY &&
+		    errno != EAGAIN)
+			ret = t_fail(t, "unload %d: %s", cycle,
+				     strerror(errno));
+		usleep(50000);
+	}
+	if (zc_loaded() && zc_unload("zcnotify"))
+		ret = t_fail(t, "final unload: %s", strerror(errno));
+	atomic_store(&stop, 1);
+	for (i = 0; i < 2; i++) {
+		pthread_join(th[i], NULL);
+		if (c[i].err && !ret)
+			ret = t_fail(t, "%s sender: %s",
+				     zc_pair_name(&c[i].p), c[i].t.why);
+		/* Module gone: the error queue must deliver the rest. */
+		if (!ret && zc_settle(t, &c[i].p, &c[i].l, true, 15000))
+			ret = -1;
+		if (!ret && zc_ledger_verify(t, &c[i].l))
+			ret = -1;
+		via_cmsg += c[i].l.ids_cmsg;
+		printf("# unload_traffic %s: %u sends, %u ids via cmsg\n",
+		       zc_pair_name(&c[i].p), c[i].l.sends, c[i].l.ids_cmsg);
+		zc_ledger_free(&c[i].l);
+		zc_pair_close(&c[i].p);
+	}
+	if (!ret && !via_cmsg)
+		ret = t_fail(t, "no completion ever came through the cmsg");
+	return ret;
+}
+
+/* A sender blocked inside a hooked sendmsg() while the module goes. */
+struct blocked {
+	struct t_ctx t;
+	struct zc_pair *p;
+	struct zc_ledger *l;
+	struct zc_req r;
+	atomic_int done;
+	ssize_t n;
+	int err;
+};
+
+static void *blocked_sender(void *arg)
+{
+	struct blocked *b = arg;
+
+	zc_req_init(&b->r);
+	zc_req_add_zc(&b->r, 8);
+	b->n = zc_send(b->p, b->p->buflen, MSG_ZEROCOPY, &b->r, b->l);
+	b->err = errno;
+	atomic_store(&b->done, 1);
+	return NULL;
+}
+
+static int t_unload_blocked(struct t_ctx *t, const struct t_env *e)
+{
+	int small = 16384, ret = -1, got;
+	struct zc_ledger l;
+	struct blocked b;
+	struct zc_pair p;
+	struct zc_req r;
+	pthread_t th;
+	long t0, dt;
+	ssize_t n;
+
+	if (!zc_loaded())
+		CHECK(t, !zc_load(e->ko, ""), "load: %s", strerror(errno));
+	if (zc_pair_open(t, &p, AF_INET, SOCK_STREAM, true) ||
+	    zc_ledger_init(&l, 4096))
+		goto out;
+	setsockopt(p.tx, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	setsockopt(p.rx, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	if (queue_completions(t, &p, &l, 5))
+		goto out;
+	memset(&b, 0, sizeof(b));
+	b.p = &p;
+	b.l = &l;
+	pthread_create(&th, NULL, blocked_sender, &b);
+	usleep(500000);
+	if (atomic_load(&b.done)) {
+		t_fail(t, "sender did not block (%zd)", b.n);
+		goto join;
+	}
+	t0 = zc_now_ms();
+	if (zc_unload("zcnotify") && errno != EBUSY && errno != EAGAIN) {
+		t_fail(t, "unload with a blocked sender: %s", strerror(errno));
+		goto join;
+	}
+	dt = zc_now_ms() - t0;
+	printf("# unload_blocked: rmmod %s in %ld ms, sender %s\n",
+	       zc_loaded() ? "refused" : "done", dt,
+	       atomic_load(&b.done) ? "done" : "still blocked");
+	ret = 0;
+join:
+	while (!atomic_load(&b.done)) {
+		zc_pair_drain_rx(&p);
+		usleep(1000);
+	}
+	pthread_join(th, NULL);
+	if (ret)
+		goto out;
+	ret = -1;
+	if (b.n != (ssize_t)p.buflen) {
+		t_fail(t, "blocked send returned %zd (%s)", b.n,
+		       strerror(b.err));
+		goto out;
+	}
+	got = zc_req_collect(t, &b.r, &l);
+	if (got == -1)
+		goto out;
+	/* The application keeps working: stock EINVAL, errqueue delivers. */
+	if (zc_loaded() && zc_unload("zcnotify")) {
+		t_fail(t, "second unload: %s", strerror(errno));
+		goto out;
+	}
+	zc_req_init(&r);
+	zc_req_add_zc(&r, 8);
+	n = zc_send(&p, 1000, MSG_ZEROCOPY, &r, &l);
+	if (!(n < 0 && errno == EINVAL) || !zc_req_untouched(&r)) {
+		t_fail(t, "cmsg after unload: %zd (%s), want EINVAL", n,
+		       n < 0 ? strerror(errno) : "success");
+		goto out;
+	}
+	if (zc_send(&p, 1000, MSG_ZEROCOPY, NULL, &l) != 1000) {
+		t_fail(t, "plain send after unload: %s", strerror(errno));
+		goto out;
+	}
+	if (zc_settle(t, &p, &l, false, 15000))
+		goto out;
+	ret = zc_ledger_verify(t, &l);
+out:
+	zc_ledger_free(&l);
+	zc_pair_close(&p);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- */
+
+#define PER_PROTO(n, f, tmo)						\
+	{ n "_tcp4", f, AF_INET, SOCK_STREAM, tmo },			\
+	{ n "_tcp6", f, AF_INET6, SOCK_STREAM, tmo },			\
+	{ n "_udp4", f, AF_INET, SOCK_DGRAM, tmo },			\
+	{ n "_udp6", f, AF_INET6, SOCK_DGRAM, tmo }
+
+static const struct t_case cases[] = {
+	PER_PROTO("absent", t_absent, 30),
+	{ "load_errors", t_load_errors, 0, 0, 60 },
+	{ "sysfs", t_sysfs, 0, 0, 10 },
+	PER_PROTO("basic", t_basic, 60),
+	PER_PROTO("sendmmsg", t_sendmmsg, 60),
+	PER_PROTO("other_cmsgs", t_other_cmsgs, 60),
+	PER_PROTO("invalid", t_invalid, 30),
+	PER_PROTO("efault", t_efault, 30),
+	PER_PROTO("hybrid", t_hybrid, 90),
+	PER_PROTO("errors", t_errors, 90),
+	{ "unload_traffic", t_unload_traffic, 0, 0, 120 },
+	{ "unload_blocked", t_unload_blocked, 0, 0, 60 },
+};
+
+static int run_one(const struct t_case *c, struct t_env *env)
+{
+	struct t_ctx t = { .why = "" };
+	int status, fds[2];
+	pid_t pid;
+	char why[sizeof(t.why)] = "";
+	ssize_t n;
+
+	if (pipe(fds))
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		alarm(c->timeout_s);
+		env->family = c->family;
+		env->type = c->type;
+		if (c->fn(&t, env)) {
+			if (!t.why[0])
+				strcpy(t.why, "failed");
+			n = write(fds[1], t.why, strlen(t.why));
+			_exit(n < 0 ? 2 : 1);
+		}
+		fflush(stdout);
+		_exit(0);
+	}
+	close(fds[1]);
+	n = read(fds[0], why, sizeof(why) - 1);
+	why[n > 0 ? n : 0] = 0;
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	if (WIFEXITED(status) && !WEXITSTATUS(status)) {
+		printf("ok - %s\n", c->name);
+		return 0;
+	}
+	if (WIFSIGNALED(status))
+		snprintf(why, sizeof(why), "killed by signal %d%s",
+			 WTERMSIG(status),
+			 WTERMSIG(status) == SIGALRM ? " (deadline)" : "");
+	printf("not ok - %s # %s\n", c->name, why);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct t_env env = { 0 };
+	size_t i;
+	int a, end = argc, failed = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 2 && !strcmp(argv[1], "list")) {
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+			printf("%s\n", cases[i].name);
+		return 0;
+	}
+	if (argc < 3 || strcmp(argv[1], "run")) {
+		fprintf(stderr, "usage: %s list | run NAME... [-- KO OWNER_KO]\n",
+			argv[0]);
+		return 2;
+	}
+	for (a = 2; a < argc; a++)
+		if (!strcmp(argv[a], "--")) {
+			end = a;
+			env.ko = a + 1 < argc ? argv[a + 1] : NULL;
+			env.owner_ko = a + 2 < argc ? argv[a + 2] : NULL;
+		}
+	for (a = 2; a < end; a++) {
+		bool found = false;
+
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			if (!fnmatch(argv[a], cases[i].name, 0)) {
+				found = true;
+				failed += run_one(&cases[i], &env);
+			}
+		}
+		if (!found) {
+			printf("not ok - %s # no such test\n", argv[a]);
+			failed++;
+		}
+	}
+	return failed ? 1 : 0;
+}

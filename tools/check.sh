@@ -1,0 +1,79 @@
+#!/bin/bash
+# make check: build and run the whole suite on stock Debian kernels in QEMU.
+# KERNELS="..." overrides the kernel list. Prints a result per test per
+# kernel, a summary per kernel, and the closing "N passed, N failed" line.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+KERNELS=${KERNELS:-$DEFAULT_KERNELS}
+VM_TIMEOUT=${VM_TIMEOUT:-1200}
+T_ALL=$(date +%s)
+passed=0 failed=0 n=0
+summary=()
+
+ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1${2:+ # $2}"; }
+
+stage_start
+bash "$TOP/tools/deps.sh" || { nok "host dependencies"; }
+stage_end "host dependencies"
+
+stage_start
+if build_tests; then ok "build userspace tests (C11 -Wall -Wextra -Werror)"; else
+	nok "build userspace tests"; fi
+stage_end "build userspace tests"
+
+for k in $KERNELS; do
+	kp=0 kf=0
+	rec() { if [ "$1" = ok ]; then ok "$k: $2"; kp=$((kp + 1)); else
+		nok "$k: $2" "${3:-}"; kf=$((kf + 1)); fi; }
+
+	stage_start
+	if ! bash "$TOP/tools/fetch-kernel.sh" "$k"; then
+		rec fail "fetch kernel packages"; summary+=("$k: $kp passed, $kf failed")
+		continue
+	fi
+	stage_end "$k: fetch kernel"
+
+	stage_start
+	mkdir -p "$BUILD"
+	if build_module "$k" >"$BUILD/$k.build.log" 2>&1; then
+		rec ok "build module"
+	else
+		rec fail "build module" "see build/$k.build.log"
+		sed 's/^/# /' "$BUILD/$k.build.log" | tail -20
+		summary+=("$k: $kp passed, $kf failed"); continue
+	fi
+	stage_end "$k: build module"
+
+	stage_start
+	img=$BUILD/$k/initramfs.cpio.gz log=$BUILD/$k/console.log
+	build_initramfs "$k" "$img"
+	bash "$TOP/tools/vm-run.sh" "$k" "$img" "$log" "$VM_TIMEOUT"
+	rc=$?
+	stage_end "$k: boot and run tests in QEMU"
+
+	# Results as the VM printed them; every expected test must appear.
+	expected=$("$BUILD/tests/zc_test" list; echo dmesg_clean)
+	tr -d '\r' <"$log" | sed -n 's/^ZC: //p' >"$BUILD/$k/results"
+	grep '^#' "$BUILD/$k/results" | grep -v '^# \[' | head -40
+	for name in $expected; do
+		line=$(grep -E "^(not )?ok - $name( |$)" "$BUILD/$k/results" | head -1)
+		case $line in
+		"ok - $name") rec ok "$name" ;;
+		"not ok - $name"*) rec fail "$name" "${line#*# }" ;;
+		*) rec fail "$name" "no result (VM exit $rc)" ;;
+		esac
+	done
+	if grep -q '^END$' "$BUILD/$k/results"; then rec ok "VM finished in time"; else
+		rec fail "VM finished in time" "exit $rc, see build/$k/console.log"
+		tail -30 "$log" | sed 's/^/# /'
+	fi
+	summary+=("$k: $kp passed, $kf failed")
+done
+
+echo "# ---- summary"
+for s in "${summary[@]}"; do echo "# $s"; done
+echo "# total time $(( $(date +%s) - T_ALL ))s"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

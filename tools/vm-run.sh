@@ -1,0 +1,36 @@
+#!/bin/bash
+# vm-run.sh <kver> <initramfs.cpio.gz> <console.log> [timeout-seconds] [append]
+# Boot a stock kernel from .cache/kernels/<kver> under QEMU TCG (KVM cannot
+# boot stock kernels on these machines) and log the serial console.
+# The uncompressed ELF vmlinux is extracted once: it boots faster under TCG.
+set -euo pipefail
+
+kver=$1 initrd=$2 log=$3 tmo=${4:-900} append=${5:-}
+top=$(cd "$(dirname "$0")/.." && pwd)
+kdir=$top/.cache/kernels/$kver
+
+vmlinux=$kdir/vmlinux
+if [ ! -f "$vmlinux" ]; then
+	python3 - "$kdir/vmlinuz" "$vmlinux.tmp" <<'PY'
+import subprocess, sys
+data = open(sys.argv[1], 'rb').read()
+for magic, cmd in ((b'\x28\xb5\x2f\xfd', ['zstd', '-dcq']),
+                   (b'\xfd7zXZ\x00', ['xz', '-dcq'])):
+    i = data.find(magic)
+    if i >= 0:
+        out = subprocess.run(cmd, input=data[i:], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL).stdout
+        if out[:4] == b'\x7fELF':
+            open(sys.argv[2], 'wb').write(out)
+            sys.exit(0)
+sys.exit(1)
+PY
+	if [ -s "$vmlinux.tmp" ]; then mv "$vmlinux.tmp" "$vmlinux"; else
+		rm -f "$vmlinux.tmp"; vmlinux=$kdir/vmlinuz; fi
+fi
+
+timeout --foreground -k 5 "$tmo" qemu-system-x86_64 \
+	-accel tcg,thread=${TCG_THREAD:-single} -cpu max -m 1G -smp 2 -nographic -no-reboot \
+	-kernel "$vmlinux" -initrd "$initrd" \
+	-append "console=ttyS0 panic=-1 quiet $append" \
+	-nic none </dev/null >"$log" 2>&1

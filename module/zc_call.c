@@ -74,7 +74,7 @@ static struct zc_task_rec *zc_rec_get(struct task_struct *task)
  * messages. Never changes the call.
  */
 void notrace zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
-			      struct ftrace_ops *ops, zc_fregs_t *fregs)
+			      struct ftrace_ops *ops, struct zc_fregs *fregs)
 {
 	struct socket *sock = (struct socket *)zc_fregs_arg(fregs, 0);
 	struct msghdr *msg = (struct msghdr *)zc_fregs_arg(fregs, 1);

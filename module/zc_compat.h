@@ -10,32 +10,34 @@
 #ifndef _ZC_COMPAT_H
 #define _ZC_COMPAT_H
 
-#include <linux/version.h>
 #include <linux/ftrace.h>
 #include <linux/ptrace.h>
 #include <linux/rcupdate.h>
 #include <linux/socket.h>
 #include <net/sock.h>
 
-/* Kernels whose sendmsg path this module was written against and tested. */
-#define ZC_KERNEL_MIN	KERNEL_VERSION(5, 10, 0)
-#define ZC_KERNEL_MAX	KERNEL_VERSION(7, 3, 255)
+/*
+ * Kernels whose sendmsg path this module was written against and tested,
+ * as major * 256 + minor. Kbuild passes ZC_KVER for the target kernel.
+ */
+#define ZC_KVER_MIN	(5 * 256 + 10)
+#define ZC_KVER_MAX	(7 * 256 + 3)
 
 static inline bool zc_kernel_supported(void)
 {
-	return LINUX_VERSION_CODE >= ZC_KERNEL_MIN &&
-	       LINUX_VERSION_CODE <= ZC_KERNEL_MAX;
+	return ZC_KVER >= ZC_KVER_MIN && ZC_KVER <= ZC_KVER_MAX;
 }
 
 /*
  * ftrace callbacks: 5.10 passes struct pt_regs (only with SAVE_REGS),
  * 5.11+ struct ftrace_regs, opaque since 6.13 with accessors.
  */
+/* Callbacks take a struct zc_fregs *, whatever the kernel calls it. */
 #ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
-typedef struct ftrace_regs zc_fregs_t;
+#define zc_fregs		ftrace_regs
 #define ZC_FTRACE_ARGS_FLAGS	0	/* arguments come with every call */
 #else
-typedef struct pt_regs zc_fregs_t;
+#define zc_fregs		pt_regs
 #define ZC_FTRACE_ARGS_FLAGS	FTRACE_OPS_FL_SAVE_REGS
 #endif
 
@@ -47,7 +49,7 @@ typedef struct pt_regs zc_fregs_t;
 #endif
 
 /* zc_fregs_arg - the n-th (0-based) integer argument of the traced call */
-static __always_inline unsigned long zc_fregs_arg(zc_fregs_t *fregs,
+static __always_inline unsigned long zc_fregs_arg(struct zc_fregs *fregs,
 						  unsigned int n)
 {
 #if defined(ftrace_regs_get_argument)
@@ -60,7 +62,7 @@ static __always_inline unsigned long zc_fregs_arg(zc_fregs_t *fregs,
 }
 
 /* zc_fregs_set_ip - make the traced call continue at @ip (by a return) */
-static __always_inline void zc_fregs_set_ip(zc_fregs_t *fregs,
+static __always_inline void zc_fregs_set_ip(struct zc_fregs *fregs,
 					    unsigned long ip)
 {
 #if defined(ftrace_regs_set_instruction_pointer)
@@ -106,7 +108,7 @@ static inline void zc_sk_error_report(struct sock *sk)
 {
 	if (sock_flag(sk, SOCK_DEAD))
 		return;
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 13, 0)
+#ifdef ZC_HAVE_SK_ERROR_REPORT
 	sk_error_report(sk);
 #else
 	sk->sk_error_report(sk);

@@ -128,6 +128,7 @@ static int zc_write(struct zc_info __user *uzi, struct sk_buff_head *list,
 
 static int zc_notify(struct sock *sk, struct msghdr *msg, struct cmsghdr *cmsg)
 {
+
 	struct zc_info *kzi = (struct zc_info *)CMSG_DATA(cmsg);
 	struct zc_info __user *uzi;
 	struct sk_buff_head list;
@@ -138,6 +139,10 @@ static int zc_notify(struct sock *sk, struct msghdr *msg, struct cmsghdr *cmsg)
 	char *kctl;
 	int err;
 
+	/* The ABI's layout, as ZC_INFO_SIZE() assumes it. */
+	BUILD_BUG_ON(sizeof(struct zc_info_elem) != 12);
+	BUILD_BUG_ON(offsetof(struct zc_info, arr) != sizeof(__u32));
+
 	if (!zc_sock_ok(sk))
 		return -EINVAL;
 	call = zc_call_current(sk);
@@ -146,7 +151,7 @@ static int zc_notify(struct sock *sk, struct msghdr *msg, struct cmsghdr *cmsg)
 	if (call->done)		/* the same message parsed twice */
 		return 0;
 
-	if (cmsg->cmsg_len < CMSG_LEN(sizeof(struct zc_info)))
+	if (cmsg->cmsg_len < CMSG_LEN(ZC_INFO_SIZE(0)))
 		return -EINVAL;
 	n = kzi->size;
 	if (!n || n > ZC_NOTIFICATION_MAX ||
@@ -214,7 +219,7 @@ static ZC_CMSG_SEND_PROTO(zc_cmsg_send)
  * control message continues into the stock function untouched.
  */
 void notrace zc_cmsg_send_entry(unsigned long ip, unsigned long parent_ip,
-				struct ftrace_ops *ops, zc_fregs_t *fregs)
+				struct ftrace_ops *ops, struct zc_fregs *fregs)
 {
 	struct cmsghdr *cmsg = (struct cmsghdr *)zc_fregs_arg(fregs, ZC_CMSG_ARG);
 

@@ -61,12 +61,12 @@ int zc_calls_init(void);
 void zc_calls_exit(void);
 struct zc_call *zc_call_current(struct sock *sk);
 void zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
-		      struct ftrace_ops *ops, zc_fregs_t *fregs);
+		      struct ftrace_ops *ops, struct zc_fregs *fregs);
 
 /* zc_notify.c: SCM_ZC_NOTIFICATION handling */
 
 void zc_cmsg_send_entry(unsigned long ip, unsigned long parent_ip,
-			struct ftrace_ops *ops, zc_fregs_t *fregs);
+			struct ftrace_ops *ops, struct zc_fregs *fregs);
 void zc_notify_quiesce(void);
 
 #endif /* _ZCNOTIFY_H */

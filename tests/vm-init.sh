@@ -24,7 +24,7 @@ elif [ "$mode" = demo ]; then
 else
 	run 'absent_*' load_errors
 	[ -d /sys/module/zcnotify ] || insmod /zcnotify.ko
-	run sysfs 'basic_*' 'sendmmsg_*' 'other_cmsgs_*' 'invalid_*' \
+	run sysfs 'basic_*' 'sendmmsg_*' 'other_cmsgs_*' 'bounded_*' 'invalid_*' \
 	    'efault_*' 'hybrid_*' 'errors_*' unload_traffic unload_blocked
 	# Point 7: nothing suspicious in the kernel log, in any run.
 	bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|Call Trace|KFENCE|lockdep|possible circular|INFO: task|soft lockup|rcu_sched detected|RCU stall|general protection|UBSAN|kmemleak' | head -3)

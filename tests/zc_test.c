@@ -333,6 +333,94 @@ out:
 	return ret;
 }
 
+/*
+ * Requests smaller than what is queued: completions kept apart by
+ * timestamps (so the kernel cannot merge them) come back exactly n at a
+ * time, oldest first, and the timestamps stay behind in order.
+ */
+static int t_bounded(struct t_ctx *t, const struct t_env *e)
+{
+	const uint32_t sends = 24;
+	uint32_t keys[64], next = 0, calls = 0, i;
+	struct zc_tslog ts = { .cap = 64, .key = keys };
+	unsigned int opt = SOF_TIMESTAMPING_SOFTWARE |
+			   SOF_TIMESTAMPING_TX_SOFTWARE |
+			   SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY;
+	struct zc_ledger l;
+	struct zc_pair p;
+	struct zc_req r;
+	int ret = -1;
+
+	if (zc_pair_open(t, &p, e->family, e->type, true) ||
+	    zc_ledger_init(&l, sends))
+		goto out;
+	if (setsockopt(p.tx, SOL_SOCKET, SO_TIMESTAMPING, &opt, sizeof(opt))) {
+		t_fail(t, "SO_TIMESTAMPING: %s", strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < sends; i++) {
+		if (zc_send(&p, 1000, MSG_ZEROCOPY, NULL, &l) != 1000) {
+			t_fail(t, "send %u: %s", i, strerror(errno));
+			goto out;
+		}
+		zc_wait_outq(p.tx, 2000);
+		usleep(5000);	/* both entries of this send are queued */
+		zc_pair_drain_rx(&p);
+	}
+	for (i = 1; next < sends; i = i % 5 + 1) {
+		uint32_t want = sends - next < i ? sends - next : i, k;
+		struct zc_info *zi;
+		int got;
+
+		zc_req_init(&r);
+		zc_req_add_zc(&r, i);
+		if (zc_send(&p, 0, 0, &r, NULL) < 0) {
+			t_fail(t, "request of %u: %s", i, strerror(errno));
+			goto out;
+		}
+		calls++;
+		got = zc_req_collect(t, &r, &l);
+		if (got < 0) {
+			if (got == -2)
+				t_fail(t, "request of %u not processed", i);
+			goto out;
+		}
+		if ((uint32_t)got != want) {
+			t_fail(t, "asked %u with %u queued, got %d", i,
+			       sends - next, got);
+			goto out;
+		}
+		zi = (struct zc_info *)CMSG_DATA(r.zc);
+		for (k = 0; k < want; k++, next++)
+			if (zi->arr[k].lo != next || zi->arr[k].hi != next) {
+				t_fail(t, "entry %u is %u..%u, want %u..%u", k,
+				       zi->arr[k].lo, zi->arr[k].hi, next, next);
+				goto out;
+			}
+	}
+	if (zc_read_errqueue(t, p.tx, &l, &ts) < 0 || zc_ledger_verify(t, &l))
+		goto out;
+	/* UDP also stamps the empty datagrams that carried the requests. */
+	zc_wait_outq(p.tx, 2000);
+	usleep(5000);
+	if (zc_read_errqueue(t, p.tx, &l, &ts) < 0)
+		goto out;
+	if (ts.n != sends + (e->type == SOCK_DGRAM ? calls : 0)) {
+		t_fail(t, "%u timestamps left, want %u", ts.n, sends);
+		goto out;
+	}
+	for (i = 1; i < ts.n; i++)
+		if (ts.key[i] <= ts.key[i - 1]) {
+			t_fail(t, "timestamp %u out of order", i);
+			goto out;
+		}
+	ret = 0;
+out:
+	zc_ledger_free(&l);
+	zc_pair_close(&p);
+	return ret;
+}
+
 /* Bad requests: EINVAL, control buffer untouched, nothing consumed. */
 static int t_invalid(struct t_ctx *t, const struct t_env *e)
 {
@@ -984,6 +1072,7 @@ static const struct t_case cases[] = {
 	PER_PROTO("basic", t_basic, 60),
 	PER_PROTO("sendmmsg", t_sendmmsg, 60),
 	PER_PROTO("other_cmsgs", t_other_cmsgs, 60),
+	PER_PROTO("bounded", t_bounded, 60),
 	PER_PROTO("invalid", t_invalid, 30),
 	PER_PROTO("efault", t_efault, 30),
 	PER_PROTO("hybrid", t_hybrid, 90),

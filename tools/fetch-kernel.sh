@@ -7,11 +7,12 @@
 # Uses a private apt configuration so the system's sources stay untouched.
 set -euo pipefail
 
-kver=$1
+kver=$1	# or --apt-only: just set up the private apt configuration
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=$top/.cache
 dest=$cache/kernels/$kver
 [ -f "$dest/.ready" ] && exit 0
+[ "$kver" = --apt-only ] && dest=$cache/kernels
 
 apt=$cache/apt
 mkdir -p "$apt/lists/partial" "$apt/archives/partial" "$dest"
@@ -29,6 +30,8 @@ aptopts=(-o Dir::Etc::sourcelist="$apt/sources.list" -o Dir::Etc::sourceparts=-
 if [ -z "$(find "$apt/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
 	apt-get -qq "${aptopts[@]}" update >/dev/null
 fi
+
+[ "$kver" = --apt-only ] && exit 0
 
 dl() {			# dl <pkg>: download into $apt/debs, print the .deb path
 	local d=$apt/debs

@@ -12,7 +12,7 @@
 static unsigned long zc_owner_addr;
 
 static void notrace zc_owner_cb(unsigned long ip, unsigned long parent_ip,
-				struct ftrace_ops *ops, zc_fregs_t *fregs)
+				struct ftrace_ops *ops, struct zc_fregs *fregs)
 {
 }
 

@@ -119,8 +119,10 @@ struct zc_info {
 	struct zc_info_elem arr[];
 };
 
-/* Payload size, in bytes, of a struct zc_info with room for n elements. */
-#define ZC_INFO_SIZE(n)	\
-	(sizeof(struct zc_info) + (n) * sizeof(struct zc_info_elem))
+/*
+ * Payload size, in bytes, of a struct zc_info with room for n elements:
+ * the 4-byte @size, then the 12-byte elements.
+ */
+#define ZC_INFO_SIZE(n)	(sizeof(__u32) + (n) * sizeof(struct zc_info_elem))
 
 #endif /* _UAPI_LINUX_ZCNOTIFY_H */

@@ -1,0 +1,41 @@
+#!/bin/bash
+# make lint: checkpatch.pl --strict (taken from Debian's linux-source
+# package into .cache, never committed) and sparse on the module, built
+# against the first default kernel.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cp=$TOP/.cache/checkpatch
+if [ ! -x "$cp/scripts/checkpatch.pl" ]; then
+	bash "$TOP/tools/fetch-kernel.sh" --apt-only
+	apt_dir=$TOP/.cache/apt
+	deb=$(ls "$apt_dir"/debs/linux-source-6.1_*.deb 2>/dev/null | head -1 || true)
+	if [ -z "$deb" ]; then
+		(cd "$apt_dir/debs" && apt-get -qq -o Dir::Etc::sourcelist="$apt_dir/sources.list" \
+			-o Dir::Etc::sourceparts=- -o Dir::State::Lists="$apt_dir/lists" \
+			-o APT::Sandbox::User=root download linux-source-6.1 >/dev/null)
+		deb=$(ls "$apt_dir"/debs/linux-source-6.1_*.deb | head -1)
+	fi
+	tmp=$(mktemp -d)
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" --wildcards '*/linux-source-6.1.tar.xz'
+	mkdir -p "$cp"
+	tar -xJf "$tmp"/usr/src/linux-source-6.1.tar.xz -C "$cp" --strip-components=1 \
+		--wildcards '*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch'
+	rm -rf "$tmp"
+fi
+rc=0
+echo "== checkpatch --strict"
+"$cp/scripts/checkpatch.pl" --strict --no-tree --terse --show-types -f \
+	"$TOP"/module/*.[ch] "$TOP"/include/uapi/linux/zcnotify.h \
+	"$TOP"/tests/kmod/*.c || rc=1
+echo "== sparse"
+k=${KERNEL:-${DEFAULT_KERNELS%% *}}
+bash "$TOP/tools/fetch-kernel.sh" "$k"
+out=$BUILD/lint-$k
+rm -rf "$out" && mkdir -p "$out"
+cp -r "$TOP/Kbuild" "$TOP/module" "$TOP/include" "$out/"
+log=$(make -s -C "$TOP/.cache/kernels/$k/build" M="$out" C=2 CHECK="sparse -Wsparse-all" modules 2>&1 |
+	grep -v 'Skipping BTF' || true)
+warn=$(echo "$log" | grep -E "$out/(module|include)/.*(warning|error)" || true)
+if [ -n "$warn" ]; then echo "$warn"; rc=1; else echo "sparse: clean"; fi
+exit $rc

@@ -128,7 +128,6 @@ static int zc_write(struct zc_info __user *uzi, struct sk_buff_head *list,
 
 static int zc_notify(struct sock *sk, struct msghdr *msg, struct cmsghdr *cmsg)
 {
-
 	struct zc_info *kzi = (struct zc_info *)CMSG_DATA(cmsg);
 	struct zc_info __user *uzi;
 	struct sk_buff_head list;

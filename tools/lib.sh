@@ -30,7 +30,7 @@ build_module() {
 	sed -i 's#"../../module/#"'"$TOP"'/module/#' "$out/kmod/zc_ipmodify_owner.c"
 	make -s -C "$kd" M="$out/src" "${pahole[@]}" modules 2>&1 |
 		grep -v 'Skipping BTF generation' || true
-	make -s -C "$kd" M="$out/kmod" "${pahole[@]}" modules 2>&1 |
+	make -s -C "$kd" M="$out/kmod" ZC_TOP="$TOP" "${pahole[@]}" modules 2>&1 |
 		grep -v 'Skipping BTF generation' || true
 	[ -f "$out/src/zcnotify.ko" ] && [ -f "$out/kmod/zc_ipmodify_owner.ko" ]
 }

@@ -37,5 +37,6 @@ cp -r "$TOP/Kbuild" "$TOP/module" "$TOP/include" "$out/"
 log=$(make -s -C "$TOP/.cache/kernels/$k/build" M="$out" C=2 CHECK="sparse -Wsparse-all" modules 2>&1 |
 	grep -v 'Skipping BTF' || true)
 warn=$(echo "$log" | grep -E "$out/(module|include)/.*(warning|error)" || true)
-if [ -n "$warn" ]; then echo "$warn"; rc=1; else echo "sparse: clean"; fi
+if [ ! -f "$out/zcnotify.ko" ]; then echo "$log"; echo "sparse: build failed"; rc=1
+elif [ -n "$warn" ]; then echo "$warn"; rc=1; else echo "sparse: clean"; fi
 exit $rc

@@ -1,0 +1,14 @@
+# SPDX-License-Identifier: GPL-2.0
+# Facts about the target kernel for zc_compat.h, read from its headers
+# (distributions backport, so the version number alone is not enough).
+# Included by every Kbuild file that compiles against zc_compat.h.
+ZC_SOCK_H := $(srctree)/include/net/sock.h
+ZC_CMSG_MSG_RE := '__sock_cmsg_send(struct sock \*sk, struct msghdr \*msg'
+ifneq ($(shell grep -s $(ZC_CMSG_MSG_RE) $(ZC_SOCK_H)),)
+ccflags-y += -DZC_HAVE_CMSG_SEND_MSG
+endif
+ZC_ERR_REPORT_RE := 'void sk_error_report('
+ifneq ($(shell grep -s $(ZC_ERR_REPORT_RE) $(ZC_SOCK_H)),)
+ccflags-y += -DZC_HAVE_SK_ERROR_REPORT
+endif
+ccflags-y += -DZC_KVER=$(shell echo $$(($(VERSION) * 256 + $(PATCHLEVEL))))

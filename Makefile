@@ -3,6 +3,7 @@
 #   make [KDIR=...]     build zcnotify.ko (default: the running kernel)
 #   make check          full test suite in QEMU on stock Debian kernels
 #   make demo           boot a stock kernel and run the demo
+#   make lint           checkpatch --strict and sparse
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -23,4 +24,7 @@ check:
 demo:
 	./tools/demo.sh
 
-.PHONY: all modules clean check demo
+lint:
+	./tools/lint.sh
+
+.PHONY: all modules clean check demo lint

@@ -4,6 +4,7 @@
 #   make check          full test suite in QEMU on stock Debian kernels
 #   make demo           boot a stock kernel and run the demo
 #   make lint           checkpatch --strict and sparse
+#   make bench          benchmark on stock kernels in QEMU
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -14,9 +15,11 @@ all: modules
 modules:
 	$(MAKE) -C $(KDIR) M=$(PWD) modules
 
+# Not kbuild's clean: with M=$(PWD) it would also sweep .cache/.
 clean:
-	$(MAKE) -C $(KDIR) M=$(PWD) clean 2>/dev/null || true
 	rm -rf build
+	rm -f *.ko *.o *.mod *.mod.c .*.cmd Module.symvers modules.order \
+		module/*.o module/.*.cmd
 
 check:
 	./tools/check.sh
@@ -27,4 +30,7 @@ demo:
 lint:
 	./tools/lint.sh
 
-.PHONY: all modules clean check demo lint
+bench:
+	./tools/bench.sh
+
+.PHONY: all modules clean check demo lint bench

@@ -107,6 +107,11 @@ static void zc_put_back(struct sock *sk, struct sk_buff_head *list)
 	zc_sk_error_report(sk);
 }
 
+static int zc_probe_writable(u8 __user *uaddr, const u8 *val)
+{
+	return put_user(*val, uaddr);
+}
+
 static int zc_write(struct zc_info __user *uzi, struct sk_buff_head *list,
 		    u32 taken)
 {
@@ -169,8 +174,14 @@ static int zc_notify(struct sock *sk, struct msghdr *msg, struct cmsghdr *cmsg)
 	uzi = (struct zc_info __user *)((char __user *)call->uctl + off +
 					((char *)kzi - (char *)cmsg));
 
-	/* Fault the payload in for writing, without changing it. */
-	if (copy_to_user(uzi, kzi, ZC_INFO_SIZE(n)))
+	/*
+	 * Check the payload is writable before taking anything, without
+	 * changing it: write back its first and last bytes (at most 772
+	 * bytes, so that covers every page it spans).
+	 */
+	if (zc_probe_writable((u8 __user *)uzi, (u8 *)kzi) ||
+	    zc_probe_writable((u8 __user *)uzi + ZC_INFO_SIZE(n) - 1,
+			      (u8 *)kzi + ZC_INFO_SIZE(n) - 1))
 		return -EFAULT;
 
 	__skb_queue_head_init(&list);

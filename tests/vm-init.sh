@@ -19,6 +19,8 @@ if [ -n "$only" ]; then
 	[ -d /sys/module/zcnotify ] || insmod /zcnotify.ko
 	run $only
 	dmesg | tail -60 | sed 's/^/ZC: # /'
+elif [ "$mode" = bench ]; then
+	sh /bench.sh 2>&1 | sed 's/^/ZC: /'
 elif [ "$mode" = demo ]; then
 	insmod /zcnotify.ko && /bin/zc_demo 2>&1 | sed 's/^/ZC: /'
 else

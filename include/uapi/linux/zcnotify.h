@@ -34,8 +34,8 @@
  *   in the call. A kernel without the zcnotify module also answers EINVAL
  *   (unknown SOL_SOCKET control message): that is how an application
  *   detects that the module is absent and falls back to MSG_ERRQUEUE.
- * - The kernel checks that the whole payload is writable (by writing back
- *   the bytes it read) before it takes anything. If it is not, nothing is
+ * - The kernel checks that the payload is writable (by writing back bytes
+ *   it read, so nothing changes) before it takes anything. If it is not, nothing is
  *   consumed and the call fails (EFAULT; TCP reports every control message
  *   error as EINVAL). The buffer must stay mapped and writable during the
  *   call; unmapping it from another thread meanwhile is undefined.

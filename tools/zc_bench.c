@@ -1,0 +1,476 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zc_bench - MSG_ZEROCOPY completion methods side by side (runs in a VM).
+ *
+ *   zc_bench run LANE PROTO SIZE INTERVAL METHOD SENDS
+ *	LANE lo | dummy (UDP to 10.9.0.2 through dummy0: real zerocopy)
+ *	PROTO tcp4 tcp6 udp4 udp6, METHOD copy errqueue cmsg uring;
+ *	completions are reaped after every INTERVAL sends.
+ *   zc_bench overhead PROTO SIZE CALLS pktinfo|none
+ *	ns per plain sendmsg(), for the module-loaded/unloaded comparison.
+ *
+ * One "BENCH ..." or "OVERHEAD ..." line per run, key=value.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <liburing.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/zcnotify.h>
+
+#define MAX_INFLIGHT	512	/* sends not yet completed before we wait */
+
+enum method { M_COPY, M_ERRQUEUE, M_CMSG, M_URING };
+static const char *const method_names[] = { "copy", "errqueue", "cmsg", "uring" };
+
+struct bench {
+	int family, type, tx, rx;
+	bool dummy;
+	size_t size;
+	int interval;
+	enum method method;
+	long sends;
+	char *buf;
+	/* results */
+	long done_sends, ids, reaps, syscalls;
+	atomic_int stop;
+	union {
+		char buf[CMSG_SPACE(ZC_INFO_SIZE(ZC_NOTIFICATION_MAX))];
+		struct cmsghdr align;
+	} ctl;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double thread_cpu(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_THREAD, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+static socklen_t addr(int family, bool dummy, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+
+		a->sin_family = AF_INET;
+		inet_pton(AF_INET, dummy ? "10.9.0.2" : "127.0.0.1",
+			  &a->sin_addr);
+		a->sin_port = htons(dummy ? 9 : 0);
+		return sizeof(*a);
+	}
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+	a6->sin6_family = AF_INET6;
+	inet_pton(AF_INET6, dummy ? "fd09::2" : "::1", &a6->sin6_addr);
+	a6->sin6_port = htons(dummy ? 9 : 0);
+	return sizeof(*a6);
+}
+
+static void open_sockets(struct bench *b)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = addr(b->family, b->dummy, &ss);
+	int one = 1, lfd;
+
+	b->rx = -1;
+	if (b->type == SOCK_STREAM) {
+		lfd = socket(b->family, SOCK_STREAM, 0);
+		if (lfd < 0 || bind(lfd, (struct sockaddr *)&ss, len) ||
+		    listen(lfd, 1) ||
+		    getsockname(lfd, (struct sockaddr *)&ss, &len))
+			die("listen");
+		b->tx = socket(b->family, SOCK_STREAM, 0);
+		if (connect(b->tx, (struct sockaddr *)&ss, len))
+			die("connect");
+		b->rx = accept(lfd, NULL, NULL);
+		close(lfd);
+	} else {
+		if (!b->dummy) {
+			b->rx = socket(b->family, SOCK_DGRAM, 0);
+			if (bind(b->rx, (struct sockaddr *)&ss, len) ||
+			    getsockname(b->rx, (struct sockaddr *)&ss, &len))
+				die("bind");
+		}
+		b->tx = socket(b->family, SOCK_DGRAM, 0);
+		if (connect(b->tx, (struct sockaddr *)&ss, len))
+			die("connect");
+	}
+	if (b->method != M_COPY &&
+	    setsockopt(b->tx, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)))
+		die("SO_ZEROCOPY");
+}
+
+static void *receiver(void *arg)
+{
+	struct bench *b = arg;
+	static __thread char sink[1 << 16];
+
+	while (!atomic_load(&b->stop))
+		if (recv(b->rx, sink, sizeof(sink), 0) <= 0 &&
+		    b->type == SOCK_STREAM)
+			break;
+	return NULL;
+}
+
+static void add_range(struct bench *b, uint32_t lo, uint32_t hi)
+{
+	b->ids += hi - lo + 1;
+}
+
+/* Classic: recvmsg(MSG_ERRQUEUE) until the queue is empty. */
+static void reap_errqueue(struct bench *b)
+{
+	char ctl[128];
+
+	for (;;) {
+		struct msghdr m = { .msg_control = ctl,
+				    .msg_controllen = sizeof(ctl) };
+		struct cmsghdr *c;
+		struct sock_extended_err *ee;
+
+		b->syscalls++;
+		if (recvmsg(b->tx, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			break;
+		c = CMSG_FIRSTHDR(&m);
+		if (!c)
+			continue;
+		ee = (struct sock_extended_err *)CMSG_DATA(c);
+		if (ee->ee_origin == SO_EE_ORIGIN_ZEROCOPY)
+			add_range(b, ee->ee_info, ee->ee_data);
+	}
+	b->reaps++;
+}
+
+/*
+ * Room for twice the completions expected per reap (the kernel merges
+ * consecutive ones, so usually far fewer come): a larger buffer only costs
+ * copying on every call.
+ */
+static uint32_t cmsg_room(const struct bench *b)
+{
+	uint32_t n = 2 * b->interval;
+
+	return n < 4 ? 4 : n > ZC_NOTIFICATION_MAX ? ZC_NOTIFICATION_MAX : n;
+}
+
+static struct zc_info *arm_cmsg(struct bench *b, struct msghdr *m)
+{
+	struct cmsghdr *c = (struct cmsghdr *)b->ctl.buf;
+	struct zc_info *zi = (struct zc_info *)CMSG_DATA(c);
+	uint32_t n = cmsg_room(b);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_ZC_NOTIFICATION;
+	c->cmsg_len = CMSG_LEN(ZC_INFO_SIZE(n));
+	zi->size = n;
+	zi->arr[0].zerocopy = ZC_ELEM_UNWRITTEN;
+	m->msg_control = b->ctl.buf;
+	m->msg_controllen = CMSG_SPACE(ZC_INFO_SIZE(n));
+	return zi;
+}
+
+static void collect_cmsg(struct bench *b, struct zc_info *zi)
+{
+	uint32_t i;
+
+	if (zi->size == cmsg_room(b) &&
+	    zi->arr[0].zerocopy == ZC_ELEM_UNWRITTEN)
+		return;		/* not processed */
+	for (i = 0; i < zi->size; i++)
+		add_range(b, zi->arr[i].lo, zi->arr[i].hi);
+	b->reaps++;
+}
+
+/* Reap with a cmsg on a zero-length send (used only to drain/wait). */
+static void reap_cmsg_only(struct bench *b)
+{
+	struct msghdr m = { 0 };
+	struct zc_info *zi = arm_cmsg(b, &m);
+
+	b->syscalls++;
+	if (sendmsg(b->tx, &m, MSG_DONTWAIT) < 0 && errno == EINVAL) {
+		fprintf(stderr, "SCM_ZC_NOTIFICATION rejected: module loaded?\n");
+		exit(1);
+	}
+	collect_cmsg(b, zi);
+}
+
+static void wait_err(struct bench *b)
+{
+	struct pollfd pfd = { .fd = b->tx, .events = 0 };
+
+	poll(&pfd, 1, 10);
+}
+
+static void run_sendmsg(struct bench *b)
+{
+	int flags = b->method == M_COPY ? 0 : MSG_ZEROCOPY;
+	struct iovec iov = { b->buf, b->size };
+	long i;
+
+	for (i = 0; i < b->sends; i++) {
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+		bool reap = (i + 1) % b->interval == 0;
+		struct zc_info *zi = NULL;
+		ssize_t n;
+
+		while (b->method != M_COPY &&
+		       b->done_sends - b->ids > MAX_INFLIGHT) {
+			wait_err(b);
+			if (b->method == M_CMSG)
+				reap_cmsg_only(b);
+			else
+				reap_errqueue(b);
+		}
+		if (b->method == M_CMSG && reap)
+			zi = arm_cmsg(b, &m);
+		b->syscalls++;
+		n = sendmsg(b->tx, &m, flags);
+		if (zi)
+			collect_cmsg(b, zi);
+		if (n < 0) {
+			if (errno != ENOBUFS && errno != EAGAIN)
+				die("sendmsg");
+			wait_err(b);
+			i--;
+			continue;
+		}
+		b->done_sends++;
+		if (b->method == M_ERRQUEUE && reap)
+			reap_errqueue(b);
+	}
+	while (b->method != M_COPY && b->ids < b->done_sends) {
+		wait_err(b);
+		if (b->method == M_CMSG)
+			reap_cmsg_only(b);
+		else
+			reap_errqueue(b);
+	}
+}
+
+static void uring_reap(struct bench *b, struct io_uring *ring, long *inflight,
+		       bool wait)
+{
+	struct io_uring_cqe *cqe;
+
+	if (wait) {
+		b->syscalls++;
+		if (io_uring_wait_cqe(ring, &cqe))
+			die("io_uring_wait_cqe");
+	}
+	while (!io_uring_peek_cqe(ring, &cqe)) {
+		if (cqe->flags & IORING_CQE_F_NOTIF) {
+			b->ids++;
+			(*inflight)--;
+		} else if (cqe->res < 0) {
+			errno = -cqe->res;
+			die("send_zc");
+		} else if (!(cqe->flags & IORING_CQE_F_MORE)) {
+			(*inflight)--;	/* no notification will follow */
+			b->ids++;
+		}
+		io_uring_cqe_seen(ring, cqe);
+	}
+	b->reaps++;
+}
+
+static void run_uring(struct bench *b)
+{
+	struct io_uring ring;
+	long i, inflight = 0, queued = 0;
+
+	if (io_uring_queue_init(1024, &ring, 0))
+		die("io_uring_queue_init");
+	for (i = 0; i < b->sends; i++) {
+		struct io_uring_sqe *sqe;
+
+		while (inflight >= MAX_INFLIGHT)
+			uring_reap(b, &ring, &inflight, true);
+		sqe = io_uring_get_sqe(&ring);
+		if (!sqe) {
+			b->syscalls++;
+			io_uring_submit(&ring);
+			queued = 0;
+			uring_reap(b, &ring, &inflight, false);
+			i--;
+			continue;
+		}
+		io_uring_prep_send_zc(sqe, b->tx, b->buf, b->size, 0, 0);
+		inflight++;
+		queued++;
+		b->done_sends++;
+		if ((i + 1) % b->interval == 0) {
+			b->syscalls++;
+			io_uring_submit(&ring);
+			queued = 0;
+			uring_reap(b, &ring, &inflight, false);
+		}
+	}
+	if (queued) {
+		b->syscalls++;
+		io_uring_submit(&ring);
+	}
+	while (inflight > 0)
+		uring_reap(b, &ring, &inflight, true);
+	io_uring_queue_exit(&ring);
+}
+
+static int parse_proto(const char *s, int *family, int *type)
+{
+	*type = !strncmp(s, "tcp", 3) ? SOCK_STREAM : SOCK_DGRAM;
+	*family = s[3] == '6' ? AF_INET6 : AF_INET;
+	return strlen(s) == 4 ? 0 : -1;
+}
+
+static int cmd_run(char **argv)
+{
+	struct bench b;
+	pthread_t th;
+	double t0, c0, secs, cpu;
+	size_t m;
+
+	memset(&b, 0, sizeof(b));
+	b.dummy = !strcmp(argv[0], "dummy");
+	if (parse_proto(argv[1], &b.family, &b.type))
+		return 2;
+	b.size = strtoul(argv[2], NULL, 0);
+	b.interval = atoi(argv[3]);
+	for (m = 0; m < 4; m++)
+		if (!strcmp(argv[4], method_names[m]))
+			b.method = m;
+	b.sends = atol(argv[5]);
+	b.buf = aligned_alloc(4096, (b.size + 4095) & ~4095UL);
+	memset(b.buf, 'b', b.size);
+	open_sockets(&b);
+	if (b.rx >= 0)
+		pthread_create(&th, NULL, receiver, &b);
+
+	t0 = now();
+	c0 = thread_cpu();
+	if (b.method == M_URING)
+		run_uring(&b);
+	else
+		run_sendmsg(&b);
+	secs = now() - t0;
+	cpu = thread_cpu() - c0;
+
+	atomic_store(&b.stop, 1);
+	if (b.rx >= 0) {
+		shutdown(b.tx, SHUT_WR);
+		if (b.type == SOCK_DGRAM)
+			shutdown(b.rx, SHUT_RD);
+		pthread_join(th, NULL);
+	}
+	printf("BENCH lane=%s proto=%s size=%zu interval=%d method=%s sends=%ld "
+	       "secs=%.4f mbps=%.1f sends_per_s=%.0f cpu_s_per_gb=%.3f "
+	       "ids_per_reap=%.2f syscalls_per_send=%.3f\n",
+	       argv[0], argv[1], b.size, b.interval, argv[4], b.done_sends,
+	       secs, b.done_sends * b.size / secs / 1e6, b.done_sends / secs,
+	       cpu / (b.done_sends * b.size / 1e9),
+	       b.reaps ? (double)b.ids / b.reaps : 0.0,
+	       (double)b.syscalls / b.done_sends);
+	return 0;
+}
+
+static int cmd_overhead(char **argv)
+{
+	struct bench b;
+	struct iovec iov;
+	long i, calls;
+	bool pktinfo;
+	double t0, secs;
+	pthread_t th;
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		struct cmsghdr align;
+	} ctl;
+
+	memset(&b, 0, sizeof(b));
+	if (parse_proto(argv[0], &b.family, &b.type))
+		return 2;
+	b.size = strtoul(argv[1], NULL, 0);
+	calls = atol(argv[2]);
+	pktinfo = !strcmp(argv[3], "pktinfo");
+	b.method = M_COPY;
+	b.buf = calloc(1, b.size);
+	open_sockets(&b);
+	if (b.rx >= 0)
+		pthread_create(&th, NULL, receiver, &b);
+	memset(&ctl, 0, sizeof(ctl));
+	if (pktinfo) {
+		struct cmsghdr *c = (struct cmsghdr *)ctl.buf;
+
+		/* IP_PKTINFO with no address set: changes nothing. */
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+	}
+	iov.iov_base = b.buf;
+	iov.iov_len = b.size;
+	t0 = now();
+	for (i = 0; i < calls; i++) {
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+		if (pktinfo) {
+			m.msg_control = ctl.buf;
+			m.msg_controllen = sizeof(ctl.buf);
+		}
+		if (sendmsg(b.tx, &m, 0) < 0)
+			die("sendmsg");
+	}
+	secs = now() - t0;
+	atomic_store(&b.stop, 1);
+	if (b.rx >= 0) {
+		shutdown(b.tx, SHUT_WR);
+		if (b.type == SOCK_DGRAM)
+			shutdown(b.rx, SHUT_RD);
+		pthread_join(th, NULL);
+	}
+	printf("OVERHEAD proto=%s size=%zu cmsg=%s module=%s calls=%ld ns_per_call=%.1f\n",
+	       argv[0], b.size, argv[3],
+	       access("/sys/module/zcnotify", F_OK) ? "off" : "on", calls,
+	       secs * 1e9 / calls);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 8 && !strcmp(argv[1], "run"))
+		return cmd_run(argv + 2);
+	if (argc == 6 && !strcmp(argv[1], "overhead"))
+		return cmd_overhead(argv + 2);
+	fprintf(stderr, "usage: %s run LANE PROTO SIZE INTERVAL METHOD SENDS\n"
+		"       %s overhead PROTO SIZE CALLS pktinfo|none\n",
+		argv[0], argv[0]);
+	return 2;
+}

@@ -94,13 +94,20 @@ static __always_inline void zc_fregs_set_ip(struct zc_fregs *fregs,
 
 /*
  * zc_sync_tasks - wait until every task has passed a voluntary context
- * switch, so none can still be between an ftrace redirection and the
- * first instruction of the function it was sent to (or past the last
- * instruction of ours). 5.10 does not export synchronize_rcu_tasks().
+ * switch, so none can still be running the last instructions of a module
+ * function it entered before the hooks went away. 5.10 as Debian builds
+ * it has no tasks RCU; that also means no CONFIG_PREEMPTION (which
+ * implies TASKS_RCU), so such a task cannot be switched out before it
+ * returns, and a normal grace period covers it.
  */
 static inline void zc_sync_tasks(void)
 {
+#ifdef CONFIG_TASKS_RCU
 	synchronize_rcu_tasks();
+#else
+	BUILD_BUG_ON(IS_ENABLED(CONFIG_PREEMPTION));
+	synchronize_rcu();
+#endif
 }
 
 /* zc_sk_error_report - wake error-queue pollers (helper added in 5.13) */

@@ -4,10 +4,10 @@
  *
  * Load order: the exit tracepoint (so no record outlives its task), the
  * ____sys_sendmsg() hook that records calls, then the __sock_cmsg_send()
- * hook that acts on them. Unload undoes it in reverse and waits for every
- * task that was sent into the module to leave it. No module frame ever
- * blocks while a send waits for buffer space, so unloading never waits on
- * the network.
+ * hook that acts on them. Unload undoes it in reverse. A task inside the
+ * module holds a reference (rmmod is refused meanwhile, never waits), and
+ * no module frame ever blocks while a send waits for buffer space, so
+ * unloading never waits on the network or on user memory.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -57,9 +57,12 @@ static int __init zc_init(void)
 	zc_sendmsg_hook.name = sendmsg_symbol;
 	zc_cmsg_hook.name = cmsg_symbol;
 
-	err = zc_calls_init();
+	err = zc_stats_init();
 	if (err)
 		return err;
+	err = zc_calls_init();
+	if (err)
+		goto out_stats;
 	err = zc_hook_install(&zc_sendmsg_hook);
 	if (err)
 		goto out_calls;
@@ -74,6 +77,8 @@ out_sendmsg:
 	zc_hook_remove(&zc_sendmsg_hook);
 out_calls:
 	zc_calls_exit();
+out_stats:
+	zc_stats_exit();
 	return err;
 }
 
@@ -83,6 +88,7 @@ static void __exit zc_exit(void)
 	zc_notify_quiesce();
 	zc_hook_remove(&zc_sendmsg_hook);
 	zc_calls_exit();
+	zc_stats_exit();
 	pr_info("unloaded\n");
 }
 

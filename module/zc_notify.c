@@ -18,15 +18,13 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/errqueue.h>
+#include <linux/module.h>
 #include <linux/skbuff.h>
 #include <linux/uaccess.h>
-#include <linux/wait_bit.h>
+#include <net/compat.h>
 #include <net/sock.h>
 #include <uapi/linux/zcnotify.h>
 #include "zcnotify.h"
-
-/* Tasks between the redirection and the end of zc_cmsg_send(). */
-static atomic_t zc_inflight = ATOMIC_INIT(0);
 
 static bool zc_sock_ok(const struct sock *sk)
 {
@@ -68,7 +66,7 @@ static bool zc_is_completion(struct sk_buff *skb)
  * are taken and at most ZC_NOTIFICATION_MAX other entries looked at.
  */
 static unsigned int zc_take(struct sock *sk, struct sk_buff_head *out,
-			    unsigned int n)
+			    unsigned int n, bool *bounded)
 {
 	struct sk_buff_head *q = &sk->sk_error_queue;
 	unsigned int taken = 0, skipped = 0;
@@ -88,6 +86,7 @@ static unsigned int zc_take(struct sock *sk, struct sk_buff_head *out,
 			break;
 		}
 	}
+	*bounded = taken == n || skipped == ZC_NOTIFICATION_MAX;
 	spin_unlock_irqrestore(&q->lock, flags);
 	return taken;
 }
@@ -112,8 +111,9 @@ static int zc_probe_writable(u8 __user *uaddr, const u8 *val)
 	return put_user(*val, uaddr);
 }
 
+/* Write the taken ranges and their number; adds up the send counters. */
 static int zc_write(struct zc_info __user *uzi, struct sk_buff_head *list,
-		    u32 taken)
+		    u32 taken, u64 *ids)
 {
 	struct zc_info_elem e = {};
 	struct sk_buff *skb;
@@ -127,8 +127,47 @@ static int zc_write(struct zc_info __user *uzi, struct sk_buff_head *list,
 		e.zerocopy = !(ee->ee_code & SO_EE_CODE_ZEROCOPY_COPIED);
 		if (copy_to_user(&uzi->arr[i++], &e, sizeof(e)))
 			return -EFAULT;
+		*ids += (u32)(e.hi - e.lo) + 1;
 	}
 	return put_user(taken, &uzi->size);
+}
+
+/*
+ * A 32-bit caller's control buffer was converted to the native layout
+ * (larger headers, 8-byte alignment) before parsing, message by message.
+ * Find our message by its index in the user's own buffer, and check it is
+ * still what was converted. The payload itself has the same layout in
+ * both ABIs (4-byte aligned, 12-byte elements).
+ */
+static struct zc_info __user *zc_compat_payload(const struct zc_call *call,
+						void *kctl, size_t klen,
+						struct cmsghdr *cmsg, u32 n)
+{
+#ifdef CONFIG_COMPAT
+	char __user *u = call->uctl;
+	struct compat_cmsghdr ch;
+	struct cmsghdr *c;
+	size_t uoff = 0;
+
+	for (c = __CMSG_FIRSTHDR(kctl, klen); c && c != cmsg;
+	     c = __cmsg_nxthdr(kctl, klen, c)) {
+		if (uoff + sizeof(ch) > call->ctl_len ||
+		    copy_from_user(&ch, u + uoff, sizeof(ch)) ||
+		    ch.cmsg_len < sizeof(ch))
+			return NULL;
+		uoff += ALIGN(ch.cmsg_len, sizeof(s32));
+	}
+	if (!c || uoff + sizeof(ch) > call->ctl_len ||
+	    copy_from_user(&ch, u + uoff, sizeof(ch)))
+		return NULL;
+	if (ch.cmsg_level != SOL_SOCKET || ch.cmsg_type != SCM_ZC_NOTIFICATION ||
+	    ch.cmsg_len != sizeof(ch) + ZC_INFO_SIZE(n) ||
+	    call->ctl_len - uoff < ch.cmsg_len)
+		return NULL;
+	return (struct zc_info __user *)(u + uoff + sizeof(ch));
+#else
+	return NULL;
+#endif
 }
 
 static int zc_notify(struct sock *sk, struct msghdr *msg, struct cmsghdr *cmsg)
@@ -138,7 +177,9 @@ static int zc_notify(struct sock *sk, struct msghdr *msg, struct cmsghdr *cmsg)
 	struct sk_buff_head list;
 	struct zc_call *call;
 	struct sk_buff *skb;
-	size_t off;
+	bool bounded;
+	u64 ids = 0;
+	size_t off, klen;
 	u32 n, taken;
 	char *kctl;
 	int err;
@@ -150,7 +191,7 @@ static int zc_notify(struct sock *sk, struct msghdr *msg, struct cmsghdr *cmsg)
 	if (!zc_sock_ok(sk))
 		return -EINVAL;
 	call = zc_call_current(sk);
-	if (!call || call->compat || (msg && msg != call->msg))
+	if (!call || (msg && msg != call->msg))
 		return -EINVAL;
 	if (call->done)		/* the same message parsed twice */
 		return 0;
@@ -162,17 +203,27 @@ static int zc_notify(struct sock *sk, struct msghdr *msg, struct cmsghdr *cmsg)
 	    cmsg->cmsg_len != CMSG_LEN(ZC_INFO_SIZE(n)))
 		return -EINVAL;
 
-	/* Where this message sits in the user's buffer. */
+	/*
+	 * The kernel copy of the control buffer; a compat one was converted
+	 * and has its own length.
+	 */
 	kctl = call->msg->msg_control;
+	klen = call->compat ? call->msg->msg_controllen : call->ctl_len;
 	if ((char *)cmsg < kctl)
 		return -EINVAL;
 	off = (char *)cmsg - kctl;
-	if (off > call->ctl_len || call->ctl_len - off < cmsg->cmsg_len)
+	if (off > klen || klen - off < cmsg->cmsg_len)
 		return -EINVAL;
-	if (zc_count_requests(kctl, call->ctl_len) != 1)
+	if (zc_count_requests(kctl, klen) != 1)
 		return -EINVAL;
-	uzi = (struct zc_info __user *)((char __user *)call->uctl + off +
-					((char *)kzi - (char *)cmsg));
+	/* Where the payload sits in the user's buffer. */
+	if (call->compat)
+		uzi = zc_compat_payload(call, kctl, klen, cmsg, n);
+	else
+		uzi = (struct zc_info __user *)((char __user *)call->uctl +
+						off + ((char *)kzi - (char *)cmsg));
+	if (!uzi)
+		return -EINVAL;
 
 	/*
 	 * Check the payload is writable before taking anything, without
@@ -185,8 +236,8 @@ static int zc_notify(struct sock *sk, struct msghdr *msg, struct cmsghdr *cmsg)
 		return -EFAULT;
 
 	__skb_queue_head_init(&list);
-	taken = zc_take(sk, &list, n);
-	err = zc_write(uzi, &list, taken);
+	taken = zc_take(sk, &list, n, &bounded);
+	err = zc_write(uzi, &list, taken, &ids);
 	if (err) {
 		zc_put_back(sk, &list);
 		return err;
@@ -194,6 +245,11 @@ static int zc_notify(struct sock *sk, struct msghdr *msg, struct cmsghdr *cmsg)
 	while ((skb = __skb_dequeue(&list)))
 		consume_skb(skb);
 	call->done = true;
+	zc_stat_add(requests, 1);
+	zc_stat_add(ranges, taken);
+	zc_stat_add(completions, ids);
+	if (bounded)
+		zc_stat_add(full, 1);
 	return 0;
 }
 
@@ -205,16 +261,19 @@ static int zc_notify(struct sock *sk, struct msghdr *msg, struct cmsghdr *cmsg)
 
 /*
  * Reached from zc_cmsg_send_entry() instead of __sock_cmsg_send(), with
- * its arguments, in its caller's context (may sleep).
+ * its arguments, in its caller's context (may sleep, e.g. faulting in the
+ * user's buffer). Holds the module reference the callback took, so
+ * rmmod refuses while a task is in here rather than waiting for it.
  */
 static ZC_CMSG_SEND_PROTO(zc_cmsg_send)
 {
-	int err;
+	int err = zc_notify(sk, ZC_CMSG_MSG, cmsg);
 
-	atomic_inc(&zc_inflight);
-	err = zc_notify(sk, ZC_CMSG_MSG, cmsg);
-	if (atomic_dec_and_test(&zc_inflight))
-		wake_up_var(&zc_inflight);
+	if (err == -EINVAL)
+		zc_stat_add(einval, 1);
+	else if (err)
+		zc_stat_add(efault, 1);
+	module_put(THIS_MODULE);
 	return err;
 }
 
@@ -233,22 +292,25 @@ void notrace zc_cmsg_send_entry(unsigned long ip, unsigned long parent_ip,
 {
 	struct cmsghdr *cmsg = (struct cmsghdr *)zc_fregs_arg(fregs, ZC_CMSG_ARG);
 
-	if (cmsg->cmsg_type == SCM_ZC_NOTIFICATION &&
-	    cmsg->cmsg_level == SOL_SOCKET)
-		zc_fregs_set_ip(fregs, (unsigned long)zc_cmsg_send);
+	if (cmsg->cmsg_type != SCM_ZC_NOTIFICATION ||
+	    cmsg->cmsg_level != SOL_SOCKET)
+		return;
+	/* Unloading: leave it to the stock function (EINVAL). */
+	if (!try_module_get(THIS_MODULE))
+		return;
+	zc_fregs_set_ip(fregs, (unsigned long)zc_cmsg_send);
 }
 
 /**
  * zc_notify_quiesce() - wait until no task runs zc_cmsg_send()
  *
- * Call after the __sock_cmsg_send() hook is removed. A task redirected
- * just before may not have reached the counter yet, or may be past it but
- * not yet out of our code; neither is a voluntary context switch, so the
- * tasks-RCU grace periods around the wait cover both.
+ * Call after the __sock_cmsg_send() hook is removed. Every task sent to
+ * zc_cmsg_send() held a module reference, so none is inside it when the
+ * module is being removed, except one preempted between module_put() and
+ * its return. Being preempted is not a voluntary context switch, so a
+ * tasks-RCU grace period waits for it to leave.
  */
 void zc_notify_quiesce(void)
 {
-	zc_sync_tasks();
-	wait_var_event(&zc_inflight, !atomic_read(&zc_inflight));
 	zc_sync_tasks();
 }

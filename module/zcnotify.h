@@ -63,6 +63,33 @@ struct zc_call *zc_call_current(struct sock *sk);
 void zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
 		      struct ftrace_ops *ops, struct zc_fregs *fregs);
 
+/* zc_stats.c: counters in /sys/module/zcnotify/stats/ */
+
+/**
+ * struct zc_stats - per-CPU counters (documented in README)
+ * @requests: requests processed (entries and size written)
+ * @ranges: ranges written to users
+ * @completions: send counter values those ranges covered
+ * @full: requests that filled their array or hit the skip bound, so
+ *	completions may have been left on the error queue
+ * @einval: requests rejected as invalid
+ * @efault: requests that failed writing to the user (nothing consumed)
+ */
+struct zc_stats {
+	u64 requests;
+	u64 ranges;
+	u64 completions;
+	u64 full;
+	u64 einval;
+	u64 efault;
+};
+
+DECLARE_PER_CPU(struct zc_stats, zc_stats);
+#define zc_stat_add(field, n)	this_cpu_add(zc_stats.field, (n))
+
+int zc_stats_init(void);
+void zc_stats_exit(void);
+
 /* zc_notify.c: SCM_ZC_NOTIFICATION handling */
 
 void zc_cmsg_send_entry(unsigned long ip, unsigned long parent_ip,

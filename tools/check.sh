@@ -54,7 +54,10 @@ for k in $KERNELS; do
 	stage_end "$k: boot and run tests in QEMU"
 
 	# Results as the VM printed them; every expected test must appear.
-	expected=$("$BUILD/tests/zc_test" list; echo dmesg_clean)
+	expected=$(set -f
+		   "$BUILD/tests/zc_test" list
+		   "$BUILD/tests/zc_test32" list $(cat "$TOP/tests/m32-tests.txt")
+		   echo dmesg_clean)
 	tr -d '\r' <"$log" | sed -n 's/^ZC: //p' >"$BUILD/$k/results"
 	grep '^#' "$BUILD/$k/results" | grep -v '^# \[' | head -40
 	for name in $expected; do

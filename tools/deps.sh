@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(qemu-system-x86 busybox-static pahole sparse cpio gzip xz-utils zstd
-      make gcc libc6-dev libelf-dev bc flex bison kmod python3 liburing-dev)
+      make gcc gcc-multilib libc6-dev libelf-dev bc flex bison kmod python3 liburing-dev)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -42,7 +42,9 @@ build_initramfs() {
 	mkdir -p "$root"/{bin,proc,sys,dev,tmp}
 	cp /bin/busybox "$root/bin/busybox"
 	cp "$TOP/tests/vm-init.sh" "$root/init"
-	cp "$BUILD/tests/zc_test" "$BUILD/tests/zc_demo" "$root/bin/"
+	cp "$BUILD/tests/zc_test" "$BUILD/tests/zc_test32" "$BUILD/tests/zc_demo" \
+	   "$BUILD/tests/zcstat" "$root/bin/"
+	cp "$TOP/tests/m32-tests.txt" "$root/"
 	cp "$BUILD/$k/src/zcnotify.ko" "$BUILD/$k/kmod/zc_ipmodify_owner.ko" "$root/"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$img"
 }

@@ -18,6 +18,9 @@
  * are left untouched. The call may or may not itself use MSG_ZEROCOPY.
  * Other control messages of the same call are processed as usual.
  *
+ * 32-bit programs on a 64-bit kernel use the same structures: they have
+ * the same layout in both ABIs (4-byte alignment, 12-byte elements).
+ *
  * Every completion is delivered exactly once: either here or by
  * recvmsg(MSG_ERRQUEUE), which keeps working, also concurrently from
  * another thread. Error-queue entries that are not zerocopy completions

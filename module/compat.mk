@@ -12,3 +12,9 @@ ifneq ($(shell grep -s $(ZC_ERR_REPORT_RE) $(ZC_SOCK_H)),)
 ccflags-y += -DZC_HAVE_SK_ERROR_REPORT
 endif
 ccflags-y += -DZC_KVER=$(shell echo $$(($(VERSION) * 256 + $(PATCHLEVEL))))
+# sched_process_exit gained a group_dead argument in 6.16-ish kernels.
+ZC_SCHED_H := $(srctree)/include/trace/events/sched.h
+ZC_EXIT_RE := 'TRACE_EVENT(sched_process_exit'
+ifneq ($(shell grep -s -A3 $(ZC_EXIT_RE) $(ZC_SCHED_H) | grep group_dead),)
+ccflags-y += -DZC_HAVE_EXIT_GROUP_DEAD
+endif

@@ -126,7 +126,7 @@ struct zc_call *zc_call_current(struct sock *sk)
 	return &r->call;
 }
 
-static void zc_task_exit(void *data, struct task_struct *task)
+static ZC_EXIT_PROBE_PROTO(zc_task_exit)
 {
 	struct zc_task_rec *r;
 

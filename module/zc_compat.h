@@ -41,7 +41,7 @@ static inline bool zc_kernel_supported(void)
 #define ZC_FTRACE_ARGS_FLAGS	FTRACE_OPS_FL_SAVE_REGS
 #endif
 
-#ifdef FTRACE_OPS_FL_RECURSION_SAFE
+#if ZC_KVER < 5 * 256 + 11
 /* Before 5.11 ftrace guarded against recursion unless told otherwise. */
 #define ZC_FTRACE_RECURSION_FLAGS	0
 #else
@@ -109,6 +109,18 @@ static inline void zc_sync_tasks(void)
 	synchronize_rcu();
 #endif
 }
+
+/*
+ * ZC_EXIT_PROBE_PROTO declares a sched_process_exit probe with the running
+ * kernel's prototype (newer kernels pass group_dead too).
+ */
+#ifdef ZC_HAVE_EXIT_GROUP_DEAD
+#define ZC_EXIT_PROBE_PROTO(name)					\
+	void name(void *data, struct task_struct *task, bool group_dead)
+#else
+#define ZC_EXIT_PROBE_PROTO(name)					\
+	void name(void *data, struct task_struct *task)
+#endif
 
 /* zc_sk_error_report - wake error-queue pollers (helper added in 5.13) */
 static inline void zc_sk_error_report(struct sock *sk)

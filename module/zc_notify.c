@@ -73,6 +73,7 @@ static unsigned int zc_take(struct sock *sk, struct sk_buff_head *out,
 	struct sk_buff *skb, *tmp;
 	unsigned long flags;
 
+	*bounded = false;
 	if (skb_queue_empty_lockless(q))
 		return 0;
 	spin_lock_irqsave(&q->lock, flags);

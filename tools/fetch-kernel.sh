@@ -50,7 +50,16 @@ rm -rf "$root"
 mkdir -p "$root"
 img=linux-image-$kver-unsigned
 apt-cache "${aptopts[@]}" show "$img" >/dev/null 2>&1 || img=linux-image-$kver
-dpkg-deb -x "$(dl "$img")" "$root"
+imgdeb=$(dl "$img")
+dpkg-deb -x "$imgdeb" "$root"
+# Since 7.x the image package is split: the kernel and its modules come in
+# linux-binary-* and linux-modules-* packages it depends on.
+if [ ! -e "$root/boot/vmlinuz-$kver" ] && [ ! -e "$root/usr/lib/modules/$kver/vmlinuz" ]; then
+	for dep in $(dpkg-deb -f "$imgdeb" Depends | tr ',' '\n' | sed 's/(.*//; s/|.*//' |
+		     awk '{print $1}' | grep -E '^linux-(binary|modules)-'); do
+		dpkg-deb -x "$(dl "$dep")" "$root"
+	done
+fi
 hdr=$(dl "linux-headers-$kver")
 dpkg-deb -x "$hdr" "$root"
 # The arch headers depend on a -common tree and a kbuild package.
@@ -59,8 +68,11 @@ for dep in $(dpkg-deb -f "$hdr" Depends | tr ',' '\n' | sed 's/(.*//; s/|.*//' |
 	dpkg-deb -x "$(dl "$dep")" "$root"
 done
 
-cp "$root/boot/vmlinuz-$kver" "$dest/vmlinuz"
-cp "$root/boot/config-$kver" "$dest/config"
+# 7.x keeps the kernel in /usr/lib/modules/<kver>/vmlinuz.
+cp "$root/boot/vmlinuz-$kver" "$dest/vmlinuz" 2>/dev/null ||
+	cp "$root/usr/lib/modules/$kver/vmlinuz" "$dest/vmlinuz"
+cp "$root/boot/config-$kver" "$dest/config" 2>/dev/null ||
+	cp "$root/usr/src/linux-headers-$kver/.config" "$dest/config"
 # The headers tree refers to the -common tree and kbuild by absolute
 # /usr/src and /usr/lib paths: make them point inside the cache.
 build=$root/usr/src/linux-headers-$kver

@@ -18,19 +18,46 @@ build_tests() {
 	make -s -C "$TOP/tests" OUT="$BUILD/tests" CFLAGS_TEST="$CFLAGS_TEST"
 }
 
+# toolchain_of <kver>: the toolchain column of tools/kernels.txt (host if
+# the kernel is not listed).
+toolchain_of() {
+	awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print "host" }' \
+		"$TOP/tools/kernels.txt"
+}
+
+# in_toolchain <suite> <cmd...>: run a command with the compiler family
+# the kernel was built with: here, or in a cached debootstrap chroot of
+# that suite with this tree bind-mounted at the same path.
+in_toolchain() {
+	local suite=$1
+	shift
+	if [ "$suite" = host ]; then
+		"$@"
+		return
+	fi
+	local root
+	root=$(bash "$TOP/tools/toolchain.sh" "$suite")
+	mkdir -p "$root$TOP"
+	unshare -m sh -c 'mount --bind "$1" "$2$1" && mount -t proc proc "$2/proc" &&
+		shift 2 && exec chroot "$0" "$@"' \
+		"$root" "$TOP" "$root" "$@"
+}
+
 # build_module <kver>: zcnotify.ko and the test helper module, built out of
-# the source tree in build/<kver>/.
+# the source tree in build/<kver>/ with the kernel's own compiler family.
 build_module() {
 	local k=$1 kd=$TOP/.cache/kernels/$1/build out=$BUILD/$1
-	local pahole=()
+	local tc pahole=()
+	tc=$(toolchain_of "$k")
 	command -v pahole >/dev/null || pahole=(PAHOLE=)
+	rm -rf "$out/src" "$out/kmod"
 	mkdir -p "$out/src" "$out/kmod"
 	cp -r "$TOP/Kbuild" "$TOP/module" "$TOP/include" "$out/src/"
 	cp "$TOP/tests/kmod/"* "$out/kmod/"
 	sed -i 's#"../../module/#"'"$TOP"'/module/#' "$out/kmod/zc_ipmodify_owner.c"
-	make -s -C "$kd" M="$out/src" "${pahole[@]}" modules 2>&1 |
+	in_toolchain "$tc" make -s -C "$kd" M="$out/src" "${pahole[@]}" modules 2>&1 |
 		grep -v 'Skipping BTF generation' || true
-	make -s -C "$kd" M="$out/kmod" ZC_TOP="$TOP" "${pahole[@]}" modules 2>&1 |
+	in_toolchain "$tc" make -s -C "$kd" M="$out/kmod" ZC_TOP="$TOP" "${pahole[@]}" modules 2>&1 |
 		grep -v 'Skipping BTF generation' || true
 	[ -f "$out/src/zcnotify.ko" ] && [ -f "$out/kmod/zc_ipmodify_owner.ko" ]
 }

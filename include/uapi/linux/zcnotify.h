@@ -38,10 +38,11 @@
  *   (unknown SOL_SOCKET control message): that is how an application
  *   detects that the module is absent and falls back to MSG_ERRQUEUE.
  * - The kernel checks that the payload is writable (by writing back bytes
- *   it read, so nothing changes) before it takes anything. If it is not, nothing is
- *   consumed and the call fails (EFAULT; TCP reports every control message
- *   error as EINVAL). The buffer must stay mapped and writable during the
- *   call; unmapping it from another thread meanwhile is undefined.
+ *   it read, so nothing changes) before it takes anything. If it is not,
+ *   nothing is consumed and the call fails with EFAULT (TCP on kernels
+ *   before 7.x reports every control message error as EINVAL). The buffer
+ *   must stay mapped and writable during the call; unmapping it from
+ *   another thread meanwhile is undefined.
  * - Once processed, the entries are the caller's even if the send itself
  *   then fails (EAGAIN on a full non-blocking socket, EPIPE, ...): read
  *   @size and @arr whether sendmsg() returned -1 or not.

@@ -5,6 +5,8 @@
 #   make demo           boot a stock kernel and run the demo
 #   make lint           checkpatch --strict and sparse
 #   make bench          benchmark on stock kernels in QEMU
+#   make matrix         the suite on every kernel in tools/kernels.txt
+#   make check-dkms     dkms add/build/install + modprobe inside a Debian VM
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -33,4 +35,10 @@ lint:
 bench:
 	./tools/bench.sh
 
-.PHONY: all modules clean check demo lint bench
+matrix:
+	./tools/matrix.sh
+
+check-dkms:
+	./tools/check-dkms.sh
+
+.PHONY: all modules clean check demo lint bench matrix check-dkms

@@ -11,7 +11,13 @@ ZC_ERR_REPORT_RE := 'void sk_error_report('
 ifneq ($(shell grep -s $(ZC_ERR_REPORT_RE) $(ZC_SOCK_H)),)
 ccflags-y += -DZC_HAVE_SK_ERROR_REPORT
 endif
-ccflags-y += -DZC_KVER=$(shell echo $$(($(VERSION) * 256 + $(PATCHLEVEL))))
+ZC_KVER := $(shell echo $$(($(VERSION) * 256 + $(PATCHLEVEL))))
+ccflags-y += -DZC_KVER=$(ZC_KVER)
+# Older kernels lack the interfaces used here: say so instead of failing
+# somewhere in the compile. Newer ones build; zc_main refuses to load.
+ifeq ($(shell [ $(ZC_KVER) -lt 1290 ] && echo old),old)
+$(error zcnotify: kernel $(KERNELRELEASE) is older than 5.10, which is not supported)
+endif
 # sched_process_exit gained a group_dead argument in 6.16-ish kernels.
 ZC_SCHED_H := $(srctree)/include/trace/events/sched.h
 ZC_EXIT_RE := 'TRACE_EVENT(sched_process_exit'

@@ -51,7 +51,8 @@ static int __init zc_init(void)
 	int err;
 
 	if (!zc_kernel_supported()) {
-		pr_err("kernel %s is not supported\n", init_utsname()->release);
+		pr_err("kernel %s is not supported (tested: 5.10 to 7.3): its sendmsg path may differ\n",
+		       init_utsname()->release);
 		return -EOPNOTSUPP;
 	}
 	zc_sendmsg_hook.name = sendmsg_symbol;

@@ -10,6 +10,8 @@ VM_TIMEOUT=${VM_TIMEOUT:-1200}
 T_ALL=$(date +%s)
 passed=0 failed=0 n=0
 summary=()
+mkdir -p "$BUILD"
+: >"$BUILD/summary.tsv"	# one line per kernel, for tools/matrix.sh
 
 ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1${2:+ # $2}"; }
@@ -24,27 +26,35 @@ if build_tests; then ok "build userspace tests (C11 -Wall -Wextra -Werror)"; els
 stage_end "build userspace tests"
 
 for k in $KERNELS; do
-	kp=0 kf=0
+	kp=0 kf=0 t_fetch=0 t_build=0 t_vm=0 built=no loaded=no dclean=no
 	rec() { if [ "$1" = ok ]; then ok "$k: $2"; kp=$((kp + 1)); else
 		nok "$k: $2" "${3:-}"; kf=$((kf + 1)); fi; }
 
 	stage_start
 	if ! bash "$TOP/tools/fetch-kernel.sh" "$k"; then
 		rec fail "fetch kernel packages"; summary+=("$k: $kp passed, $kf failed")
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$k" "$(toolchain_of "$k")" \
+			no no "$kp" "$kf" no 0 0 0 >>"$BUILD/summary.tsv"
 		continue
 	fi
 	stage_end "$k: fetch kernel"
+	t_fetch=$STAGE_SECS
 
 	stage_start
 	mkdir -p "$BUILD"
 	if build_module "$k" >"$BUILD/$k.build.log" 2>&1; then
-		rec ok "build module"
+		rec ok "build module ($(toolchain_of "$k") toolchain)"
+		built=yes
 	else
-		rec fail "build module" "see build/$k.build.log"
+		rec fail "build module ($(toolchain_of "$k") toolchain)" "see build/$k.build.log"
 		sed 's/^/# /' "$BUILD/$k.build.log" | tail -20
-		summary+=("$k: $kp passed, $kf failed"); continue
+		summary+=("$k: $kp passed, $kf failed")
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$k" "$(toolchain_of "$k")" \
+			no no "$kp" "$kf" no "$t_fetch" 0 0 >>"$BUILD/summary.tsv"
+		continue
 	fi
 	stage_end "$k: build module"
+	t_build=$STAGE_SECS
 
 	stage_start
 	img=$BUILD/$k/initramfs.cpio.gz log=$BUILD/$k/console.log
@@ -52,6 +62,7 @@ for k in $KERNELS; do
 	bash "$TOP/tools/vm-run.sh" "$k" "$img" "$log" "$VM_TIMEOUT"
 	rc=$?
 	stage_end "$k: boot and run tests in QEMU"
+	t_vm=$STAGE_SECS
 
 	# Results as the VM printed them; every expected test must appear.
 	expected=$(set -f
@@ -73,6 +84,11 @@ for k in $KERNELS; do
 		tail -30 "$log" | sed 's/^/# /'
 	fi
 	summary+=("$k: $kp passed, $kf failed")
+	grep -q '^ok - sysfs$' "$BUILD/$k/results" && loaded=yes
+	grep -q '^ok - dmesg_clean$' "$BUILD/$k/results" && dclean=yes
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$k" "$(toolchain_of "$k")" \
+		"$built" "$loaded" "$kp" "$kf" "$dclean" "$t_fetch" "$t_build" "$t_vm" \
+		>>"$BUILD/summary.tsv"
 done
 
 echo "# ---- summary"

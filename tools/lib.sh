@@ -7,9 +7,9 @@ DEFAULT_KERNELS="6.1.0-56-amd64 6.12.117+deb12-amd64"
 CFLAGS_TEST="-std=c11 -Wall -Wextra -Werror -O2 -static -pthread -I$TOP/include/uapi"
 
 stage_start() { STAGE_T0=$(date +%s.%N); }
-stage_end() {		# stage_end <label>
-	printf '# stage %-40s %6.1fs\n' "$1" \
-		"$(echo "$(date +%s.%N) - $STAGE_T0" | bc)"
+stage_end() {		# stage_end <label>; sets STAGE_SECS
+	STAGE_SECS=$(echo "$(date +%s.%N) - $STAGE_T0" | bc)
+	printf '# stage %-40s %6.1fs\n' "$1" "$STAGE_SECS"
 }
 
 # Userspace test programs, kernel independent.

@@ -30,7 +30,7 @@ PY
 fi
 
 timeout --foreground -k 5 "$tmo" qemu-system-x86_64 \
-	-accel tcg,thread=${TCG_THREAD:-single} -cpu max -m 1G -smp 2 -nographic -no-reboot \
+	-accel tcg,thread=${TCG_THREAD:-single} -cpu max -m "${VM_MEM:-1G}" -smp 2 -nographic -no-reboot \
 	-kernel "$vmlinux" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 quiet $append" \
 	-nic none </dev/null >"$log" 2>&1

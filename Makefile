@@ -7,6 +7,7 @@
 #   make bench          benchmark on stock kernels in QEMU
 #   make matrix         the suite on every kernel in tools/kernels.txt
 #   make check-dkms     dkms add/build/install + modprobe inside a Debian VM
+#   make stress         long fuzz and soak with an unload storm
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -41,4 +42,7 @@ matrix:
 check-dkms:
 	./tools/check-dkms.sh
 
-.PHONY: all modules clean check demo lint bench matrix check-dkms
+stress:
+	./tools/stress.sh
+
+.PHONY: all modules clean check demo lint bench matrix check-dkms stress

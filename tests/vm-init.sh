@@ -14,12 +14,30 @@ say() { echo "ZC: $*"; }
 run() { /bin/zc_test run "$@" -- /zcnotify.ko /zc_ipmodify_owner.ko 2>&1 | sed 's/^/ZC: /'; }
 run32() { /bin/zc_test32 run "$@" 2>&1 | sed 's/^/ZC: /'; }
 
+# Point 7: nothing suspicious in the kernel log, in any run.
+dmesg_check() {
+	bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|Call Trace|KFENCE|lockdep|possible circular|INFO: task|soft lockup|rcu_sched detected|RCU stall|general protection|UBSAN|kmemleak|KASAN|sleeping function' | head -3)
+	if [ -z "$bad" ]; then say "ok - dmesg_clean"; else
+		say "not ok - dmesg_clean # $(echo $bad | cut -c1-200)"
+		dmesg | sed 's/^/ZC: # /'
+	fi
+}
+
 say "kernel $(uname -r)"
 only=$(sed -n 's/.*zctests=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
 if [ -n "$only" ]; then
 	[ -d /sys/module/zcnotify ] || insmod /zcnotify.ko
 	run $only
 	dmesg | tail -60 | sed 's/^/ZC: # /'
+elif [ "$mode" = stress ]; then
+	# make stress: long fuzz (both ABIs), soak with an unload storm.
+	. /stress.conf
+	[ -d /sys/module/zcnotify ] || insmod /zcnotify.ko
+	/bin/zc_fuzz "$FUZZ_SEED" "$FUZZ_CALLS" 2>&1 | sed 's/^/ZC: /'
+	/bin/zc_fuzz32 "$FUZZ_SEED" "$FUZZ_CALLS32" 2>&1 | sed 's/^/ZC: /'
+	export ZC_SOAK_SECS=$SOAK_SECS ZC_SOAK_UNLOADS=$SOAK_UNLOADS
+	run soak
+	dmesg_check
 elif [ "$mode" = bench ]; then
 	sh /bench.sh 2>&1 | sed 's/^/ZC: /'
 elif [ "$mode" = demo ]; then
@@ -32,13 +50,15 @@ else
 	    'efault_*' 'hybrid_*' 'errors_*'
 	# The same through the 32-bit compat syscalls.
 	set -f; run32 $(cat /m32-tests.txt); set +f
+	# Short fuzz (the seed is printed so that a failure can be replayed)
+	# and a short soak with an unload storm; make stress runs long ones.
+	seed=$(cat /proc/sys/kernel/random/uuid | tr -dc 0-9 | cut -c1-9)
+	/bin/zc_fuzz "$seed" 20000 2>&1 | sed 's/^/ZC: /'
+	/bin/zc_fuzz32 "$seed" 10000 2>&1 | sed 's/^/ZC: /'
 	run unload_traffic unload_blocked
-	# Point 7: nothing suspicious in the kernel log, in any run.
-	bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|Call Trace|KFENCE|lockdep|possible circular|INFO: task|soft lockup|rcu_sched detected|RCU stall|general protection|UBSAN|kmemleak' | head -3)
-	if [ -z "$bad" ]; then say "ok - dmesg_clean"; else
-		say "not ok - dmesg_clean # $(echo $bad | cut -c1-200)"
-		dmesg | sed 's/^/ZC: # /'
-	fi
+	export ZC_SOAK_SECS=8 ZC_SOAK_UNLOADS=6
+	run soak
+	dmesg_check
 fi
 say "END"
 poweroff -f

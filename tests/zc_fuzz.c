@@ -87,10 +87,10 @@ static uint32_t pick_size(struct fuzz *f)
 /* Fill buf[0..len) with random cmsgs; returns the length to pass. */
 static size_t build_ctl(struct fuzz *f, char *buf, size_t room)
 {
-	size_t off = 0, align = pick(f, 4) ? 8 : 4;
+	size_t hdr = CMSG_LEN(0), off = 0, align = pick(f, 4) ? sizeof(long) : 4;
 	int i, n = 1 + pick(f, 4);
 
-	for (i = 0; i < n && off + 16 <= room; i++) {
+	for (i = 0; i < n && off + hdr <= room; i++) {
 		struct cmsghdr *c = (struct cmsghdr *)(buf + off);
 		uint32_t size = pick_size(f);
 		size_t payload = pick(f, 4) ? ZC_INFO_SIZE(size % 80) : pick(f, 900);
@@ -101,14 +101,14 @@ static size_t build_ctl(struct fuzz *f, char *buf, size_t room)
 		c->cmsg_len = CMSG_LEN(payload);
 		if (!pick(f, 6))
 			c->cmsg_len = pick(f, 6) ? pick(f, 2048) : rnd(f);
-		for (j = 0; j < payload && off + 16 + j < room; j++)
-			buf[off + 16 + j] = rnd(f);
-		if (off + 20 <= room) {
-			memcpy(buf + off + 16, &size, 4);
-			if (off + 16 + 12 < room && pick(f, 2))
-				buf[off + 16 + 12] = (char)ZC_ELEM_UNWRITTEN;
+		for (j = 0; j < payload && off + hdr + j < room; j++)
+			buf[off + hdr + j] = rnd(f);
+		if (off + hdr + 4 <= room) {
+			memcpy(buf + off + hdr, &size, 4);
+			if (off + hdr + 12 < room && pick(f, 2))
+				buf[off + hdr + 12] = (char)ZC_ELEM_UNWRITTEN;
 		}
-		off += (payload + 16 + align - 1) & ~(align - 1);
+		off += (payload + hdr + align - 1) & ~(align - 1);
 	}
 	if (off > room)
 		off = room;

@@ -68,7 +68,7 @@ for k in $KERNELS; do
 	expected=$(set -f
 		   "$BUILD/tests/zc_test" list
 		   "$BUILD/tests/zc_test32" list $(cat "$TOP/tests/m32-tests.txt")
-		   echo dmesg_clean)
+		   echo fuzz fuzz_m32 dmesg_clean)
 	tr -d '\r' <"$log" | sed -n 's/^ZC: //p' >"$BUILD/$k/results"
 	grep '^#' "$BUILD/$k/results" | grep -v '^# \[' | head -40
 	for name in $expected; do

@@ -70,6 +70,7 @@ build_initramfs() {
 	cp /bin/busybox "$root/bin/busybox"
 	cp "$TOP/tests/vm-init.sh" "$root/init"
 	cp "$BUILD/tests/zc_test" "$BUILD/tests/zc_test32" "$BUILD/tests/zc_demo" \
+	   "$BUILD/tests/zc_fuzz" "$BUILD/tests/zc_fuzz32" \
 	   "$BUILD/tests/zcstat" "$root/bin/"
 	cp "$TOP/tests/m32-tests.txt" "$root/"
 	cp "$BUILD/$k/src/zcnotify.ko" "$BUILD/$k/kmod/zc_ipmodify_owner.ko" "$root/"

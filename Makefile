@@ -8,10 +8,16 @@
 #   make matrix         the suite on every kernel in tools/kernels.txt
 #   make check-dkms     dkms add/build/install + modprobe inside a Debian VM
 #   make stress         long fuzz and soak with an unload storm
+#   make install        header, helper, pkg-config file, man page, zcstat
+#   make dkms-install   copy to /usr/src and dkms install (dkms-remove undoes)
+#   make deb            zcnotify-dkms and libzcnotify-dev packages
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PWD := $(shell pwd)
+PREFIX ?= /usr/local
+DESTDIR ?=
+VERSION := 0.1.0
 
 all: modules
 
@@ -45,4 +51,27 @@ check-dkms:
 stress:
 	./tools/stress.sh
 
+install:
+	install -D -m 644 include/uapi/linux/zcnotify.h $(DESTDIR)$(PREFIX)/include/linux/zcnotify.h
+	install -D -m 644 include/zcnotify/zcn.h $(DESTDIR)$(PREFIX)/include/zcnotify/zcn.h
+	install -d $(DESTDIR)$(PREFIX)/share/pkgconfig
+	sed 's#@PREFIX@#$(PREFIX)#' zcnotify.pc.in >$(DESTDIR)$(PREFIX)/share/pkgconfig/zcnotify.pc
+	install -D -m 644 docs/zcnotify.7 $(DESTDIR)$(PREFIX)/share/man/man7/zcnotify.7
+	install -d $(DESTDIR)$(PREFIX)/bin
+	$(CC) -std=c11 -Wall -Wextra -Werror -O2 -o $(DESTDIR)$(PREFIX)/bin/zcstat tools/zcstat.c
+
+dkms-install:
+	rm -rf /usr/src/zcnotify-$(VERSION)
+	mkdir -p /usr/src/zcnotify-$(VERSION)
+	git ls-files -z | xargs -0 cp --parents -t /usr/src/zcnotify-$(VERSION)
+	dkms install zcnotify/$(VERSION)
+
+dkms-remove:
+	dkms remove zcnotify/$(VERSION) --all
+	rm -rf /usr/src/zcnotify-$(VERSION)
+
+deb:
+	./tools/mkdeb.sh
+
+.PHONY: install dkms-install dkms-remove deb
 .PHONY: all modules clean check demo lint bench matrix check-dkms stress

@@ -85,11 +85,13 @@ static __always_inline void zc_fregs_set_ip(struct zc_fregs *fregs,
 	int name(struct sock *sk, struct msghdr *msg,			\
 		 struct cmsghdr *cmsg, struct sockcm_cookie *sockc)
 #define ZC_CMSG_ARG	2
+#define ZC_CMSG_SEND_DESC	"__sock_cmsg_send with msghdr"
 #else
 #define ZC_CMSG_SEND_PROTO(name)					\
 	int name(struct sock *sk, struct cmsghdr *cmsg,			\
 		 struct sockcm_cookie *sockc)
 #define ZC_CMSG_ARG	1
+#define ZC_CMSG_SEND_DESC	"__sock_cmsg_send without msghdr"
 #endif
 
 /*

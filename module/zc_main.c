@@ -70,8 +70,10 @@ static int __init zc_init(void)
 	err = zc_hook_install(&zc_cmsg_hook);
 	if (err)
 		goto out_sendmsg;
-	pr_info("version %s loaded, SCM_ZC_NOTIFICATION=%d, max %d\n",
-		ZC_VERSION, SCM_ZC_NOTIFICATION, ZC_NOTIFICATION_MAX);
+	pr_info("version %s loaded: hooks at %pS and %pS (%s), SCM_ZC_NOTIFICATION=%d, max %d\n",
+		ZC_VERSION, (void *)zc_sendmsg_hook.addr,
+		(void *)zc_cmsg_hook.addr, ZC_CMSG_SEND_DESC,
+		SCM_ZC_NOTIFICATION, ZC_NOTIFICATION_MAX);
 	return 0;
 
 out_sendmsg:

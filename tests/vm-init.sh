@@ -44,9 +44,9 @@ elif [ "$mode" = demo ]; then
 	insmod /zcnotify.ko && /bin/zc_demo 2>&1 | sed 's/^/ZC: /'
 	/bin/zcstat | sed 's/^/ZC: zcstat: /'
 else
-	run 'absent_*' load_errors
+	run 'absent_*' 'fallback_*' load_errors
 	[ -d /sys/module/zcnotify ] || insmod /zcnotify.ko
-	run sysfs stats_udp4 'basic_*' 'sendmmsg_*' 'other_cmsgs_*' 'bounded_*' 'invalid_*' \
+	run sysfs stats_udp4 'basic_*' 'sendmmsg_*' 'other_cmsgs_*' 'bounded_*' 'helper_*' 'invalid_*' \
 	    'efault_*' 'hybrid_*' 'errors_*'
 	# The same through the 32-bit compat syscalls.
 	set -f; run32 $(cat /m32-tests.txt); set +f

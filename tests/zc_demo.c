@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <zcnotify/zcn.h>
 #include "zc_lib.h"
 
 #define SENDS	200
@@ -37,30 +38,36 @@ static int classic(struct zc_pair *p, struct zc_ledger *l)
 	return 0;
 }
 
+/* The same sends through the zcn.h helper, which uses the cmsg. */
 static int in_cmsg(struct zc_pair *p, struct zc_ledger *l)
 {
-	struct t_ctx t = { .why = "" };
-	struct zc_req r;
-	int i, got, shown = 0;
+	struct zcn z;
+	int i, shown = 0;
 
+	zcn_init(&z, p->tx, 8);
+	if (z.mode != ZCN_CMSG) {
+		printf("zcnotify is not loaded: the helper would use MSG_ERRQUEUE\n");
+		return -1;
+	}
 	for (i = 0; i < SENDS; i++) {
-		zc_req_init(&r);
-		zc_req_add_zc(&r, 8);
-		if (zc_send(p, 8192, MSG_ZEROCOPY, &r, l) != 8192) {
-			printf("sendmsg with SCM_ZC_NOTIFICATION: %s%s\n",
-			       strerror(errno), errno == EINVAL ?
-			       " (module not loaded?)" : "");
+		struct iovec iov = { p->buf, 8192 };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+		unsigned int k;
+
+		if (zcn_sendmsg(&z, &m, MSG_ZEROCOPY) != 8192) {
+			printf("sendmsg with SCM_ZC_NOTIFICATION: %s\n",
+			       strerror(errno));
 			return -1;
 		}
+		l->sends++;
 		zc_pair_drain_rx(p);
-		got = zc_req_collect(&t, &r, l);
-		if (got > 0 && shown < 5) {
-			struct zc_info *zi = (struct zc_info *)CMSG_DATA(r.zc);
-
+		for (k = 0; k < z.nranges; k++)
+			zc_ledger_add(l, z.ranges[k].lo, z.ranges[k].hi, true);
+		if (z.nranges && shown < 5) {
 			shown++;
-			printf("  send %3d: cmsg returned %d range(s), first %u..%u zerocopy=%u\n",
-			       i, got, zi->arr[0].lo, zi->arr[0].hi,
-			       zi->arr[0].zerocopy);
+			printf("  send %3d: cmsg returned %u range(s), first %u..%u zerocopy=%u\n",
+			       i, z.nranges, z.ranges[0].lo, z.ranges[0].hi,
+			       z.ranges[0].zerocopy);
 		}
 	}
 	printf("cmsg:     %d sends, %d syscalls, %u ranges via the cmsg\n",

@@ -25,6 +25,9 @@ rm -rf "$ov"
 mkdir -p "$ov/usr/src/zcnotify-0.1.0" "$ov/proc"
 (cd "$TOP" && git ls-files -z | xargs -0 cp --parents -t "$ov/usr/src/zcnotify-0.1.0")
 cp "$TOP/tools/vm-dkms-init.sh" "$ov/init"
+bash "$TOP/tools/mkdeb.sh" >/dev/null
+mkdir -p "$ov/debs"
+cp "$BUILD"/deb/*.deb "$ov/debs/"
 (cd "$ov" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/overlay.cpio.gz"
 cat "$out/base.cpio.gz" "$out/overlay.cpio.gz" >"$out/initramfs.cpio.gz"
 
@@ -42,7 +45,8 @@ for k in $KERNELS; do
 		"not ok - "*) n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $k: ${line#not ok - }" ;;
 		esac
 	done <"$out/$k.results"
-	for step in add build install modprobe loaded compile_tests modprobe_r unloaded remove removed; do
+	for step in add build install modprobe loaded compile_tests modprobe_r unloaded remove removed \
+		    deb_install deb_modprobe deb_compile deb_modprobe_r deb_remove deb_removed; do
 		grep -qE "^(not )?ok - dkms_$step( |$)" "$out/$k.results" || {
 			n=$((n + 1)); failed=$((failed + 1))
 			echo "not ok $n - $k: dkms_$step # no result (see build/dkms/$k.log)"; }

@@ -25,6 +25,14 @@ if build_tests; then ok "build userspace tests (C11 -Wall -Wextra -Werror)"; els
 	nok "build userspace tests"; fi
 stage_end "build userspace tests"
 
+# Host unit tests (the helper's tracker): no VM needed.
+while read -r line; do
+	case $line in
+	"ok - "*) ok "host: ${line#ok - }" ;;
+	"not ok - "*) r=${line#not ok - }; nok "host: ${r%% # *}" "${r#* # }" ;;
+	esac
+done < <("$BUILD/tests/unit_tracker")
+
 for k in $KERNELS; do
 	kp=0 kf=0 t_fetch=0 t_build=0 t_vm=0 built=no loaded=no dclean=no
 	rec() { if [ "$1" = ok ]; then ok "$k: $2"; kp=$((kp + 1)); else

@@ -4,7 +4,7 @@
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=$TOP/build
 DEFAULT_KERNELS="6.1.0-56-amd64 6.12.117+deb12-amd64"
-CFLAGS_TEST="-std=c11 -Wall -Wextra -Werror -O2 -static -pthread -I$TOP/include/uapi"
+CFLAGS_TEST="-std=c11 -Wall -Wextra -Werror -O2 -static -pthread -I$TOP/include/uapi -I$TOP/include"
 
 stage_start() { STAGE_T0=$(date +%s.%N); }
 stage_end() {		# stage_end <label>; sets STAGE_SECS

@@ -43,6 +43,20 @@ gone() {		# no zcnotify.ko* left for this kernel, and modprobe agrees
 	! modprobe -n zcnotify
 }
 step removed gone
+
+# The same through the Debian packages (make deb): apt/dpkg install,
+# modprobe, an application built only against the installed headers.
+step deb_install dpkg -i /debs/zcnotify-dkms_0.1.0_all.deb /debs/libzcnotify-dev_0.1.0_all.deb
+step deb_modprobe modprobe zcnotify
+step deb_compile gcc -std=c11 -Wall -Wextra -Werror -O2 -pthread -o /tmp/zc_pkg \
+	"$src/tests/zc_test.c" "$src/tests/zc_lib.c"
+/tmp/zc_pkg run 'basic_*' 'helper_*' 'invalid_*' 2>&1 |
+	sed 's/^\(not \)\{0,1\}ok - /&deb_test_/; s/^/ZC: /'
+step deb_modprobe_r modprobe -r zcnotify
+/tmp/zc_pkg run 'absent_*' 'fallback_*' 2>&1 |
+	sed 's/^\(not \)\{0,1\}ok - /&deb_nomod_/; s/^/ZC: /'
+step deb_remove dpkg -r zcnotify-dkms libzcnotify-dev
+step deb_removed gone
 echo "ZC: END"
 echo o >/proc/sysrq-trigger
 sleep 5

@@ -46,6 +46,14 @@
  * - Once processed, the entries are the caller's even if the send itself
  *   then fails (EAGAIN on a full non-blocking socket, EPIPE, ...): read
  *   @size and @arr whether sendmsg() returned -1 or not.
+ * - A blocking send that is interrupted by a signal after its request was
+ *   processed and then restarted by the kernel (SA_RESTART handlers, or a
+ *   stop/continue) parses the buffer again, which then holds the results:
+ *   with @size 0 the restarted call fails with EINVAL; otherwise it is
+ *   taken as a new request and overwrites them, and those completions are
+ *   lost to the caller. Likewise an io_uring IORING_OP_SENDMSG that is
+ *   retried internally. Use non-blocking sockets (or block signals around
+ *   blocking sends) with SCM_ZC_NOTIFICATION.
  * - Some failures happen before the control messages are parsed (for
  *   example EPIPE on a reset TCP socket, EMSGSIZE for an oversized UDP
  *   datagram), and a UDP send appended to corked data skips control

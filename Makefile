@@ -8,6 +8,7 @@
 #   make matrix         the suite on every kernel in tools/kernels.txt
 #   make check-dkms     dkms add/build/install + modprobe inside a Debian VM
 #   make stress         long fuzz and soak with an unload storm
+#   make check-debug    the suite on a KASAN/lockdep/KMEMLEAK 6.1 build
 #   make install        header, helper, pkg-config file, man page, zcstat
 #   make dkms-install   copy to /usr/src and dkms install (dkms-remove undoes)
 #   make deb            zcnotify-dkms and libzcnotify-dev packages
@@ -51,6 +52,9 @@ check-dkms:
 stress:
 	./tools/stress.sh
 
+check-debug:
+	./tools/check-debug.sh
+
 install:
 	install -D -m 644 include/uapi/linux/zcnotify.h $(DESTDIR)$(PREFIX)/include/linux/zcnotify.h
 	install -D -m 644 include/zcnotify/zcn.h $(DESTDIR)$(PREFIX)/include/zcnotify/zcn.h
@@ -74,4 +78,4 @@ deb:
 	./tools/mkdeb.sh
 
 .PHONY: install dkms-install dkms-remove deb
-.PHONY: all modules clean check demo lint bench matrix check-dkms stress
+.PHONY: all modules clean check demo lint bench matrix check-dkms stress check-debug

@@ -6,6 +6,7 @@
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 ip link set lo up
 echo 1 > /proc/sys/kernel/panic_on_oops
 mode=$(sed -n 's/.*zcmode=\([a-z]*\).*/\1/p' /proc/cmdline)
@@ -16,7 +17,15 @@ run32() { /bin/zc_test32 run "$@" 2>&1 | sed 's/^/ZC: /'; }
 
 # Point 7: nothing suspicious in the kernel log, in any run.
 dmesg_check() {
+	leaks=""
+	if [ -e /sys/kernel/debug/kmemleak ]; then	# debug kernel lane
+		echo scan >/sys/kernel/debug/kmemleak; sleep 6
+		echo scan >/sys/kernel/debug/kmemleak
+		leaks=$(grep -c 'unreferenced object' /sys/kernel/debug/kmemleak)
+		[ "$leaks" = 0 ] && leaks="" || cat /sys/kernel/debug/kmemleak | head -60 | sed 's/^/ZC: # /'
+	fi
 	bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|Call Trace|KFENCE|lockdep|possible circular|INFO: task|soft lockup|rcu_sched detected|RCU stall|general protection|UBSAN|kmemleak|KASAN|sleeping function' | head -3)
+	[ -n "$leaks" ] && bad="kmemleak: $leaks unreferenced objects $bad"
 	if [ -z "$bad" ]; then say "ok - dmesg_clean"; else
 		say "not ok - dmesg_clean # $(echo $bad | cut -c1-200)"
 		dmesg | sed 's/^/ZC: # /'

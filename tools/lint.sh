@@ -39,4 +39,10 @@ log=$(make -s -C "$TOP/.cache/kernels/$k/build" M="$out" C=2 CHECK="sparse -Wspa
 warn=$(echo "$log" | grep -E "$out/(module|include)/.*(warning|error)" || true)
 if [ ! -f "$out/zcnotify.ko" ]; then echo "$log"; echo "sparse: build failed"; rc=1
 elif [ -n "$warn" ]; then echo "$warn"; rc=1; else echo "sparse: clean"; fi
+echo "== userspace (-Wall -Wextra -Werror, C11)"
+if build_tests && gcc $CFLAGS_TEST -o "$BUILD/tests/zc_bench" "$TOP/tools/zc_bench.c" -luring; then
+	echo "userspace: clean"
+else
+	rc=1
+fi
 exit $rc

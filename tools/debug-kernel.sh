@@ -34,7 +34,7 @@ echo -n >"$dir/lsmod.empty"
 make -s LSMOD="$dir/lsmod.empty" localmodconfig </dev/null >/dev/null 2>&1 || true
 ./scripts/config --set-str LOCALVERSION "-zcdebug" \
 	-d DEBUG_INFO -d DEBUG_INFO_DWARF5 -d DEBUG_INFO_DWARF4 -d DEBUG_INFO_BTF \
-	-e DEBUG_INFO_NONE -d MODULE_SIG_ALL -d MODULE_SIG_FORCE \
+	-d DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT -e DEBUG_INFO_NONE -d MODULE_SIG_ALL -d MODULE_SIG_FORCE \
 	--set-str SYSTEM_TRUSTED_KEYS "" --set-str SYSTEM_REVOCATION_KEYS "" \
 	-e KASAN -e KASAN_GENERIC -e KASAN_INLINE -e PROVE_LOCKING -e DEBUG_ATOMIC_SLEEP \
 	-e KFENCE -e DEBUG_KMEMLEAK -e DEBUG_KMEMLEAK_AUTO_SCAN \

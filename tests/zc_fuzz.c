@@ -237,7 +237,7 @@ int main(int argc, char **argv)
 	if (argc != 3 || !f)
 		return 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	f->rng = strtoull(argv[1], NULL, 0) | 1;
+	f->rng = strtoull(argv[1], NULL, 10) | 1;
 	calls = atol(argv[2]);
 	f->area = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

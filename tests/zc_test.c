@@ -887,6 +887,28 @@ static int klog_count(const char *needle)
 	return n;
 }
 
+/* The module says at load which functions it hooked, in one line. */
+static int klog_last_load_line(struct t_ctx *t)
+{
+	int len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	char *buf, *line, *last = NULL, *save = NULL;
+
+	CHECK(t, len > 0, "klogctl: %s", strerror(errno));
+	buf = malloc(len + 1);
+	CHECK(t, buf, "out of memory");
+	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, len);
+	buf[len > 0 ? len : 0] = 0;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, "zcnotify: version") && strstr(line, "hooks at"))
+			last = line;
+	if (last)
+		printf("# load line: %s\n", strstr(last, "zcnotify:"));
+	free(buf);
+	CHECK(t, last, "no 'zcnotify: version ... hooks at' line in the kernel log");
+	return 0;
+}
+
 static int expect_load_error(struct t_ctx *t, const char *ko,
 			     const char *params, int want)
 {
@@ -955,7 +977,7 @@ static int t_sysfs(struct t_ctx *t, const struct t_env *e)
 	CHECK(t, atoi(v) == ZC_NOTIFICATION_MAX, "zc_notification_max = %s",
 	      v);
 	CHECK(t, !read_param("version", v, sizeof(v)) && v[0], "no version");
-	return 0;
+	return klog_last_load_line(t);
 }
 
 static const char *const stat_names[] = {

@@ -31,7 +31,7 @@ step install dkms install zcnotify/0.1.0 -k "$k"
 step modprobe modprobe zcnotify
 step loaded test -d /sys/module/zcnotify
 step compile_tests gcc -std=c11 -Wall -Wextra -Werror -O2 -pthread \
-	-I"$src/include/uapi" -o /tmp/zc_test "$src/tests/zc_test.c" "$src/tests/zc_lib.c"
+	-I"$src/include/uapi" -I"$src/include" -o /tmp/zc_test "$src/tests/zc_test.c" "$src/tests/zc_lib.c"
 /tmp/zc_test run sysfs stats_udp4 'basic_*' 'sendmmsg_*' 'invalid_*' 'hybrid_*' 'errors_*' 2>&1 |
 	sed 's/^\(not \)\{0,1\}ok - /&dkms_test_/; s/^/ZC: /'
 step modprobe_r modprobe -r zcnotify

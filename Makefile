@@ -55,14 +55,17 @@ stress:
 check-debug:
 	./tools/check-debug.sh
 
-install:
+install: install-dev
+	install -d $(DESTDIR)$(PREFIX)/bin
+	$(CC) -std=c11 -Wall -Wextra -Werror -O2 -o $(DESTDIR)$(PREFIX)/bin/zcstat tools/zcstat.c
+
+# Headers, pkg-config file and man page (what libzcnotify-dev ships).
+install-dev:
 	install -D -m 644 include/uapi/linux/zcnotify.h $(DESTDIR)$(PREFIX)/include/linux/zcnotify.h
 	install -D -m 644 include/zcnotify/zcn.h $(DESTDIR)$(PREFIX)/include/zcnotify/zcn.h
 	install -d $(DESTDIR)$(PREFIX)/share/pkgconfig
 	sed 's#@PREFIX@#$(PREFIX)#' zcnotify.pc.in >$(DESTDIR)$(PREFIX)/share/pkgconfig/zcnotify.pc
 	install -D -m 644 docs/zcnotify.7 $(DESTDIR)$(PREFIX)/share/man/man7/zcnotify.7
-	install -d $(DESTDIR)$(PREFIX)/bin
-	$(CC) -std=c11 -Wall -Wextra -Werror -O2 -o $(DESTDIR)$(PREFIX)/bin/zcstat tools/zcstat.c
 
 dkms-install:
 	rm -rf /usr/src/zcnotify-$(VERSION)
@@ -77,5 +80,5 @@ dkms-remove:
 deb:
 	./tools/mkdeb.sh
 
-.PHONY: install dkms-install dkms-remove deb
+.PHONY: install install-dev dkms-install dkms-remove deb
 .PHONY: all modules clean check demo lint bench matrix check-dkms stress check-debug

@@ -10,6 +10,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 kdir=$top/.cache/kernels/$kver
 
 vmlinux=$kdir/vmlinux
+# A kernel may ask to boot its bzImage (the KASAN debug build does not
+# start from the PVH entry of its ELF image).
+[ -e "$kdir/boot-bzimage" ] && vmlinux=$kdir/vmlinuz
 if [ ! -f "$vmlinux" ]; then
 	python3 - "$kdir/vmlinuz" "$vmlinux.tmp" <<'PY'
 import subprocess, sys

@@ -24,7 +24,10 @@ dmesg_check() {
 		leaks=$(grep -c 'unreferenced object' /sys/kernel/debug/kmemleak)
 		[ "$leaks" = 0 ] && leaks="" || cat /sys/kernel/debug/kmemleak | head -60 | sed 's/^/ZC: # /'
 	fi
-	bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|Call Trace|KFENCE|lockdep|possible circular|INFO: task|soft lockup|rcu_sched detected|RCU stall|general protection|UBSAN|kmemleak|KASAN|sleeping function' | head -3)
+	# Reports, not the debug features' own boot lines ("RCU lockdep
+	# checking is enabled", "kmemleak: ... initialized"): KASAN, KFENCE,
+	# lockdep and might_sleep reports all carry BUG: or WARNING:.
+	bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|Call Trace|possible circular|possible recursive|inconsistent lock state|suspicious RCU|INFO: task|soft lockup|rcu_sched detected|RCU stall|general protection|UBSAN|sleeping function' | head -3)
 	[ -n "$leaks" ] && bad="kmemleak: $leaks unreferenced objects $bad"
 	if [ -z "$bad" ]; then say "ok - dmesg_clean"; else
 		say "not ok - dmesg_clean # $(echo $bad | cut -c1-200)"

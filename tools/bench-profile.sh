@@ -1,0 +1,52 @@
+#!/bin/bash
+# bench-profile.sh [kver] -- where the time goes in the bench's errqueue and
+# cmsg methods (interval 1): perf record (cpu-clock, call graphs) in a
+# Debian userspace with linux-perf, on the stock kernel, under QEMU.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+k=${1:-6.1.0-56-amd64}
+img=$TOP/.cache/chroots/perf-bookworm
+if [ ! -f "$img/.ready" ]; then
+	base=$(bash "$TOP/tools/dkms-image.sh")
+	rm -rf "$img"
+	cp -a "$base" "$img"
+	unshare -m sh -c "mount -t proc proc '$img/proc' && chroot '$img' sh -c 'apt-get -qq update &&
+		DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends linux-perf'" >/dev/null
+	rm -rf "$img"/var/lib/apt/lists/* "$img"/var/cache/apt/archives/*.deb
+	touch "$img/.ready"
+fi
+out=$BUILD/profile
+mkdir -p "$out"
+[ -s "$out/base.cpio.gz" ] && [ "$out/base.cpio.gz" -nt "$img/.ready" ] ||
+	(cd "$img" && find . -path ./proc -prune -o -print | cpio -o -H newc --quiet | gzip -1) >"$out/base.cpio.gz"
+build_tests
+gcc $CFLAGS_TEST -o "$BUILD/tests/zc_bench" "$TOP/tools/zc_bench.c" -luring
+bash "$TOP/tools/fetch-kernel.sh" "$k"
+build_module "$k" >/dev/null 2>&1
+ov=$out/overlay
+rm -rf "$ov" && mkdir -p "$ov/proc"
+cp "$BUILD/tests/zc_bench" "$BUILD/$k/src/zcnotify.ko" "$ov/"
+cat >"$ov/init" <<'INIT'
+#!/bin/sh
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev; mount -t tmpfs tmp /tmp
+busybox ip link set lo up
+insmod /zcnotify.ko
+echo -1 >/proc/sys/kernel/perf_event_paranoid
+for p in udp4 tcp4; do
+	for m in errqueue cmsg; do
+		perf record -q -e cpu-clock -F 1000 -g -o /tmp/p.data -- /zc_bench run lo $p 4096 1 $m 20000 2>&1 | sed 's/^/ZC: /'
+		echo "ZC: ## $p $m: top symbols (self time, whole system)"
+		perf report -i /tmp/p.data --stdio --no-children --sort sym 2>/dev/null |
+			grep '%' | grep -v '^#' | head -25 | sed 's/^/ZC: /'
+	done
+done
+echo "ZC: END"
+echo o >/proc/sysrq-trigger
+sleep 5
+INIT
+chmod +x "$ov/init"
+(cd "$ov" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/overlay.cpio.gz"
+cat "$out/base.cpio.gz" "$out/overlay.cpio.gz" >"$out/initramfs.cpio.gz"
+VM_MEM=3G bash "$TOP/tools/vm-run.sh" "$k" "$out/initramfs.cpio.gz" "$out/$k.log" 1200 || true
+tr -d '\r' <"$out/$k.log" | sed -n 's/^ZC: //p' | grep -v '^END$'

@@ -19,6 +19,7 @@ if [ ! -f "$src/Makefile" ]; then
 	apt=$top/.cache/apt
 	deb=$(ls "$apt"/debs/linux-source-6.1_*.deb 2>/dev/null | head -1 || true)
 	if [ -z "$deb" ]; then
+		mkdir -p "$apt/debs"
 		(cd "$apt/debs" && apt-get -qq -o Dir::Etc::sourcelist="$apt/sources.list" \
 			-o Dir::Etc::sourceparts=- -o Dir::State::Lists="$apt/lists" \
 			-o APT::Sandbox::User=root download linux-source-6.1 >/dev/null)

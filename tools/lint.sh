@@ -10,6 +10,7 @@ if [ ! -x "$cp/scripts/checkpatch.pl" ]; then
 	apt_dir=$TOP/.cache/apt
 	deb=$(ls "$apt_dir"/debs/linux-source-6.1_*.deb 2>/dev/null | head -1 || true)
 	if [ -z "$deb" ]; then
+		mkdir -p "$apt_dir/debs"
 		(cd "$apt_dir/debs" && apt-get -qq -o Dir::Etc::sourcelist="$apt_dir/sources.list" \
 			-o Dir::Etc::sourceparts=- -o Dir::State::Lists="$apt_dir/lists" \
 			-o APT::Sandbox::User=root download linux-source-6.1 >/dev/null)

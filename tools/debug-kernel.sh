@@ -21,7 +21,7 @@ if [ ! -f "$src/Makefile" ]; then
 	if [ -z "$deb" ]; then
 		mkdir -p "$apt/debs"
 		(cd "$apt/debs" && apt-get -qq -o Dir::Etc::sourcelist="$apt/sources.list" \
-			-o Dir::Etc::sourceparts=- -o Dir::State::Lists="$apt/lists" \
+			-o Dir::Etc::sourceparts=- -o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt" \
 			-o APT::Sandbox::User=root download linux-source-6.1 >/dev/null)
 		deb=$(ls "$apt"/debs/linux-source-6.1_*.deb | head -1)
 	fi

@@ -12,7 +12,7 @@ if [ ! -x "$cp/scripts/checkpatch.pl" ]; then
 	if [ -z "$deb" ]; then
 		mkdir -p "$apt_dir/debs"
 		(cd "$apt_dir/debs" && apt-get -qq -o Dir::Etc::sourcelist="$apt_dir/sources.list" \
-			-o Dir::Etc::sourceparts=- -o Dir::State::Lists="$apt_dir/lists" \
+			-o Dir::Etc::sourceparts=- -o Dir::State::Lists="$apt_dir/lists" -o Dir::Cache="$apt_dir" \
 			-o APT::Sandbox::User=root download linux-source-6.1 >/dev/null)
 		deb=$(ls "$apt_dir"/debs/linux-source-6.1_*.deb | head -1)
 	fi

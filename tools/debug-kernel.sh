@@ -15,21 +15,13 @@ rel_file=$dir/release
 if [ -f "$dir/.ready" ]; then cat "$rel_file"; exit 0; fi
 mkdir -p "$dir"
 if [ ! -f "$src/Makefile" ]; then
-	bash "$top/tools/fetch-kernel.sh" --apt-only
-	apt=$top/.cache/apt
-	deb=$(ls "$apt"/debs/linux-source-6.1_*.deb 2>/dev/null | head -1 || true)
-	if [ -z "$deb" ]; then
-		mkdir -p "$apt/debs"
-		(cd "$apt/debs" && apt-get -qq -o Dir::Etc::sourcelist="$apt/sources.list" \
-			-o Dir::Etc::sourceparts=- -o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt" \
-			-o APT::Sandbox::User=root download linux-source-6.1 >/dev/null)
-		deb=$(ls "$apt"/debs/linux-source-6.1_*.deb | head -1)
-	fi
+	deb=$(bash "$top/tools/fetch-kernel.sh" --deb linux-source-6.1)
 	rm -rf "$src" && mkdir -p "$src"
 	dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards '*/linux-source-6.1.tar.xz' |
 		xz -dc | tar -x -C "$src" --strip-components=1
 fi
 cd "$src"
+bash "$top/tools/fetch-kernel.sh" 6.1.0-56-amd64
 cp "$top/.cache/kernels/6.1.0-56-amd64/config" .config
 echo -n >"$dir/lsmod.empty"
 make -s LSMOD="$dir/lsmod.empty" localmodconfig </dev/null >/dev/null 2>&1 || true

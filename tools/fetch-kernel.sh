@@ -7,12 +7,13 @@
 # Uses a private apt configuration so the system's sources stay untouched.
 set -euo pipefail
 
-kver=$1	# or --apt-only: just set up the private apt configuration
+kver=$1	# or --apt-only: just set up the private apt configuration,
+	# or --deb <package>: download one package and print its path
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=$top/.cache
 dest=$cache/kernels/$kver
 [ -f "$dest/.ready" ] && exit 0
-[ "$kver" = --apt-only ] && dest=$cache/kernels
+case $kver in --apt-only | --deb) dest=$cache/kernels ;; esac
 
 apt=$cache/apt
 mkdir -p "$apt/lists/partial" "$apt/archives/partial" "$dest"
@@ -44,6 +45,11 @@ dl() {			# dl <pkg>: download into $apt/debs, print the .deb path
 	fi
 	echo "$f"
 }
+
+if [ "$kver" = --deb ]; then
+	dl "$2"
+	exit 0
+fi
 
 root=$dest/root
 rm -rf "$root"

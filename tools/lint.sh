@@ -6,16 +6,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cp=$TOP/.cache/checkpatch
 if [ ! -x "$cp/scripts/checkpatch.pl" ]; then
-	bash "$TOP/tools/fetch-kernel.sh" --apt-only
-	apt_dir=$TOP/.cache/apt
-	deb=$(ls "$apt_dir"/debs/linux-source-6.1_*.deb 2>/dev/null | head -1 || true)
-	if [ -z "$deb" ]; then
-		mkdir -p "$apt_dir/debs"
-		(cd "$apt_dir/debs" && apt-get -qq -o Dir::Etc::sourcelist="$apt_dir/sources.list" \
-			-o Dir::Etc::sourceparts=- -o Dir::State::Lists="$apt_dir/lists" -o Dir::Cache="$apt_dir" \
-			-o APT::Sandbox::User=root download linux-source-6.1 >/dev/null)
-		deb=$(ls "$apt_dir"/debs/linux-source-6.1_*.deb | head -1)
-	fi
+	deb=$(bash "$TOP/tools/fetch-kernel.sh" --deb linux-source-6.1)
 	tmp=$(mktemp -d)
 	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" --wildcards '*/linux-source-6.1.tar.xz'
 	mkdir -p "$cp"

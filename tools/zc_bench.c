@@ -141,6 +141,18 @@ static void *receiver(void *arg)
 	return NULL;
 }
 
+/* Stop the receiver thread started by the caller (if the lane has one). */
+static void stop_receiver(struct bench *b, pthread_t th)
+{
+	atomic_store(&b->stop, 1);
+	if (b->rx < 0)
+		return;
+	shutdown(b->tx, SHUT_WR);
+	if (b->type == SOCK_DGRAM)
+		shutdown(b->rx, SHUT_RD);
+	pthread_join(th, NULL);
+}
+
 static void add_range(struct bench *b, uint32_t lo, uint32_t hi)
 {
 	b->ids += hi - lo + 1;
@@ -383,13 +395,7 @@ static int cmd_run(char **argv)
 	secs = now() - t0;
 	cpu = thread_cpu() - c0;
 
-	atomic_store(&b.stop, 1);
-	if (b.rx >= 0) {
-		shutdown(b.tx, SHUT_WR);
-		if (b.type == SOCK_DGRAM)
-			shutdown(b.rx, SHUT_RD);
-		pthread_join(th, NULL);
-	}
+	stop_receiver(&b, th);
 	printf("BENCH lane=%s proto=%s size=%zu interval=%d method=%s sends=%ld "
 	       "secs=%.4f mbps=%.1f sends_per_s=%.0f cpu_s_per_gb=%.3f "
 	       "ids_per_reap=%.2f syscalls_per_send=%.3f\n",
@@ -448,13 +454,7 @@ static int cmd_overhead(char **argv)
 			die("sendmsg");
 	}
 	secs = now() - t0;
-	atomic_store(&b.stop, 1);
-	if (b.rx >= 0) {
-		shutdown(b.tx, SHUT_WR);
-		if (b.type == SOCK_DGRAM)
-			shutdown(b.rx, SHUT_RD);
-		pthread_join(th, NULL);
-	}
+	stop_receiver(&b, th);
 	printf("OVERHEAD proto=%s size=%zu cmsg=%s module=%s calls=%ld ns_per_call=%.1f\n",
 	       argv[0], b.size, argv[3],
 	       access("/sys/module/zcnotify", F_OK) ? "off" : "on", calls,

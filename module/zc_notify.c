@@ -114,7 +114,7 @@ static int zc_probe_writable(u8 __user *uaddr, const u8 *val)
 
 /* Write the taken ranges and their number; adds up the send counters. */
 static int zc_write(struct zc_info __user *uzi, struct sk_buff_head *list,
-		    u32 taken, u64 *ids)
+		    u64 *ids)
 {
 	struct zc_info_elem e = {};
 	struct sk_buff *skb;
@@ -130,7 +130,7 @@ static int zc_write(struct zc_info __user *uzi, struct sk_buff_head *list,
 			return -EFAULT;
 		*ids += (u32)(e.hi - e.lo) + 1;
 	}
-	return put_user(taken, &uzi->size);
+	return put_user(i, &uzi->size);
 }
 
 /*
@@ -238,7 +238,7 @@ static int zc_notify(struct sock *sk, struct msghdr *msg, struct cmsghdr *cmsg)
 
 	__skb_queue_head_init(&list);
 	taken = zc_take(sk, &list, n, &bounded);
-	err = zc_write(uzi, &list, taken, &ids);
+	err = zc_write(uzi, &list, &ids);
 	if (err) {
 		zc_put_back(sk, &list);
 		return err;

@@ -10,11 +10,17 @@
 #ifndef _ZC_COMPAT_H
 #define _ZC_COMPAT_H
 
+#include <linux/errno.h>
 #include <linux/ftrace.h>
+#include <linux/net.h>
 #include <linux/ptrace.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/socket.h>
+#include <linux/uaccess.h>
 #include <net/sock.h>
+#include <asm/syscall.h>
+#include <asm/unistd.h>
 
 /*
  * Kernels whose sendmsg path this module was written against and tested,
@@ -40,6 +46,14 @@ static inline bool zc_kernel_supported(void)
 #define zc_fregs		pt_regs
 #define ZC_FTRACE_ARGS_FLAGS	FTRACE_OPS_FL_SAVE_REGS
 #endif
+
+/*
+ * Every hook is permanent: while it is registered, kernel.ftrace_enabled
+ * cannot be set to 0 (the sysctl answers EBUSY), and registering fails
+ * with EBUSY while it is 0. A module whose hooks silently stop running
+ * would otherwise keep saying "loaded" (see zc_hook_install()).
+ */
+#define ZC_FTRACE_PERMANENT_FLAGS	FTRACE_OPS_FL_PERMANENT
 
 #if ZC_KVER < 5 * 256 + 11
 /* Before 5.11 ftrace guarded against recursion unless told otherwise. */
@@ -95,6 +109,122 @@ static __always_inline void zc_fregs_set_ip(struct zc_fregs *fregs,
 #endif
 
 /*
+ * The system call the current task is in, for binding a request to the
+ * very sendmsg()/sendmmsg() call whose ____sys_sendmsg() entry recorded
+ * it. Architecture specific: the syscall numbers, the 32-bit ABI, and
+ * (i386) socketcall().
+ */
+
+/* io_uring's workers run sendmsg() on behalf of a ring, not a syscall. */
+#ifdef PF_IO_WORKER
+#define ZC_PF_NOT_A_SYSCALL	(PF_KTHREAD | PF_IO_WORKER)
+#else
+#define ZC_PF_NOT_A_SYSCALL	PF_KTHREAD
+#endif
+
+#if defined(CONFIG_X86_64)
+#ifndef SYS_SENDMMSG
+#define SYS_SENDMMSG	20
+#endif
+/*
+ * zc_arch_sendmsg_syscall - the user msghdr (sendmsg) or mmsghdr array
+ * (sendmmsg) argument of the system call in @regs, or false if it is no
+ * sendmsg()/sendmmsg(): setsockopt(), io_uring_enter(), x32, ...
+ * @nr gets a value that tells the system calls apart.
+ */
+static inline bool zc_arch_sendmsg_syscall(struct pt_regs *regs,
+					   unsigned long *nr,
+					   unsigned long *uarg)
+{
+	unsigned long args[6];
+	long n = syscall_get_nr(current, regs);
+	u32 arg32;
+
+	syscall_get_arguments(current, regs, args);
+	*nr = n;
+	*uarg = args[1];
+#ifdef CONFIG_IA32_EMULATION
+	if (in_ia32_syscall()) {
+		if (n == __NR_ia32_sendmsg || n == __NR_ia32_sendmmsg)
+			return true;
+		if (n != __NR_ia32_socketcall ||
+		    (args[0] != SYS_SENDMSG && args[0] != SYS_SENDMMSG))
+			return false;
+		/* socketcall(call, args): the msghdr is args[1] */
+		if (copy_from_user_nofault(&arg32, (u32 __user *)args[1] + 1,
+					   sizeof(arg32)))
+			return false;
+		*nr = n | args[0] << 16;
+		*uarg = arg32;
+		return true;
+	}
+#endif
+	return n == __NR_sendmsg || n == __NR_sendmmsg;
+}
+#else
+#error "zcnotify: no system call identity helper for this architecture"
+#endif
+
+/**
+ * zc_current_sendmsg_syscall() - identify the current sendmsg() system call
+ * @nr: set to the system call (number, and socketcall's call)
+ * @uarg: set to its user msghdr or mmsghdr array argument
+ *
+ * Return: true if the current task is a user task inside sendmsg() or
+ * sendmmsg() (native or 32-bit); false for any other way into the socket
+ * layer (setsockopt(), io_uring, kernel threads).
+ */
+static inline bool zc_current_sendmsg_syscall(unsigned long *nr,
+					      unsigned long *uarg)
+{
+	if (!in_task() || (current->flags & ZC_PF_NOT_A_SYSCALL))
+		return false;
+	return zc_arch_sendmsg_syscall(current_pt_regs(), nr, uarg);
+}
+
+/*
+ * zc_syscall_restart_to_eintr - if the current system call is about to be
+ * restarted (it returned one of the ERESTART* codes, which the signal code
+ * turns into a restart), make it return EINTR instead. Returns true if it
+ * did. Call only from the task itself on its way back to user mode.
+ */
+static inline bool zc_syscall_restart_to_eintr(void)
+{
+	struct pt_regs *regs = current_pt_regs();
+
+	switch (syscall_get_error(current, regs)) {
+	case -ERESTARTSYS:
+	case -ERESTARTNOINTR:
+	case -ERESTARTNOHAND:
+	case -ERESTART_RESTARTBLOCK:
+		syscall_set_return_value(current, regs, -EINTR, 0);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * ____sys_sendmsg()'s used_address argument: NULL for sendmsg(), and for
+ * sendmmsg() net/socket.c's private struct used_address, whose name_len
+ * __sys_sendmmsg() sets to UINT_MAX before the first message and
+ * ____sys_sendmsg() to the (much smaller) address length after each
+ * message sent. Its layout (a sockaddr_storage, then name_len) has not
+ * changed since sendmmsg() was added (3.0 to 7.3).
+ */
+struct zc_used_address {
+	struct sockaddr_storage name;
+	unsigned int name_len;
+};
+
+/* zc_first_message - this ____sys_sendmsg() starts a new system call */
+static inline bool zc_first_message(const void *used_address)
+{
+	const struct zc_used_address *ua = used_address;
+
+	return !ua || READ_ONCE(ua->name_len) == UINT_MAX;
+}
+
+/*
  * zc_sync_tasks - wait until every task has passed a voluntary context
  * switch, so none can still be running the last instructions of a module
  * function it entered before the hooks went away. 5.10 as Debian builds
@@ -123,6 +253,15 @@ static inline void zc_sync_tasks(void)
 #define ZC_EXIT_PROBE_PROTO(name)					\
 	void name(void *data, struct task_struct *task)
 #endif
+
+/*
+ * ZC_EXIT_PROBE_TYPECHECK - fail the build if @probe does not have the
+ * prototype the kernel's own sched_process_exit declaration wants (the
+ * probe is attached by name at run time, so nothing else would check).
+ */
+#define ZC_EXIT_PROBE_TYPECHECK(probe)					\
+	BUILD_BUG_ON(!__same_type(&register_trace_sched_process_exit,	\
+				  (int (*)(typeof(&(probe)), void *))NULL))
 
 /* zc_sk_error_report - wake error-queue pollers (helper added in 5.13) */
 static inline void zc_sk_error_report(struct sock *sk)

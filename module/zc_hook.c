@@ -11,6 +11,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/kallsyms.h>
 #include <linux/kprobes.h>
 #include <linux/string.h>
 #include "zcnotify.h"
@@ -37,7 +38,10 @@ static int zc_resolve(const char *name, unsigned long *addr)
  *
  * Logs one line and returns a negative errno on failure: -ENOENT if the
  * symbol does not exist, -EBUSY if another IPMODIFY user (a livepatch,
- * another hooking module) owns the function.
+ * another hooking module) owns the function or if kernel.ftrace_enabled
+ * is 0. The hook is permanent: while it is installed, the
+ * kernel.ftrace_enabled sysctl cannot be set to 0 (EBUSY), so it cannot
+ * silently stop running.
  *
  * Return: 0 or a negative errno.
  */
@@ -52,7 +56,8 @@ int zc_hook_install(struct zc_hook *hook)
 	}
 
 	hook->ops.func = hook->func;
-	hook->ops.flags = hook->flags | ZC_FTRACE_RECURSION_FLAGS;
+	hook->ops.flags = hook->flags | ZC_FTRACE_RECURSION_FLAGS |
+			  ZC_FTRACE_PERMANENT_FLAGS;
 	err = ftrace_set_filter_ip(&hook->ops, hook->addr, 0, 0);
 	if (err) {
 		pr_err("cannot trace %s: error %d\n", hook->name, err);
@@ -61,7 +66,7 @@ int zc_hook_install(struct zc_hook *hook)
 	err = register_ftrace_function(&hook->ops);
 	if (err) {
 		pr_err("cannot hook %s: error %d%s\n", hook->name, err,
-		       err == -EBUSY ? " (owned by a livepatch or another module)" : "");
+		       err == -EBUSY ? " (kernel.ftrace_enabled is 0, or a livepatch or another module owns it)" : "");
 		ftrace_set_filter_ip(&hook->ops, hook->addr, 1, 0);
 		return err;
 	}
@@ -79,6 +84,43 @@ void zc_hook_remove(struct zc_hook *hook)
 {
 	unregister_ftrace_function(&hook->ops);
 	ftrace_set_filter_ip(&hook->ops, hook->addr, 1, 0);
+}
+
+/*
+ * The suffixes gcc gives the copies of a function it specialises (IPA-SRA,
+ * constant propagation, partial inlining, hot/cold splitting), with the
+ * numbers it uses first.
+ */
+static const char *const zc_clone_suffixes[] = {
+	".isra.0", ".isra.1", ".constprop.0", ".constprop.1", ".part.0",
+	".part.1", ".cold", ".lto_priv.0",
+};
+
+/**
+ * zc_hook_check_clones() - refuse a function that has compiler clones
+ * @name: the function to be hooked
+ *
+ * Callers of a clone never run the hooked original: the module would
+ * half-work. None of the supported kernels has such clones of the hooked
+ * functions; a kernel built differently is refused here.
+ *
+ * Return: 0, or -EOPNOTSUPP (one line logged) if a clone exists.
+ */
+int zc_hook_check_clones(const char *name)
+{
+	char clone[KSYM_NAME_LEN];
+	unsigned long addr;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(zc_clone_suffixes); i++) {
+		snprintf(clone, sizeof(clone), "%s%s", name, zc_clone_suffixes[i]);
+		if (!zc_resolve(clone, &addr)) {
+			pr_err("%s has a compiler clone %s that would bypass the hook\n",
+			       name, clone);
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
 }
 
 struct zc_tp_lookup {

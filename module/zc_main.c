@@ -2,9 +2,11 @@
 /*
  * zcnotify - module init and exit.
  *
- * Load order: the exit tracepoint (so no record outlives its task), the
- * ____sys_sendmsg() hook that records calls, then the __sock_cmsg_send()
- * hook that acts on them. Unload undoes it in reverse. A task inside the
+ * Load order: the record pool and the exit tracepoint (so no record
+ * outlives its task), the get_signal() hook that keeps processed calls
+ * from being restarted, the ____sys_sendmsg() hook that records calls,
+ * then the __sock_cmsg_send() hook that acts on them. Unload undoes it in
+ * reverse. A task inside the
  * module holds a reference (rmmod is refused meanwhile, never waits), and
  * no module frame ever blocks while a send waits for buffer space, so
  * unloading never waits on the network or on user memory.
@@ -18,32 +20,51 @@
 #include <uapi/linux/zcnotify.h>
 #include "zcnotify.h"
 
+/*
+ * The message type and the size limit are part of the ABI compiled into
+ * applications: they are shown, never set. A value given at load time is
+ * refused (EPERM, one log line) rather than shown and then ignored.
+ */
+static int zc_param_fixed(const char *val, const struct kernel_param *kp)
+{
+	pr_err("parameter %s is fixed at build time (%d)\n", kp->name,
+	       *(int *)kp->arg);
+	return -EPERM;
+}
+
+static const struct kernel_param_ops zc_param_fixed_ops = {
+	.set = zc_param_fixed,
+	.get = param_get_int,
+};
+
 static int scm_zc_notification = SCM_ZC_NOTIFICATION;
-module_param(scm_zc_notification, int, 0444);
+module_param_cb(scm_zc_notification, &zc_param_fixed_ops,
+		&scm_zc_notification, 0444);
 MODULE_PARM_DESC(scm_zc_notification,
 		 "SOL_SOCKET control message type handled (read-only)");
 
 static int zc_notification_max = ZC_NOTIFICATION_MAX;
-module_param(zc_notification_max, int, 0444);
+module_param_cb(zc_notification_max, &zc_param_fixed_ops,
+		&zc_notification_max, 0444);
 MODULE_PARM_DESC(zc_notification_max,
 		 "largest zc_info.size accepted (read-only)");
 
-static char *sendmsg_symbol = "____sys_sendmsg";
-module_param(sendmsg_symbol, charp, 0444);
-MODULE_PARM_DESC(sendmsg_symbol, "function hooked to record sendmsg calls");
-
-static char *cmsg_symbol = "__sock_cmsg_send";
-module_param(cmsg_symbol, charp, 0444);
-MODULE_PARM_DESC(cmsg_symbol, "function hooked to parse SOL_SOCKET cmsgs");
-
 static struct zc_hook zc_sendmsg_hook = {
+	.name = "____sys_sendmsg",
 	.func = zc_sendmsg_entry,
 	.flags = ZC_FTRACE_ARGS_FLAGS,
 };
 
 static struct zc_hook zc_cmsg_hook = {
+	.name = "__sock_cmsg_send",
 	.func = zc_cmsg_send_entry,
 	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY,
+};
+
+static struct zc_hook zc_signal_hook = {
+	.name = "get_signal",
+	.func = zc_signal_entry,
+	.flags = 0,
 };
 
 static int __init zc_init(void)
@@ -55,8 +76,11 @@ static int __init zc_init(void)
 		       init_utsname()->release);
 		return -EOPNOTSUPP;
 	}
-	zc_sendmsg_hook.name = sendmsg_symbol;
-	zc_cmsg_hook.name = cmsg_symbol;
+	err = zc_hook_check_clones(zc_sendmsg_hook.name);
+	if (!err)
+		err = zc_hook_check_clones(zc_cmsg_hook.name);
+	if (err)
+		return err;
 
 	err = zc_stats_init();
 	if (err)
@@ -64,20 +88,26 @@ static int __init zc_init(void)
 	err = zc_calls_init();
 	if (err)
 		goto out_stats;
-	err = zc_hook_install(&zc_sendmsg_hook);
+	err = zc_hook_install(&zc_signal_hook);
 	if (err)
 		goto out_calls;
+	err = zc_hook_install(&zc_sendmsg_hook);
+	if (err)
+		goto out_signal;
 	err = zc_hook_install(&zc_cmsg_hook);
 	if (err)
 		goto out_sendmsg;
-	pr_info("version %s loaded: hooks at %pS and %pS (%s), SCM_ZC_NOTIFICATION=%d, max %d\n",
+	pr_info("version %s loaded: hooks at %pS and %pS (%s), restarts at %pS, SCM_ZC_NOTIFICATION=%d, max %d\n",
 		ZC_VERSION, (void *)zc_sendmsg_hook.addr,
 		(void *)zc_cmsg_hook.addr, ZC_CMSG_SEND_DESC,
+		(void *)zc_signal_hook.addr,
 		SCM_ZC_NOTIFICATION, ZC_NOTIFICATION_MAX);
 	return 0;
 
 out_sendmsg:
 	zc_hook_remove(&zc_sendmsg_hook);
+out_signal:
+	zc_hook_remove(&zc_signal_hook);
 out_calls:
 	zc_calls_exit();
 out_stats:
@@ -90,6 +120,7 @@ static void __exit zc_exit(void)
 	zc_hook_remove(&zc_cmsg_hook);
 	zc_notify_quiesce();
 	zc_hook_remove(&zc_sendmsg_hook);
+	zc_hook_remove(&zc_signal_hook);
 	zc_calls_exit();
 	zc_stats_exit();
 	pr_info("unloaded\n");

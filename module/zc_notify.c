@@ -26,7 +26,13 @@
 #include <uapi/linux/zcnotify.h>
 #include "zcnotify.h"
 
-static bool zc_sock_ok(const struct sock *sk)
+/**
+ * zc_sock_ok() - the socket can carry a request
+ * @sk: socket
+ *
+ * Return: true for TCP and UDP over IPv4/IPv6 with SO_ZEROCOPY set.
+ */
+bool zc_sock_ok(const struct sock *sk)
 {
 	if (!sock_flag(sk, SOCK_ZEROCOPY))
 		return false;
@@ -36,21 +42,59 @@ static bool zc_sock_ok(const struct sock *sk)
 	       (sk->sk_type == SOCK_DGRAM && sk->sk_protocol == IPPROTO_UDP);
 }
 
-/* Number of SCM_ZC_NOTIFICATION messages in a kernel control buffer. */
-static int zc_count_requests(void *ctl, size_t len)
+/*
+ * The user's own copy of the request: walk the caller's control buffer
+ * (its own layout, native or 32-bit) and return the payload of its only
+ * SCM_ZC_NOTIFICATION, if that has the length a request of @n elements
+ * needs and asks for @n. The kernel's copy was parsed, but only the user
+ * address of the payload is needed, and it is found from the user's own
+ * headers. Reads never sleep: a buffer that cannot be read without a
+ * fault is refused.
+ */
+static struct zc_info __user *zc_user_payload(const struct zc_call *c, u32 n)
 {
-	struct cmsghdr *c;
-	int n = 0;
+	size_t hlen = c->compat ? sizeof(struct compat_cmsghdr) :
+				  sizeof(struct cmsghdr);
+	size_t align = c->compat ? sizeof(compat_uint_t) : sizeof(long);
+	char __user *u = c->uctl;
+	struct zc_info __user *found = NULL;
+	size_t off = 0, len;
+	int level, type;
+	u32 size;
 
-	for (c = __CMSG_FIRSTHDR(ctl, len); c; c = __cmsg_nxthdr(ctl, len, c)) {
-		if (c->cmsg_len < sizeof(*c) ||
-		    c->cmsg_len > (size_t)((char *)ctl + len - (char *)c))
+	while (c->ctl_len - off >= hlen) {
+		if (c->compat) {
+			struct compat_cmsghdr h;
+
+			if (copy_from_user_nofault(&h, u + off, sizeof(h)))
+				return NULL;
+			len = h.cmsg_len;
+			level = h.cmsg_level;
+			type = h.cmsg_type;
+		} else {
+			struct cmsghdr h;
+
+			if (copy_from_user_nofault(&h, u + off, sizeof(h)))
+				return NULL;
+			len = h.cmsg_len;
+			level = h.cmsg_level;
+			type = h.cmsg_type;
+		}
+		if (len < hlen || len > c->ctl_len - off)
+			break;		/* the kernel stops there too */
+		if (level == SOL_SOCKET && type == SCM_ZC_NOTIFICATION) {
+			if (found || len != hlen + ZC_INFO_SIZE(n))
+				return NULL;
+			found = (struct zc_info __user *)(u + off + hlen);
+		}
+		off += ALIGN(len, align);
+		if (off >= c->ctl_len)
 			break;
-		if (c->cmsg_level == SOL_SOCKET &&
-		    c->cmsg_type == SCM_ZC_NOTIFICATION)
-			n++;
 	}
-	return n;
+	if (!found || copy_from_user_nofault(&size, &found->size, sizeof(size)) ||
+	    size != n)
+		return NULL;
+	return found;
 }
 
 static bool zc_is_completion(struct sk_buff *skb)
@@ -60,215 +104,165 @@ static bool zc_is_completion(struct sk_buff *skb)
 	return ee->ee_origin == SO_EE_ORIGIN_ZEROCOPY && !ee->ee_errno;
 }
 
+static void zc_elem(struct sk_buff *skb, struct zc_info_elem *e)
+{
+	const struct sock_extended_err *ee = &SKB_EXT_ERR(skb)->ee;
+
+	e->lo = ee->ee_info;
+	e->hi = ee->ee_data;
+	e->zerocopy = !(ee->ee_code & SO_EE_CODE_ZEROCOPY_COPIED);
+}
+
+/* What one request delivered, for the counters. */
+struct zc_result {
+	u32 taken;
+	u64 ids;
+	bool bounded;
+};
+
 /*
- * Move up to @n zerocopy completions from @sk's error queue to @out, in
- * queue order, leaving other entries in place. At most @n completions
- * are taken and at most ZC_NOTIFICATION_MAX other entries looked at.
+ * Write up to @n of @sk's completions, in queue order, into the user's
+ * payload @uzi and take exactly those off the error queue. Everything
+ * happens under the queue's lock, with user writes that never fault in a
+ * page (so never sleep, whatever the user mapped there): either the whole
+ * answer is written and the completions are taken, or nothing is taken
+ * and the queue is exactly as before (-EFAULT).
+ *
+ * The answer becomes visible to the caller only with its last write: the
+ * elements from arr[1] on first, then @size, then arr[0] (whose
+ * zerocopy byte the caller may have set to ZC_ELEM_UNWRITTEN). If a write
+ * fails after @size was written, @size is put back (best effort: only a
+ * concurrent munmap/mprotect of that very page could make it fail).
+ *
+ * Work under the lock is bounded: at most @n completions and
+ * ZC_NOTIFICATION_MAX other entries are looked at.
  */
-static unsigned int zc_take(struct sock *sk, struct sk_buff_head *out,
-			    unsigned int n, bool *bounded)
+static int zc_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
+		      struct zc_result *res)
 {
 	struct sk_buff_head *q = &sk->sk_error_queue;
-	unsigned int taken = 0, skipped = 0;
+	struct zc_info_elem e = {}, first = {};
 	struct sk_buff *skb, *tmp;
+	struct sk_buff_head list;
+	unsigned int skipped = 0;
 	unsigned long flags;
+	int err = 0;
+	u32 i = 0;
 
-	*bounded = false;
-	if (skb_queue_empty_lockless(q))
-		return 0;
+	__skb_queue_head_init(&list);
 	spin_lock_irqsave(&q->lock, flags);
-	skb_queue_walk_safe(q, skb, tmp) {
+	skb_queue_walk(q, skb) {
 		if (zc_is_completion(skb)) {
-			__skb_unlink(skb, q);
-			__skb_queue_tail(out, skb);
-			if (++taken == n)
+			zc_elem(skb, i ? &e : &first);
+			if (i && copy_to_user_nofault(&uzi->arr[i], &e, sizeof(e))) {
+				err = -EFAULT;
+				goto unlock;
+			}
+			res->ids += (u32)(SKB_EXT_ERR(skb)->ee.ee_data -
+					  SKB_EXT_ERR(skb)->ee.ee_info) + 1;
+			if (++i == n)
 				break;
 		} else if (++skipped == ZC_NOTIFICATION_MAX) {
 			break;
 		}
 	}
-	*bounded = taken == n || skipped == ZC_NOTIFICATION_MAX;
-	spin_unlock_irqrestore(&q->lock, flags);
-	return taken;
-}
-
-/* Undo zc_take(): the completions go back to the head of the queue. */
-static void zc_put_back(struct sock *sk, struct sk_buff_head *list)
-{
-	struct sk_buff_head *q = &sk->sk_error_queue;
-	unsigned long flags;
-
-	if (skb_queue_empty(list))
-		return;
-	spin_lock_irqsave(&q->lock, flags);
-	skb_queue_splice(list, q);
-	spin_unlock_irqrestore(&q->lock, flags);
-	__skb_queue_head_init(list);
-	zc_sk_error_report(sk);
-}
-
-static int zc_probe_writable(u8 __user *uaddr, const u8 *val)
-{
-	return put_user(*val, uaddr);
-}
-
-/* Write the taken ranges and their number; adds up the send counters. */
-static int zc_write(struct zc_info __user *uzi, struct sk_buff_head *list,
-		    u64 *ids)
-{
-	struct zc_info_elem e = {};
-	struct sk_buff *skb;
-	u32 i = 0;
-
-	skb_queue_walk(list, skb) {
-		const struct sock_extended_err *ee = &SKB_EXT_ERR(skb)->ee;
-
-		e.lo = ee->ee_info;
-		e.hi = ee->ee_data;
-		e.zerocopy = !(ee->ee_code & SO_EE_CODE_ZEROCOPY_COPIED);
-		if (copy_to_user(&uzi->arr[i++], &e, sizeof(e)))
-			return -EFAULT;
-		*ids += (u32)(e.hi - e.lo) + 1;
+	res->bounded = i == n || skipped == ZC_NOTIFICATION_MAX;
+	if (copy_to_user_nofault(&uzi->size, &i, sizeof(i))) {
+		err = -EFAULT;
+		goto unlock;
 	}
-	return put_user(i, &uzi->size);
-}
-
-/*
- * A 32-bit caller's control buffer was converted to the native layout
- * (larger headers, 8-byte alignment) before parsing, message by message.
- * Find our message by its index in the user's own buffer, and check it is
- * still what was converted. The payload itself has the same layout in
- * both ABIs (4-byte aligned, 12-byte elements).
- */
-static struct zc_info __user *zc_compat_payload(const struct zc_call *call,
-						void *kctl, size_t klen,
-						struct cmsghdr *cmsg, u32 n)
-{
-#ifdef CONFIG_COMPAT
-	char __user *u = call->uctl;
-	struct compat_cmsghdr ch;
-	struct cmsghdr *c;
-	size_t uoff = 0;
-
-	for (c = __CMSG_FIRSTHDR(kctl, klen); c && c != cmsg;
-	     c = __cmsg_nxthdr(kctl, klen, c)) {
-		if (uoff + sizeof(ch) > call->ctl_len ||
-		    copy_from_user(&ch, u + uoff, sizeof(ch)) ||
-		    ch.cmsg_len < sizeof(ch))
-			return NULL;
-		uoff += ALIGN(ch.cmsg_len, sizeof(s32));
+	if (i && copy_to_user_nofault(&uzi->arr[0], &first, sizeof(first))) {
+		if (copy_to_user_nofault(&uzi->size, &n, sizeof(n)))
+			pr_warn_ratelimited("payload of pid %d unmapped while answering\n",
+					    task_pid_nr(current));
+		err = -EFAULT;
+		goto unlock;
 	}
-	if (!c || uoff + sizeof(ch) > call->ctl_len ||
-	    copy_from_user(&ch, u + uoff, sizeof(ch)))
-		return NULL;
-	if (ch.cmsg_level != SOL_SOCKET || ch.cmsg_type != SCM_ZC_NOTIFICATION ||
-	    ch.cmsg_len != sizeof(ch) + ZC_INFO_SIZE(n) ||
-	    call->ctl_len - uoff < ch.cmsg_len)
-		return NULL;
-	return (struct zc_info __user *)(u + uoff + sizeof(ch));
-#else
-	return NULL;
-#endif
+	res->taken = i;
+	skb_queue_walk_safe(q, skb, tmp) {
+		if (!i)
+			break;
+		if (zc_is_completion(skb)) {
+			__skb_unlink(skb, q);
+			__skb_queue_tail(&list, skb);
+			i--;
+		}
+	}
+unlock:
+	spin_unlock_irqrestore(&q->lock, flags);
+	while ((skb = __skb_dequeue(&list)))
+		consume_skb(skb);
+	return err;
 }
 
-static int zc_notify(struct sock *sk, struct msghdr *msg, struct cmsghdr *cmsg)
+/* A payload written earlier in this system call is never parsed again. */
+static bool zc_call_may_write(const struct zc_call *c,
+			      const struct zc_info __user *uzi)
 {
-	struct zc_info *kzi = (struct zc_info *)CMSG_DATA(cmsg);
+	unsigned int i;
+
+	if (c->nwritten == ZC_CALL_WRITTEN_MAX)
+		return false;
+	for (i = 0; i < c->nwritten; i++)
+		if (c->written[i] == (unsigned long)uzi)
+			return false;
+	return true;
+}
+
+static int zc_notify(struct sock *sk, struct cmsghdr *cmsg)
+{
+	const struct zc_info *kzi = (const struct zc_info *)CMSG_DATA(cmsg);
+	struct zc_result res = {};
 	struct zc_info __user *uzi;
-	struct sk_buff_head list;
 	struct zc_call *call;
-	struct sk_buff *skb;
-	bool bounded;
-	u64 ids = 0;
-	size_t off, klen;
-	u32 n, taken;
-	char *kctl;
+	u32 n;
 	int err;
 
 	/* The ABI's layout, as ZC_INFO_SIZE() assumes it. */
 	BUILD_BUG_ON(sizeof(struct zc_info_elem) != 12);
 	BUILD_BUG_ON(offsetof(struct zc_info, arr) != sizeof(__u32));
 
-	if (!zc_sock_ok(sk))
-		return -EINVAL;
-	call = zc_call_current(sk);
-	if (!call || (msg && msg != call->msg))
-		return -EINVAL;
-	if (call->done)		/* the same message parsed twice */
-		return 0;
-
-	if (cmsg->cmsg_len < CMSG_LEN(ZC_INFO_SIZE(0)))
+	/* The kernel checked that cmsg_len fits its copy of the buffer. */
+	if (!zc_sock_ok(sk) || cmsg->cmsg_len < CMSG_LEN(ZC_INFO_SIZE(0)))
 		return -EINVAL;
 	n = kzi->size;
 	if (!n || n > ZC_NOTIFICATION_MAX ||
 	    cmsg->cmsg_len != CMSG_LEN(ZC_INFO_SIZE(n)))
 		return -EINVAL;
-
-	/*
-	 * The kernel copy of the control buffer; a compat one was converted
-	 * and has its own length.
-	 */
-	kctl = call->msg->msg_control;
-	klen = call->compat ? call->msg->msg_controllen : call->ctl_len;
-	if ((char *)cmsg < kctl)
+	call = zc_call_claim(sk);
+	if (!call)
 		return -EINVAL;
-	off = (char *)cmsg - kctl;
-	if (off > klen || klen - off < cmsg->cmsg_len)
-		return -EINVAL;
-	if (zc_count_requests(kctl, klen) != 1)
-		return -EINVAL;
-	/* Where the payload sits in the user's buffer. */
-	if (call->compat)
-		uzi = zc_compat_payload(call, kctl, klen, cmsg, n);
-	else
-		uzi = (struct zc_info __user *)((char __user *)call->uctl +
-						off + ((char *)kzi - (char *)cmsg));
-	if (!uzi)
+	uzi = zc_user_payload(call, n);
+	if (!uzi || !zc_call_may_write(call, uzi))
 		return -EINVAL;
 
-	/*
-	 * Check the payload is writable before taking anything, without
-	 * changing it: write back its first and last bytes (at most 772
-	 * bytes, so that covers every page it spans).
-	 */
-	if (zc_probe_writable((u8 __user *)uzi, (u8 *)kzi) ||
-	    zc_probe_writable((u8 __user *)uzi + ZC_INFO_SIZE(n) - 1,
-			      (u8 *)kzi + ZC_INFO_SIZE(n) - 1))
-		return -EFAULT;
-
-	__skb_queue_head_init(&list);
-	taken = zc_take(sk, &list, n, &bounded);
-	err = zc_write(uzi, &list, &ids);
-	if (err) {
-		zc_put_back(sk, &list);
+	err = zc_deliver(sk, uzi, n, &res);
+	if (err)
 		return err;
-	}
-	while ((skb = __skb_dequeue(&list)))
-		consume_skb(skb);
-	call->done = true;
+	call->written[call->nwritten++] = (unsigned long)uzi;
+	call->processed = true;
 	zc_stat_add(requests, 1);
-	zc_stat_add(ranges, taken);
-	zc_stat_add(completions, ids);
-	if (bounded)
+	zc_stat_add(ranges, res.taken);
+	zc_stat_add(completions, res.ids);
+	if (res.bounded)
 		zc_stat_add(full, 1);
 	return 0;
 }
 
-#ifdef ZC_HAVE_CMSG_SEND_MSG
-#define ZC_CMSG_MSG	msg
-#else
-#define ZC_CMSG_MSG	NULL
-#endif
-
 /*
  * Reached from zc_cmsg_send_entry() instead of __sock_cmsg_send(), with
- * its arguments, in its caller's context (may sleep, e.g. faulting in the
- * user's buffer). Holds the module reference the callback took, so
- * rmmod refuses while a task is in here rather than waiting for it.
+ * its arguments, in its caller's context. Never sleeps on user memory
+ * (every user access is a nofault one); holds the module reference the
+ * callback took, so rmmod refuses (never waits) in the few instructions
+ * a task spends in here.
  */
 static ZC_CMSG_SEND_PROTO(zc_cmsg_send)
 {
-	int err = zc_notify(sk, ZC_CMSG_MSG, cmsg);
+	int err;
+
+	/* The prototype Kbuild chose must be the kernel's own. */
+	BUILD_BUG_ON(!__same_type(&zc_cmsg_send, &__sock_cmsg_send));
+	err = zc_notify(sk, cmsg);
 
 	if (err == -EINVAL)
 		zc_stat_add(einval, 1);

@@ -50,6 +50,10 @@ static struct zc_stat_attr zc_stat_attrs[] = {
 	  offsetof(struct zc_stats, einval) },
 	{ __ATTR(efault, 0444, zc_stat_show, NULL),
 	  offsetof(struct zc_stats, efault) },
+	{ __ATTR(norecord, 0444, zc_stat_show, NULL),
+	  offsetof(struct zc_stats, norecord) },
+	{ __ATTR(eintr, 0444, zc_stat_show, NULL),
+	  offsetof(struct zc_stats, eintr) },
 };
 
 static struct attribute *zc_stats_attrs[ARRAY_SIZE(zc_stat_attrs) + 1];

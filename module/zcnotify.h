@@ -31,37 +31,58 @@ struct zc_hook {
 };
 
 int zc_hook_install(struct zc_hook *hook);
+int zc_hook_check_clones(const char *name);
 void zc_hook_remove(struct zc_hook *hook);
 struct tracepoint *zc_tracepoint_find(const char *name);
 
 /* zc_call.c: per-task record of the sendmsg() call in progress */
 
+/* Requests one sendmmsg() call may carry (each in its own buffer). */
+#define ZC_CALL_WRITTEN_MAX	16
+
 /**
  * struct zc_call - what the ____sys_sendmsg() hook saw of the current call
- * @msg: the kernel msghdr of the call; its msg_control points at the kernel
- *	copy of the control buffer once the control messages are parsed
- * @uctl: the caller's control buffer, as passed to sendmsg()
- * @ctl_len: its length (msg_controllen at entry)
- * @sk: the socket of the call
- * @compat: the call came through the 32-bit compat syscall
- * @armed: the fields above describe the call now in progress
- * @done: an SCM_ZC_NOTIFICATION of this call was already handled
+ * @sys_nr: the system call that recorded it (zc_current_sendmsg_syscall())
+ * @sys_arg: its user msghdr or mmsghdr array argument
+ * @uctl: the caller's control buffer of the message being sent
+ * @ctl_len: its length (msg_controllen at entry, at most INT_MAX)
+ * @sk: the socket of the message; compared, never dereferenced
+ * @compat: the message came through a 32-bit system call
+ * @armed: the message fields above describe the message now being sent,
+ *	and no request of it was handled yet
+ * @processed: a request was processed during this system call
+ * @nwritten: number of entries in @written
+ * @written: user addresses of the payloads written during this system
+ *	call; none of them is parsed again in the same call
+ *
+ * Nothing in here is a kernel pointer that is ever followed: a record may
+ * be stale (an earlier call of the task), so every use checks it against
+ * the current system call and the arguments of the current hook.
  */
 struct zc_call {
-	struct msghdr *msg;
+	unsigned long sys_nr;
+	unsigned long sys_arg;
 	void __user *uctl;
 	size_t ctl_len;
-	struct sock *sk;
+	unsigned long sk;
 	bool compat;
 	bool armed;
-	bool done;
+	bool processed;
+	unsigned int nwritten;
+	unsigned long written[ZC_CALL_WRITTEN_MAX];
 };
 
 int zc_calls_init(void);
 void zc_calls_exit(void);
-struct zc_call *zc_call_current(struct sock *sk);
+struct zc_call *zc_call_claim(struct sock *sk);
 void zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
 		      struct ftrace_ops *ops, struct zc_fregs *fregs);
+void zc_signal_entry(unsigned long ip, unsigned long parent_ip,
+		     struct ftrace_ops *ops, struct zc_fregs *fregs);
+
+/* zc_notify.c: SCM_ZC_NOTIFICATION handling */
+
+bool zc_sock_ok(const struct sock *sk);
 
 /* zc_stats.c: counters in /sys/module/zcnotify/stats/ */
 
@@ -74,6 +95,10 @@ void zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
  *	completions may have been left on the error queue
  * @einval: requests rejected as invalid
  * @efault: requests that failed writing to the user (nothing consumed)
+ * @norecord: sendmsg() calls on a zerocopy socket that could not be
+ *	recorded (all per-task records in use); their requests get EINVAL
+ * @eintr: blocking calls whose restart was turned into EINTR because a
+ *	request of theirs had been processed
  */
 struct zc_stats {
 	u64 requests;
@@ -82,6 +107,8 @@ struct zc_stats {
 	u64 full;
 	u64 einval;
 	u64 efault;
+	u64 norecord;
+	u64 eintr;
 };
 
 DECLARE_PER_CPU(struct zc_stats, zc_stats);
@@ -90,7 +117,7 @@ DECLARE_PER_CPU(struct zc_stats, zc_stats);
 int zc_stats_init(void);
 void zc_stats_exit(void);
 
-/* zc_notify.c: SCM_ZC_NOTIFICATION handling */
+/* zc_notify.c, continued */
 
 void zc_cmsg_send_entry(unsigned long ip, unsigned long parent_ip,
 			struct ftrace_ops *ops, struct zc_fregs *fregs);

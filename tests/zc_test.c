@@ -982,9 +982,11 @@ static int t_sysfs(struct t_ctx *t, const struct t_env *e)
 
 static const char *const stat_names[] = {
 	"requests", "ranges", "completions", "full", "einval", "efault",
+	"norecord", "eintr",
 };
 
-enum { S_REQ, S_RANGES, S_IDS, S_FULL, S_EINVAL, S_EFAULT, S_NR };
+enum { S_REQ, S_RANGES, S_IDS, S_FULL, S_EINVAL, S_EFAULT, S_NORECORD,
+       S_EINTR, S_NR };
 
 static int read_stats(struct t_ctx *t, long long *v)
 {

@@ -14,6 +14,7 @@
 
 static const char *const names[] = {
 	"requests", "ranges", "completions", "full", "einval", "efault",
+	"norecord", "eintr",
 };
 
 #define N (sizeof(names) / sizeof(names[0]))

@@ -15,14 +15,20 @@
  * it disarms it. It holds user addresses and values, never a kernel
  * pointer that is followed, so a stale record can at worst be refused.
  *
- * Records come from a pool allocated at load time (the ____sys_sendmsg()
- * callback runs with preemption disabled, where PREEMPT_RT cannot
- * allocate), are taken by a task on its first sendmsg() with control
- * messages on a zerocopy socket, and go back to the pool when the task
- * exits (sched_process_exit) after an RCU grace period. Only zerocopy
- * TCP/UDP sendmsg() calls ever look a record up. With the pool exhausted a
+ * A task takes a record on its first sendmsg() that carries a request
+ * (seen by a nofault peek at its control buffer), and gives it back when
+ * it exits (sched_process_exit), after an RCU grace period. Records come
+ * from a pool: the ____sys_sendmsg() callback runs with preemption
+ * disabled, where PREEMPT_RT cannot allocate. The pool starts with
+ * ZC_RECS_START records and grows in the requests' own context (memory
+ * charged to the caller's cgroup) up to ZC_RECS_MAX; with none free a
  * call is not recorded: its request gets EINVAL untouched (counted in
  * stats/norecord) and the helper falls back to the error queue.
+ *
+ * Cost for everyone else: a sendmsg() without control messages, or on
+ * anything but a TCP/UDP socket, returns after two tests; only TCP/UDP
+ * calls with control messages look a record up, and only while some
+ * task holds one.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -35,8 +41,11 @@
 #include <trace/events/sched.h>
 #include "zcnotify.h"
 
-#define ZC_RECS		4096	/* tasks with a record at the same time */
-#define ZC_HASH_BITS	11
+#define ZC_RECS_START	256	/* records allocated at load */
+#define ZC_RECS_LOW	64	/* grow below this many free */
+#define ZC_RECS_CHUNK	256	/* records added at a time */
+#define ZC_RECS_MAX	65536	/* tasks holding a record at the same time */
+#define ZC_HASH_BITS	12
 
 struct zc_task_rec {
 	struct hlist_node node;
@@ -45,8 +54,17 @@ struct zc_task_rec {
 	struct rcu_head rcu;
 };
 
-static struct zc_task_rec *zc_pool;
+struct zc_chunk {
+	struct list_head node;
+	struct zc_task_rec recs[];
+};
+
+static LIST_HEAD(zc_chunks);		/* under zc_recs_lock */
+static unsigned int zc_nalloc;		/* records in zc_chunks */
+static unsigned int zc_nfree;		/* records in zc_free */
 static HLIST_HEAD(zc_free);
+/* io_uring's way into ____sys_sendmsg(): not a sendmsg() system call */
+static unsigned long zc_io_uring_start, zc_io_uring_end;
 static DEFINE_HASHTABLE(zc_recs, ZC_HASH_BITS);
 /* Insertions, removals and the free list; lookups use RCU. */
 static DEFINE_RAW_SPINLOCK(zc_recs_lock);
@@ -80,6 +98,7 @@ static struct zc_task_rec *zc_rec_get(void)
 	if (!hlist_empty(&zc_free)) {
 		r = hlist_entry(zc_free.first, struct zc_task_rec, node);
 		hlist_del(&r->node);
+		zc_nfree--;
 		memset(&r->call, 0, sizeof(r->call));
 		r->task = current;
 		hash_add_rcu(zc_recs, &r->node, (unsigned long)current);
@@ -87,6 +106,70 @@ static struct zc_task_rec *zc_rec_get(void)
 	}
 	raw_spin_unlock_irqrestore(&zc_recs_lock, flags);
 	return r;
+}
+
+/* Add @n records to the free list (@flags: may they sleep?). */
+static int zc_recs_add(unsigned int n, gfp_t flags)
+{
+	struct zc_chunk *c;
+	unsigned long irqf;
+	unsigned int i;
+
+	c = kvzalloc(struct_size(c, recs, n), flags | __GFP_ACCOUNT);
+	if (!c)
+		return -ENOMEM;
+	raw_spin_lock_irqsave(&zc_recs_lock, irqf);
+	list_add(&c->node, &zc_chunks);
+	for (i = 0; i < n; i++)
+		hlist_add_head(&c->recs[i].node, &zc_free);
+	zc_nalloc += n;
+	zc_nfree += n;
+	raw_spin_unlock_irqrestore(&zc_recs_lock, irqf);
+	return 0;
+}
+
+/**
+ * zc_calls_refill() - grow the record pool if it runs low
+ *
+ * Called in the context of a request (process context, preemptible, no
+ * spinlock held); never sleeps.
+ */
+void zc_calls_refill(void)
+{
+	if (READ_ONCE(zc_nfree) >= ZC_RECS_LOW ||
+	    READ_ONCE(zc_nalloc) + ZC_RECS_CHUNK > ZC_RECS_MAX)
+		return;
+	zc_recs_add(ZC_RECS_CHUNK, GFP_NOWAIT | __GFP_NOWARN);
+}
+
+static struct zc_call *zc_call_find(void)
+{
+	struct zc_task_rec *r;
+
+	rcu_read_lock();
+	r = zc_rec_find(current);
+	rcu_read_unlock();
+	/* Only this task takes or frees its record: it stays valid. */
+	return r ? &r->call : NULL;
+}
+
+/* A system call starts: forget what an earlier one left. */
+static void zc_call_reset(struct zc_call *c, const struct zc_sysid *id)
+{
+	c->id = *id;
+	c->armed = false;
+	c->processed = false;
+	c->nwritten = 0;
+}
+
+/* Does the user's control buffer of this message carry a request? */
+static bool zc_msg_has_request(struct msghdr *msg, bool compat)
+{
+	struct zc_info __user *payload;
+	size_t plen;
+
+	return zc_user_find(msg->msg_control_user, msg->msg_controllen,
+			    compat, &payload, &plen) > 0;
 }
 
 /**
@@ -98,7 +181,9 @@ static struct zc_task_rec *zc_rec_get(void)
  *
  * Runs with preemption disabled for every sendmsg()/sendmmsg() message
  * (and io_uring's): returns at once unless the call carries control
- * messages on a zerocopy TCP/UDP socket. Never changes the call.
+ * messages on a TCP/UDP socket. Records the message if it carries a
+ * request on a zerocopy socket inside a sendmsg()/sendmmsg() system call;
+ * disarms the task's record otherwise. Never changes the call.
  */
 void notrace zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
 			      struct ftrace_ops *ops, struct zc_fregs *fregs)
@@ -107,34 +192,49 @@ void notrace zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
 	struct msghdr *msg = (struct msghdr *)zc_fregs_arg(fregs, 1);
 	unsigned int flags = zc_fregs_arg(fregs, 2);
 	void *used_address = (void *)zc_fregs_arg(fregs, 3);
-	unsigned long nr, arg;
+	bool first = zc_first_message(used_address);
+	bool compat = flags & MSG_CMSG_COMPAT;
 	struct zc_task_rec *r;
+	struct zc_sysid id;
 	struct zc_call *c;
 
-	if (!msg->msg_controllen || !sock->sk || !zc_sock_ok(sock->sk))
+	if (!msg->msg_controllen) {
+		/* A sendmmsg() starting with a message without control. */
+		if (used_address && first && atomic_read(&zc_nrecs)) {
+			c = zc_call_find();
+			if (c && zc_current_sendmsg_syscall(&id))
+				zc_call_reset(c, &id);
+		}
 		return;
+	}
+	if (!sock->sk || !zc_sock_inet(sock->sk))
+		return;
+	if (!zc_current_sendmsg_syscall(&id))
+		memset(&id, 0, sizeof(id));	/* matches no system call */
+	if (!id.nr || !sock_flag(sock->sk, SOCK_ZEROCOPY) ||
+	    msg->msg_controllen > INT_MAX ||	/* ENOBUFS before parsing */
+	    (parent_ip >= zc_io_uring_start && parent_ip < zc_io_uring_end) ||
+	    !zc_msg_has_request(msg, compat)) {
+		if (atomic_read(&zc_nrecs)) {
+			c = zc_call_find();
+			if (c && first)
+				zc_call_reset(c, &id);
+			else if (c)
+				c->armed = false;
+		}
+		return;
+	}
 	r = zc_rec_get();
 	if (!r) {
 		zc_stat_add(norecord, 1);
 		return;
 	}
 	c = &r->call;
-	c->armed = false;
-	/* The kernel fails such a call with ENOBUFS before parsing it. */
-	if (msg->msg_controllen > INT_MAX ||
-	    !zc_current_sendmsg_syscall(&nr, &arg))
-		return;
-	if (zc_first_message(used_address) || nr != c->sys_nr ||
-	    arg != c->sys_arg) {
-		c->sys_nr = nr;
-		c->sys_arg = arg;
-		c->processed = false;
-		c->nwritten = 0;
-	}
+	if (first || !zc_sysid_eq(&id, &c->id))
+		zc_call_reset(c, &id);
 	c->uctl = msg->msg_control_user;
 	c->ctl_len = msg->msg_controllen;
 	c->sk = (unsigned long)sock->sk;
-	c->compat = flags & MSG_CMSG_COMPAT;
 	c->armed = true;
 }
 
@@ -150,20 +250,14 @@ void notrace zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
  */
 struct zc_call *zc_call_claim(struct sock *sk)
 {
-	unsigned long nr, arg;
-	struct zc_task_rec *r;
+	struct zc_sysid id;
 	struct zc_call *c;
 
-	if (!atomic_read(&zc_nrecs) || !zc_current_sendmsg_syscall(&nr, &arg))
+	if (!atomic_read(&zc_nrecs) || !zc_current_sendmsg_syscall(&id))
 		return NULL;
-	rcu_read_lock();
-	r = zc_rec_find(current);
-	rcu_read_unlock();
-	if (!r)
-		return NULL;
-	c = &r->call;
-	if (!c->armed || c->sk != (unsigned long)sk || c->sys_nr != nr ||
-	    c->sys_arg != arg)
+	c = zc_call_find();
+	if (!c || !c->armed || c->sk != (unsigned long)sk ||
+	    !zc_sysid_eq(&c->id, &id))
 		return NULL;
 	c->armed = false;
 	return c;
@@ -181,26 +275,27 @@ struct zc_call *zc_call_claim(struct sock *sk)
  * kernel decides to restart an interrupted system call. A restarted
  * sendmsg() would parse its control buffer again, which by now holds the
  * results of its request: a call that processed a request returns EINTR
- * instead (documented in the uapi header).
+ * instead (documented in the uapi header). The call is recognised by its
+ * arguments and, for sendmsg(), by its control buffer being the one that
+ * was answered.
  */
 void notrace zc_signal_entry(unsigned long ip, unsigned long parent_ip,
 			     struct ftrace_ops *ops, struct zc_fregs *fregs)
 {
-	unsigned long nr, arg;
-	struct zc_task_rec *r;
+	struct zc_sysid id;
+	struct zc_call *c;
 
 	if (!atomic_read(&zc_nrecs))
 		return;
-	rcu_read_lock();
-	r = zc_rec_find(current);
-	rcu_read_unlock();
-	if (!r || !r->call.processed ||
-	    !zc_current_sendmsg_syscall(&nr, &arg) ||
-	    nr != r->call.sys_nr || arg != r->call.sys_arg)
+	c = zc_call_find();
+	if (!c || !c->processed || !zc_current_sendmsg_syscall(&id) ||
+	    !zc_sysid_eq(&id, &c->id))
+		return;
+	if (!id.mmsg && zc_user_msg_control(id.msg, id.compat) != c->uctl)
 		return;
 	if (zc_syscall_restart_to_eintr())
 		zc_stat_add(eintr, 1);
-	r->call.processed = false;
+	c->processed = false;
 }
 
 static void zc_rec_free_rcu(struct rcu_head *rcu)
@@ -210,7 +305,22 @@ static void zc_rec_free_rcu(struct rcu_head *rcu)
 
 	raw_spin_lock_irqsave(&zc_recs_lock, flags);
 	hlist_add_head(&r->node, &zc_free);
+	zc_nfree++;
 	raw_spin_unlock_irqrestore(&zc_recs_lock, flags);
+}
+
+static void zc_recs_free(void)
+{
+	struct zc_chunk *c, *tmp;
+
+	list_for_each_entry_safe(c, tmp, &zc_chunks, node)
+		kvfree(c);
+	INIT_LIST_HEAD(&zc_chunks);
+	INIT_HLIST_HEAD(&zc_free);
+	hash_init(zc_recs);
+	zc_nalloc = 0;
+	zc_nfree = 0;
+	atomic_set(&zc_nrecs, 0);
 }
 
 static ZC_EXIT_PROBE_PROTO(zc_task_exit)
@@ -240,16 +350,17 @@ static ZC_EXIT_PROBE_PROTO(zc_task_exit)
  */
 int zc_calls_init(void)
 {
-	int err, i;
+	int err;
 
 	ZC_EXIT_PROBE_TYPECHECK(zc_task_exit);
-	zc_pool = kvcalloc(ZC_RECS, sizeof(*zc_pool), GFP_KERNEL_ACCOUNT);
-	if (!zc_pool) {
-		pr_err("cannot allocate %d per-task records\n", ZC_RECS);
-		return -ENOMEM;
+	err = zc_recs_add(ZC_RECS_START, GFP_KERNEL);
+	if (err) {
+		pr_err("cannot allocate %d per-task records\n", ZC_RECS_START);
+		return err;
 	}
-	for (i = 0; i < ZC_RECS; i++)
-		hlist_add_head(&zc_pool[i].node, &zc_free);
+	/* Without io_uring there is no such caller. */
+	zc_symbol_range("__sys_sendmsg_sock", &zc_io_uring_start,
+			&zc_io_uring_end);
 	zc_exit_tp = zc_tracepoint_find("sched_process_exit");
 	if (!zc_exit_tp) {
 		pr_err("tracepoint sched_process_exit not found\n");
@@ -264,7 +375,7 @@ int zc_calls_init(void)
 	return 0;
 
 out_free:
-	kvfree(zc_pool);
+	zc_recs_free();
 	return err;
 }
 
@@ -278,8 +389,5 @@ void zc_calls_exit(void)
 	tracepoint_probe_unregister(zc_exit_tp, zc_task_exit, NULL);
 	tracepoint_synchronize_unregister();
 	rcu_barrier();		/* zc_rec_free_rcu() is module code */
-	kvfree(zc_pool);
-	hash_init(zc_recs);
-	INIT_HLIST_HEAD(&zc_free);
-	atomic_set(&zc_nrecs, 0);
+	zc_recs_free();
 }

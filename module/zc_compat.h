@@ -12,6 +12,7 @@
 
 #include <linux/errno.h>
 #include <linux/ftrace.h>
+#include <linux/mm.h>
 #include <linux/net.h>
 #include <linux/ptrace.h>
 #include <linux/rcupdate.h>
@@ -122,43 +123,69 @@ static __always_inline void zc_fregs_set_ip(struct zc_fregs *fregs,
 #define ZC_PF_NOT_A_SYSCALL	PF_KTHREAD
 #endif
 
+/**
+ * struct zc_sysid - which sendmsg()/sendmmsg() system call a task is in
+ * @nr: the system call number (and socketcall()'s call number)
+ * @fd: its socket argument
+ * @msg: its user msghdr (sendmsg) or mmsghdr array (sendmmsg) argument
+ * @mmsg: it is a sendmmsg()
+ * @compat: it is a 32-bit call
+ */
+struct zc_sysid {
+	unsigned long nr;
+	unsigned long fd;
+	unsigned long msg;
+	bool mmsg;
+	bool compat;
+};
+
+static inline bool zc_sysid_eq(const struct zc_sysid *a,
+			       const struct zc_sysid *b)
+{
+	return a->nr == b->nr && a->fd == b->fd && a->msg == b->msg;
+}
+
 #if defined(CONFIG_X86_64)
 #ifndef SYS_SENDMMSG
 #define SYS_SENDMMSG	20
 #endif
 /*
- * zc_arch_sendmsg_syscall - the user msghdr (sendmsg) or mmsghdr array
- * (sendmmsg) argument of the system call in @regs, or false if it is no
- * sendmsg()/sendmmsg(): setsockopt(), io_uring_enter(), x32, ...
- * @nr gets a value that tells the system calls apart.
+ * zc_arch_sendmsg_syscall - identify the sendmsg()/sendmmsg() system call
+ * in @regs (native, or i386 direct or through socketcall()); false for
+ * every other system call: setsockopt(), io_uring_enter(), x32, ...
  */
 static inline bool zc_arch_sendmsg_syscall(struct pt_regs *regs,
-					   unsigned long *nr,
-					   unsigned long *uarg)
+					   struct zc_sysid *id)
 {
 	unsigned long args[6];
 	long n = syscall_get_nr(current, regs);
-	u32 arg32;
+	u32 sc[2];
 
 	syscall_get_arguments(current, regs, args);
-	*nr = n;
-	*uarg = args[1];
+	id->nr = n;
+	id->fd = args[0];
+	id->msg = args[1];
+	id->compat = false;
 #ifdef CONFIG_IA32_EMULATION
 	if (in_ia32_syscall()) {
+		id->compat = true;
+		id->mmsg = n == __NR_ia32_sendmmsg;
 		if (n == __NR_ia32_sendmsg || n == __NR_ia32_sendmmsg)
 			return true;
 		if (n != __NR_ia32_socketcall ||
 		    (args[0] != SYS_SENDMSG && args[0] != SYS_SENDMMSG))
 			return false;
-		/* socketcall(call, args): the msghdr is args[1] */
-		if (copy_from_user_nofault(&arg32, (u32 __user *)args[1] + 1,
-					   sizeof(arg32)))
+		/* socketcall(call, args): args[0] is the fd, args[1] the msghdr */
+		if (copy_from_user_nofault(sc, (u32 __user *)args[1], sizeof(sc)))
 			return false;
-		*nr = n | args[0] << 16;
-		*uarg = arg32;
+		id->nr = n | args[0] << 16;
+		id->mmsg = args[0] == SYS_SENDMMSG;
+		id->fd = sc[0];
+		id->msg = sc[1];
 		return true;
 	}
 #endif
+	id->mmsg = n == __NR_sendmmsg;
 	return n == __NR_sendmsg || n == __NR_sendmmsg;
 }
 #else
@@ -167,19 +194,32 @@ static inline bool zc_arch_sendmsg_syscall(struct pt_regs *regs,
 
 /**
  * zc_current_sendmsg_syscall() - identify the current sendmsg() system call
- * @nr: set to the system call (number, and socketcall's call)
- * @uarg: set to its user msghdr or mmsghdr array argument
+ * @id: set to the system call and its arguments
  *
  * Return: true if the current task is a user task inside sendmsg() or
  * sendmmsg() (native or 32-bit); false for any other way into the socket
  * layer (setsockopt(), io_uring, kernel threads).
  */
-static inline bool zc_current_sendmsg_syscall(unsigned long *nr,
-					      unsigned long *uarg)
+static inline bool zc_current_sendmsg_syscall(struct zc_sysid *id)
 {
 	if (!in_task() || (current->flags & ZC_PF_NOT_A_SYSCALL))
 		return false;
-	return zc_arch_sendmsg_syscall(current_pt_regs(), nr, uarg);
+	return zc_arch_sendmsg_syscall(current_pt_regs(), id);
+}
+
+/*
+ * zc_get_user_page_nowait_write - get_user_pages() of one page for
+ * writing, without waiting (FOLL_NOWAIT); the caller holds the mmap lock.
+ * 6.5 dropped the vmas argument.
+ */
+static inline long zc_get_user_page_nowait_write(unsigned long addr,
+						 struct page **page)
+{
+#if ZC_KVER >= 6 * 256 + 5
+	return get_user_pages(addr, 1, FOLL_WRITE | FOLL_NOWAIT, page);
+#else
+	return get_user_pages(addr, 1, FOLL_WRITE | FOLL_NOWAIT, page, NULL);
+#endif
 }
 
 /*

@@ -123,6 +123,31 @@ int zc_hook_check_clones(const char *name)
 	return 0;
 }
 
+/**
+ * zc_symbol_range() - where a kernel function starts and ends
+ * @name: function name
+ * @start: set to its first byte
+ * @end: set to the byte after its last one
+ *
+ * Return: 0, or -ENOENT if there is no such function (nothing logged).
+ */
+int zc_symbol_range(const char *name, unsigned long *start,
+		    unsigned long *end)
+{
+	char buf[KSYM_SYMBOL_LEN], *p;
+	unsigned long addr, off, size;
+
+	if (zc_resolve(name, &addr))
+		return -ENOENT;
+	sprint_symbol(buf, addr);
+	p = strrchr(buf, '+');
+	if (!p || sscanf(p, "+%lx/%lx", &off, &size) != 2 || off > addr)
+		return -ENOENT;
+	*start = addr - off;
+	*end = *start + size;
+	return 0;
+}
+
 struct zc_tp_lookup {
 	const char *name;
 	struct tracepoint *tp;

@@ -23,12 +23,11 @@
 /*
  * The message type and the size limit are part of the ABI compiled into
  * applications: they are shown, never set. A value given at load time is
- * refused (EPERM, one log line) rather than shown and then ignored.
+ * refused (EPERM; the kernel logs the one line "`v' invalid for parameter")
+ * rather than shown and then ignored.
  */
 static int zc_param_fixed(const char *val, const struct kernel_param *kp)
 {
-	pr_err("parameter %s is fixed at build time (%d)\n", kp->name,
-	       *(int *)kp->arg);
 	return -EPERM;
 }
 

@@ -27,6 +27,20 @@
 #include "zcnotify.h"
 
 /**
+ * zc_sock_inet() - a TCP or UDP socket over IPv4/IPv6
+ * @sk: socket
+ *
+ * Return: true if @sk could carry a request once SO_ZEROCOPY is set.
+ */
+bool zc_sock_inet(const struct sock *sk)
+{
+	if (sk->sk_family != AF_INET && sk->sk_family != AF_INET6)
+		return false;
+	return (sk->sk_type == SOCK_STREAM && sk->sk_protocol == IPPROTO_TCP) ||
+	       (sk->sk_type == SOCK_DGRAM && sk->sk_protocol == IPPROTO_UDP);
+}
+
+/**
  * zc_sock_ok() - the socket can carry a request
  * @sk: socket
  *
@@ -34,67 +48,28 @@
  */
 bool zc_sock_ok(const struct sock *sk)
 {
-	if (!sock_flag(sk, SOCK_ZEROCOPY))
-		return false;
-	if (sk->sk_family != AF_INET && sk->sk_family != AF_INET6)
-		return false;
-	return (sk->sk_type == SOCK_STREAM && sk->sk_protocol == IPPROTO_TCP) ||
-	       (sk->sk_type == SOCK_DGRAM && sk->sk_protocol == IPPROTO_UDP);
+	return sock_flag(sk, SOCK_ZEROCOPY) && zc_sock_inet(sk);
 }
 
 /*
- * The user's own copy of the request: walk the caller's control buffer
- * (its own layout, native or 32-bit) and return the payload of its only
- * SCM_ZC_NOTIFICATION, if that has the length a request of @n elements
- * needs and asks for @n. The kernel's copy was parsed, but only the user
- * address of the payload is needed, and it is found from the user's own
- * headers. Reads never sleep: a buffer that cannot be read without a
- * fault is refused.
+ * The user's own copy of the request: the payload of the only
+ * SCM_ZC_NOTIFICATION in the caller's control buffer, found from the
+ * user's own headers (native or 32-bit layout), if it has the length a
+ * request of @n elements needs and asks for @n. The kernel's copy was
+ * parsed, but only the user address of the payload is needed.
  */
 static struct zc_info __user *zc_user_payload(const struct zc_call *c, u32 n)
 {
-	size_t hlen = c->compat ? sizeof(struct compat_cmsghdr) :
-				  sizeof(struct cmsghdr);
-	size_t align = c->compat ? sizeof(compat_uint_t) : sizeof(long);
-	char __user *u = c->uctl;
-	struct zc_info __user *found = NULL;
-	size_t off = 0, len;
-	int level, type;
+	struct zc_info __user *payload;
+	size_t plen;
 	u32 size;
 
-	while (c->ctl_len - off >= hlen) {
-		if (c->compat) {
-			struct compat_cmsghdr h;
-
-			if (copy_from_user_nofault(&h, u + off, sizeof(h)))
-				return NULL;
-			len = h.cmsg_len;
-			level = h.cmsg_level;
-			type = h.cmsg_type;
-		} else {
-			struct cmsghdr h;
-
-			if (copy_from_user_nofault(&h, u + off, sizeof(h)))
-				return NULL;
-			len = h.cmsg_len;
-			level = h.cmsg_level;
-			type = h.cmsg_type;
-		}
-		if (len < hlen || len > c->ctl_len - off)
-			break;		/* the kernel stops there too */
-		if (level == SOL_SOCKET && type == SCM_ZC_NOTIFICATION) {
-			if (found || len != hlen + ZC_INFO_SIZE(n))
-				return NULL;
-			found = (struct zc_info __user *)(u + off + hlen);
-		}
-		off += ALIGN(len, align);
-		if (off >= c->ctl_len)
-			break;
-	}
-	if (!found || copy_from_user_nofault(&size, &found->size, sizeof(size)) ||
+	if (zc_user_find(c->uctl, c->ctl_len, c->id.compat, &payload,
+			 &plen) != 1 || plen != ZC_INFO_SIZE(n) ||
+	    copy_from_user_nofault(&size, &payload->size, sizeof(size)) ||
 	    size != n)
 		return NULL;
-	return found;
+	return payload;
 }
 
 static bool zc_is_completion(struct sk_buff *skb)
@@ -123,16 +98,18 @@ struct zc_result {
 /*
  * Write up to @n of @sk's completions, in queue order, into the user's
  * payload @uzi and take exactly those off the error queue. Everything
- * happens under the queue's lock, with user writes that never fault in a
- * page (so never sleep, whatever the user mapped there): either the whole
- * answer is written and the completions are taken, or nothing is taken
- * and the queue is exactly as before (-EFAULT).
+ * happens under the queue's lock, with user writes that never fault a
+ * page in (so never sleep, whatever the user mapped there): either the
+ * whole answer is written and the completions are taken, or nothing is
+ * taken and the queue is exactly as before (-EFAULT).
  *
- * The answer becomes visible to the caller only with its last write: the
- * elements from arr[1] on first, then @size, then arr[0] (whose
- * zerocopy byte the caller may have set to ZC_ELEM_UNWRITTEN). If a write
- * fails after @size was written, @size is put back (best effort: only a
- * concurrent munmap/mprotect of that very page could make it fail).
+ * The answer becomes visible to the caller only with its last two
+ * writes, each a single store: @size, then arr[0].zerocopy (which the
+ * caller may have set to ZC_ELEM_UNWRITTEN). Everything else is written
+ * before them, arr[0] with its zerocopy byte as the caller left it. If
+ * the last store fails after @size was written, @size is put back (best
+ * effort: only a concurrent munmap/mprotect of that very page could make
+ * it fail, see the uapi header).
  *
  * Work under the lock is bounded: at most @n completions and
  * ZC_NOTIFICATION_MAX other entries are looked at.
@@ -146,39 +123,48 @@ static int zc_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
 	struct sk_buff_head list;
 	unsigned int skipped = 0;
 	unsigned long flags;
-	int err = 0;
+	u64 ids = 0;
+	u8 zc0;
 	u32 i = 0;
+	int err = -EFAULT;
 
+	if (copy_from_user_nofault(&zc0, &uzi->arr[0].zerocopy, 1))
+		return -EFAULT;
 	__skb_queue_head_init(&list);
 	spin_lock_irqsave(&q->lock, flags);
 	skb_queue_walk(q, skb) {
 		if (zc_is_completion(skb)) {
 			zc_elem(skb, i ? &e : &first);
-			if (i && copy_to_user_nofault(&uzi->arr[i], &e, sizeof(e))) {
-				err = -EFAULT;
+			if (i && copy_to_user_nofault(&uzi->arr[i], &e, sizeof(e)))
 				goto unlock;
-			}
-			res->ids += (u32)(SKB_EXT_ERR(skb)->ee.ee_data -
-					  SKB_EXT_ERR(skb)->ee.ee_info) + 1;
+			ids += (u32)(SKB_EXT_ERR(skb)->ee.ee_data -
+				     SKB_EXT_ERR(skb)->ee.ee_info) + 1;
 			if (++i == n)
 				break;
 		} else if (++skipped == ZC_NOTIFICATION_MAX) {
 			break;
 		}
 	}
-	res->bounded = i == n || skipped == ZC_NOTIFICATION_MAX;
-	if (copy_to_user_nofault(&uzi->size, &i, sizeof(i))) {
-		err = -EFAULT;
-		goto unlock;
+	if (i) {
+		u8 zc = first.zerocopy;
+
+		first.zerocopy = zc0;
+		if (copy_to_user_nofault(&uzi->arr[0], &first, sizeof(first)))
+			goto unlock;
+		first.zerocopy = zc;
 	}
-	if (i && copy_to_user_nofault(&uzi->arr[0], &first, sizeof(first))) {
-		if (copy_to_user_nofault(&uzi->size, &n, sizeof(n)))
+	if (zc_user_put_u32(&uzi->size, i))
+		goto unlock;
+	if (i && zc_user_put_u8(&uzi->arr[0].zerocopy, first.zerocopy)) {
+		if (zc_user_put_u32(&uzi->size, n))
 			pr_warn_ratelimited("payload of pid %d unmapped while answering\n",
 					    task_pid_nr(current));
-		err = -EFAULT;
 		goto unlock;
 	}
+	err = 0;
 	res->taken = i;
+	res->ids = ids;
+	res->bounded = i == n || skipped == ZC_NOTIFICATION_MAX;
 	skb_queue_walk_safe(q, skb, tmp) {
 		if (!i)
 			break;
@@ -230,13 +216,22 @@ static int zc_notify(struct sock *sk, struct cmsghdr *cmsg)
 	    cmsg->cmsg_len != CMSG_LEN(ZC_INFO_SIZE(n)))
 		return -EINVAL;
 	call = zc_call_claim(sk);
+	zc_calls_refill();
 	if (!call)
 		return -EINVAL;
 	uzi = zc_user_payload(call, n);
+	if (!uzi && zc_user_fault_in(call->uctl, min_t(size_t, call->ctl_len, PAGE_SIZE)))
+		uzi = zc_user_payload(call, n);
 	if (!uzi || !zc_call_may_write(call, uzi))
 		return -EINVAL;
+	/* The payload spans at most two pages: every write below is in it. */
+	if (!access_ok(uzi, ZC_INFO_SIZE(n)))
+		return -EFAULT;
 
 	err = zc_deliver(sk, uzi, n, &res);
+	/* Not writable without a fault: make it so if that cannot wait. */
+	if (err == -EFAULT && zc_user_fault_in(uzi, ZC_INFO_SIZE(n)))
+		err = zc_deliver(sk, uzi, n, &res);
 	if (err)
 		return err;
 	call->written[call->nwritten++] = (unsigned long)uzi;

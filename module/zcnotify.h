@@ -8,6 +8,7 @@
 #include <linux/ftrace.h>
 #include <linux/socket.h>
 #include <linux/tracepoint.h>
+#include <uapi/linux/zcnotify.h>
 #include "zc_compat.h"
 
 #define ZC_VERSION	"0.1.0"
@@ -32,6 +33,8 @@ struct zc_hook {
 
 int zc_hook_install(struct zc_hook *hook);
 int zc_hook_check_clones(const char *name);
+int zc_symbol_range(const char *name, unsigned long *start,
+		    unsigned long *end);
 void zc_hook_remove(struct zc_hook *hook);
 struct tracepoint *zc_tracepoint_find(const char *name);
 
@@ -42,14 +45,12 @@ struct tracepoint *zc_tracepoint_find(const char *name);
 
 /**
  * struct zc_call - what the ____sys_sendmsg() hook saw of the current call
- * @sys_nr: the system call that recorded it (zc_current_sendmsg_syscall())
- * @sys_arg: its user msghdr or mmsghdr array argument
+ * @id: the system call that recorded it (zc_current_sendmsg_syscall())
  * @uctl: the caller's control buffer of the message being sent
  * @ctl_len: its length (msg_controllen at entry, at most INT_MAX)
  * @sk: the socket of the message; compared, never dereferenced
- * @compat: the message came through a 32-bit system call
  * @armed: the message fields above describe the message now being sent,
- *	and no request of it was handled yet
+ *	which carries a request, and no request of it was handled yet
  * @processed: a request was processed during this system call
  * @nwritten: number of entries in @written
  * @written: user addresses of the payloads written during this system
@@ -60,12 +61,10 @@ struct tracepoint *zc_tracepoint_find(const char *name);
  * the current system call and the arguments of the current hook.
  */
 struct zc_call {
-	unsigned long sys_nr;
-	unsigned long sys_arg;
+	struct zc_sysid id;
 	void __user *uctl;
 	size_t ctl_len;
 	unsigned long sk;
-	bool compat;
 	bool armed;
 	bool processed;
 	unsigned int nwritten;
@@ -74,14 +73,25 @@ struct zc_call {
 
 int zc_calls_init(void);
 void zc_calls_exit(void);
+void zc_calls_refill(void);
 struct zc_call *zc_call_claim(struct sock *sk);
 void zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
 		      struct ftrace_ops *ops, struct zc_fregs *fregs);
 void zc_signal_entry(unsigned long ip, unsigned long parent_ip,
 		     struct ftrace_ops *ops, struct zc_fregs *fregs);
 
+/* zc_user.c: the caller's memory, never faulted in from a callback */
+
+int zc_user_find(const void __user *uctl, size_t ctl_len, bool compat,
+		 struct zc_info __user **payload, size_t *plen);
+void __user *zc_user_msg_control(unsigned long umsg, bool compat);
+int zc_user_put_u32(u32 __user *p, u32 v);
+int zc_user_put_u8(u8 __user *p, u8 v);
+bool zc_user_fault_in(void __user *uaddr, size_t len);
+
 /* zc_notify.c: SCM_ZC_NOTIFICATION handling */
 
+bool zc_sock_inet(const struct sock *sk);
 bool zc_sock_ok(const struct sock *sk);
 
 /* zc_stats.c: counters in /sys/module/zcnotify/stats/ */

@@ -60,6 +60,8 @@ else
 	[ -d /sys/module/zcnotify ] || insmod /zcnotify.ko
 	run sysfs stats_udp4 'basic_*' 'sendmmsg_*' 'other_cmsgs_*' 'bounded_*' 'helper_*' 'invalid_*' \
 	    'efault_*' 'hybrid_*' 'errors_*'
+	# Adversarial cases, one contract point per tests/adv_*.c file.
+	run 'adv_*'
 	# The same through the 32-bit compat syscalls.
 	set -f; run32 $(cat /m32-tests.txt); set +f
 	# Short fuzz (the seed is printed so that a failure can be replayed)

@@ -31,6 +31,7 @@
 #include <unistd.h>
 #include <zcnotify/zcn.h>
 #include "zc_lib.h"
+#include "zc_test.h"
 
 #ifndef SO_TIMESTAMPING_OLD
 #define SO_TIMESTAMPING_OLD	37
@@ -39,24 +40,10 @@
 #define UDP_CORK		1
 #endif
 
-struct t_env {
-	const char *ko;		/* zcnotify.ko */
-	const char *owner_ko;	/* IPMODIFY owner of __sock_cmsg_send */
-	int family;
-	int type;
-};
-
-struct t_case {
-	const char *name;
-	int (*fn)(struct t_ctx *t, const struct t_env *e);
-	int family;		/* 0: not per protocol */
-	int type;
-	int timeout_s;
-};
 
 /* ---------------------------------------------------------------- */
 
-static int queue_completions(struct t_ctx *t, struct zc_pair *p,
+int queue_completions(struct t_ctx *t, struct zc_pair *p,
 			     struct zc_ledger *l, int sends)
 {
 	int i;
@@ -73,7 +60,7 @@ static int queue_completions(struct t_ctx *t, struct zc_pair *p,
 }
 
 /* After rejected requests: everything must still be on the error queue. */
-static int expect_all_queued(struct t_ctx *t, struct zc_pair *p,
+int expect_all_queued(struct t_ctx *t, struct zc_pair *p,
 			     struct zc_ledger *l)
 {
 	CHECK(t, zc_read_errqueue(t, p->tx, l, NULL) >= 0, "%s", t->why);
@@ -85,7 +72,7 @@ static int expect_all_queued(struct t_ctx *t, struct zc_pair *p,
 	return zc_ledger_verify(t, l);
 }
 
-static int expect_einval(struct t_ctx *t, struct zc_pair *p, struct zc_req *r,
+int expect_einval(struct t_ctx *t, struct zc_pair *p, struct zc_req *r,
 			 const char *what)
 {
 	ssize_t ret = zc_send(p, 100, 0, r, NULL);
@@ -822,7 +809,7 @@ out:
 /* ---------------------------------------------------------------- */
 /* Module load and unload. */
 
-static int zc_load(const char *ko, const char *params)
+int zc_load(const char *ko, const char *params)
 {
 	int fd = open(ko, O_RDONLY | O_CLOEXEC), ret, err;
 
@@ -835,7 +822,7 @@ static int zc_load(const char *ko, const char *params)
 	return ret;
 }
 
-static int zc_unload(const char *name)
+int zc_unload(const char *name)
 {
 	return syscall(SYS_delete_module, name, O_NONBLOCK);
 }
@@ -844,7 +831,7 @@ static int zc_unload(const char *name)
  * rmmod may be refused (EAGAIN) while a task is inside the module: retry
  * for a while, as an administrator would.
  */
-static int zc_unload_retry(const char *name, int *refused)
+int zc_unload_retry(const char *name, int *refused)
 {
 	int i, ret = -1;
 
@@ -858,7 +845,7 @@ static int zc_unload_retry(const char *name, int *refused)
 	return ret;
 }
 
-static bool zc_loaded(void)
+bool zc_loaded(void)
 {
 	return !access("/sys/module/zcnotify", F_OK);
 }
@@ -867,7 +854,7 @@ static bool zc_loaded(void)
  * Lines the module logged: kernel log lines containing @needle, except the
  * kernel's own taint notices on the first load of an unsigned module.
  */
-static int klog_count(const char *needle)
+int klog_count(const char *needle)
 {
 	int len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
 	char *buf, *line, *save = NULL;
@@ -925,14 +912,21 @@ static int expect_load_error(struct t_ctx *t, const char *ko,
 	return 0;
 }
 
+/*
+ * Loads that must fail with one log line each: the fixed ABI parameters
+ * given a value (EPERM), a livepatch-like IPMODIFY owner of
+ * __sock_cmsg_send (EBUSY), and kernel.ftrace_enabled=0 (EBUSY: the hooks
+ * are permanent, so they would never run). While loaded, the sysctl
+ * cannot be turned off (EBUSY).
+ */
 static int t_load_errors(struct t_ctx *t, const struct t_env *e)
 {
+	const char *fe = "/proc/sys/kernel/ftrace_enabled";
+
 	if (zc_loaded())
 		CHECK(t, !zc_unload("zcnotify"), "rmmod: %s", strerror(errno));
-	if (expect_load_error(t, e->ko, "cmsg_symbol=zc_no_such_function",
-			      ENOENT) ||
-	    expect_load_error(t, e->ko, "sendmsg_symbol=zc_no_such_function",
-			      ENOENT))
+	if (expect_load_error(t, e->ko, "scm_zc_notification=78", EPERM) ||
+	    expect_load_error(t, e->ko, "zc_notification_max=16", EPERM))
 		return -1;
 	CHECK(t, !zc_load(e->owner_ko, ""), "load owner module: %s",
 	      strerror(errno));
@@ -942,12 +936,22 @@ static int t_load_errors(struct t_ctx *t, const struct t_env *e)
 	}
 	CHECK(t, !zc_unload("zc_ipmodify_owner"), "rmmod owner: %s",
 	      strerror(errno));
+	CHECK(t, !write_sysctl(fe, "0"), "ftrace_enabled=0: %s", strerror(errno));
+	if (expect_load_error(t, e->ko, "", EBUSY)) {
+		write_sysctl(fe, "1");
+		return -1;
+	}
+	CHECK(t, !write_sysctl(fe, "1"), "ftrace_enabled=1: %s", strerror(errno));
 	CHECK(t, !zc_load(e->ko, ""), "load after the owner left: %s",
 	      strerror(errno));
+	CHECK(t, write_sysctl(fe, "0") && errno == EBUSY,
+	      "ftrace_enabled=0 while loaded: %s, want EBUSY",
+	      errno == EBUSY ? "accepted" : strerror(errno));
+	write_sysctl(fe, "1");
 	return 0;
 }
 
-static int read_param(const char *name, char *buf, size_t len)
+int read_param(const char *name, char *buf, size_t len)
 {
 	char path[128];
 	FILE *f;
@@ -980,15 +984,13 @@ static int t_sysfs(struct t_ctx *t, const struct t_env *e)
 	return klog_last_load_line(t);
 }
 
-static const char *const stat_names[] = {
+const char *const stat_names[] = {
 	"requests", "ranges", "completions", "full", "einval", "efault",
 	"norecord", "eintr",
 };
 
-enum { S_REQ, S_RANGES, S_IDS, S_FULL, S_EINVAL, S_EFAULT, S_NORECORD,
-       S_EINTR, S_NR };
 
-static int read_stats(struct t_ctx *t, long long *v)
+int read_stats(struct t_ctx *t, long long *v)
 {
 	char path[128], buf[64];
 	int i;
@@ -1427,7 +1429,7 @@ static long meminfo(const char *key)
 	return v;
 }
 
-static int write_sysctl(const char *path, const char *v)
+int write_sysctl(const char *path, const char *v)
 {
 	FILE *f = fopen(path, "w");
 
@@ -1540,13 +1542,7 @@ static int t_soak(struct t_ctx *t, const struct t_env *e)
 
 /* ---------------------------------------------------------------- */
 
-#define PER_PROTO(n, f, tmo)						\
-	{ n "_tcp4", f, AF_INET, SOCK_STREAM, tmo },			\
-	{ n "_tcp6", f, AF_INET6, SOCK_STREAM, tmo },			\
-	{ n "_udp4", f, AF_INET, SOCK_DGRAM, tmo },			\
-	{ n "_udp6", f, AF_INET6, SOCK_DGRAM, tmo }
-
-static const struct t_case cases[] = {
+static const struct t_case core_cases[] = {
 	PER_PROTO("absent", t_absent, 30),
 	PER_PROTO("fallback", t_fallback, 30),
 	{ "load_errors", t_load_errors, 0, 0, 60 },
@@ -1564,7 +1560,25 @@ static const struct t_case cases[] = {
 	{ "unload_traffic", t_unload_traffic, 0, 0, 120 },
 	{ "unload_blocked", t_unload_blocked, 0, 0, 60 },
 	{ "soak", t_soak, 0, 0, 1800 },
+	{ NULL }
 };
+
+/* Every table of cases, core first; each ends with a NULL name. */
+static const struct t_case *const tables[] = {
+	core_cases,
+	adv_stale_cases,
+	adv_shared_buffer_cases,
+	adv_restart_cases,
+	adv_partial_write_cases,
+	adv_uffd_cases,
+	adv_io_uring_cases,
+	adv_sendmmsg_partial_cases,
+	adv_helper_silent_cases,
+};
+
+#define for_each_case(c, ti)						\
+	for ((ti) = 0; (ti) < sizeof(tables) / sizeof(tables[0]); (ti)++) \
+		for ((c) = tables[ti]; (c)->name; (c)++)
 
 /* The 32-bit build reports its results under names ending in _m32. */
 static const char *abi_suffix(void)
@@ -1618,18 +1632,19 @@ static int run_one(const struct t_case *c, struct t_env *env)
 int main(int argc, char **argv)
 {
 	struct t_env env = { 0 };
-	size_t i;
+	const struct t_case *c;
+	size_t ti;
 	int a, end = argc, failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 2 && !strcmp(argv[1], "list")) {
-		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for_each_case(c, ti) {
 			bool match = argc == 2;
 
 			for (a = 2; a < argc; a++)
-				match |= !fnmatch(argv[a], cases[i].name, 0);
+				match |= !fnmatch(argv[a], c->name, 0);
 			if (match)
-				printf("%s%s\n", cases[i].name, abi_suffix());
+				printf("%s%s\n", c->name, abi_suffix());
 		}
 		return 0;
 	}
@@ -1647,10 +1662,10 @@ int main(int argc, char **argv)
 	for (a = 2; a < end; a++) {
 		bool found = false;
 
-		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-			if (!fnmatch(argv[a], cases[i].name, 0)) {
+		for_each_case(c, ti) {
+			if (!fnmatch(argv[a], c->name, 0)) {
 				found = true;
-				failed += run_one(&cases[i], &env);
+				failed += run_one(c, &env);
 			}
 		}
 		if (!found) {

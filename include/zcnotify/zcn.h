@@ -49,13 +49,32 @@ struct zcn_range {
 	bool zerocopy;		/* false: the kernel copied the data */
 };
 
+/*
+ * An error-queue entry that is not a completion (a TX timestamp, an ICMP
+ * error), read while falling back to MSG_ERRQUEUE: kept for the
+ * application, never dropped. @control holds the entry's control
+ * messages as recvmsg(MSG_ERRQUEUE) returned them (CMSG_* macros apply).
+ */
+#define ZCN_OTHER_MAX 8
+struct zcn_other {
+	struct sock_extended_err ee;
+	size_t controllen;
+	union {
+		char control[128];
+		struct cmsghdr align;
+	};
+};
+
 struct zcn {
 	int fd;
 	enum zcn_mode mode;	/* ZCN_CMSG or ZCN_ERRQUEUE once resolved */
+	bool fallback;		/* ZCN_AUTO: fall back when not processed */
 	bool stream;		/* TCP: an empty sendmsg() sends nothing */
 	uint32_t n;		/* ranges asked for per call */
 	unsigned int nranges;	/* ranges from the last call */
 	struct zcn_range ranges[ZC_NOTIFICATION_MAX];
+	unsigned int nothers;	/* entries kept in others[] */
+	struct zcn_other others[ZCN_OTHER_MAX];
 	union {
 		char buf[CMSG_SPACE(ZC_INFO_SIZE(ZC_NOTIFICATION_MAX)) + 256];
 		struct cmsghdr align;
@@ -88,6 +107,7 @@ static inline void zcn_init_mode(struct zcn *z, int fd, uint32_t n,
 	z->n = n < 1 ? 1 : n > ZC_NOTIFICATION_MAX ? ZC_NOTIFICATION_MAX : n;
 	getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len);
 	z->stream = type == SOCK_STREAM;
+	z->fallback = mode == ZCN_AUTO;
 	if (mode == ZCN_AUTO)
 		mode = zcn_module_loaded() ? ZCN_CMSG : ZCN_ERRQUEUE;
 	z->mode = mode;
@@ -98,26 +118,35 @@ static inline void zcn_init(struct zcn *z, int fd, uint32_t n)
 	zcn_init_mode(z, fd, n, ZCN_AUTO);
 }
 
-/* Read up to the room left in z->ranges from the error queue. */
+/*
+ * Read up to the room left in z->ranges from the error queue. Entries
+ * that are not completions go to z->others (see zcn_pop_other()); once
+ * that is full, reading stops and the rest stays queued.
+ */
 static inline int zcn_read_errqueue(struct zcn *z)
 {
-	char ctl[128];
-
-	while (z->nranges < z->n) {
-		struct msghdr m = { .msg_control = ctl,
-				    .msg_controllen = sizeof(ctl) };
-		struct sock_extended_err *ee;
+	while (z->nranges < z->n && z->nothers < ZCN_OTHER_MAX) {
+		struct zcn_other *o = &z->others[z->nothers];
+		struct msghdr m = { .msg_control = o->control,
+				    .msg_controllen = sizeof(o->control) };
+		struct sock_extended_err *ee = NULL;
 		struct cmsghdr *c;
 
 		if (recvmsg(z->fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
-		c = CMSG_FIRSTHDR(&m);
-		if (!c || !((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
-			    (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR)))
+		for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+			if ((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
+			    (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR))
+				ee = (struct sock_extended_err *)CMSG_DATA(c);
+		if (!ee || ee->ee_origin != SO_EE_ORIGIN_ZEROCOPY || ee->ee_errno) {
+			if (ee)
+				o->ee = *ee;
+			else
+				memset(&o->ee, 0, sizeof(o->ee));
+			o->controllen = m.msg_controllen;
+			z->nothers++;	/* not a completion: kept */
 			continue;
-		ee = (struct sock_extended_err *)CMSG_DATA(c);
-		if (ee->ee_origin != SO_EE_ORIGIN_ZEROCOPY || ee->ee_errno)
-			continue;	/* not a completion: dropped here */
+		}
 		z->ranges[z->nranges].lo = ee->ee_info;
 		z->ranges[z->nranges].hi = ee->ee_data;
 		z->ranges[z->nranges].zerocopy =
@@ -128,10 +157,32 @@ static inline int zcn_read_errqueue(struct zcn *z)
 }
 
 /*
+ * Take the oldest kept error-queue entry that was not a completion.
+ * Returns false if there is none.
+ */
+static inline bool zcn_pop_other(struct zcn *z, struct zcn_other *out)
+{
+	if (!z->nothers)
+		return false;
+	*out = z->others[0];
+	memmove(&z->others[0], &z->others[1],
+		--z->nothers * sizeof(z->others[0]));
+	return true;
+}
+
+/*
  * Like sendmsg(); z->ranges/z->nranges then hold the completions that came
  * back. @msg may carry control messages of its own (up to 256 bytes).
- * In ZCN_AUTO mode a module unloaded meanwhile is noticed and the call is
- * retried the MSG_ERRQUEUE way.
+ *
+ * In ZCN_AUTO mode, whenever the request was not processed (the marker
+ * in arr[0] and @size unchanged), the completions are read from the error
+ * queue instead, so none waits forever: after EINVAL (the module is
+ * absent, was unloaded, or does not serve this call: see
+ * <linux/zcnotify.h>) the message is sent again without the request; a
+ * send that succeeded without parsing the request (kTLS, sockmap, corked
+ * UDP, ...) is not repeated. A blocking call that processed its request
+ * and was interrupted returns -1 with errno EINTR (never restarted):
+ * z->ranges is valid then too, and the caller sends again.
  */
 static inline ssize_t zcn_sendmsg(struct zcn *z, const struct msghdr *msg,
 				  int flags)
@@ -142,12 +193,15 @@ static inline ssize_t zcn_sendmsg(struct zcn *z, const struct msghdr *msg,
 	size_t own = msg->msg_controllen;
 	ssize_t ret;
 	uint32_t i;
+	int err;
 
 	z->nranges = 0;
 	if (z->mode == ZCN_ERRQUEUE || own > 256) {
 		ret = sendmsg(z->fd, msg, flags);
+		err = errno;
 		if (zcn_read_errqueue(z) && ret >= 0)
-			ret = -1;
+			return -1;
+		errno = err;
 		return ret;
 	}
 	if (own)
@@ -163,6 +217,7 @@ static inline ssize_t zcn_sendmsg(struct zcn *z, const struct msghdr *msg,
 	m.msg_control = z->ctl.buf;
 	m.msg_controllen = own + CMSG_SPACE(ZC_INFO_SIZE(z->n));
 	ret = sendmsg(z->fd, &m, flags);
+	err = errno;
 	if (zi->size != z->n || zi->arr[0].zerocopy != ZC_ELEM_UNWRITTEN) {
 		for (i = 0; i < zi->size; i++) {
 			z->ranges[i].lo = zi->arr[i].lo;
@@ -170,10 +225,23 @@ static inline ssize_t zcn_sendmsg(struct zcn *z, const struct msghdr *msg,
 			z->ranges[i].zerocopy = zi->arr[i].zerocopy;
 		}
 		z->nranges = zi->size;
-	} else if (ret < 0 && errno == EINVAL && !zcn_module_loaded()) {
-		z->mode = ZCN_ERRQUEUE;		/* module gone: fall back */
-		return zcn_sendmsg(z, msg, flags);
+		errno = err;
+		return ret;
 	}
+	if (!z->fallback) {
+		errno = err;
+		return ret;
+	}
+	/* Not processed: nothing was taken. */
+	if (ret < 0 && err == EINVAL) {
+		if (!zcn_module_loaded())
+			z->mode = ZCN_ERRQUEUE;		/* module gone */
+		ret = sendmsg(z->fd, msg, flags);
+		err = errno;
+	}
+	if (zcn_read_errqueue(z) && ret >= 0)
+		return -1;
+	errno = err;
 	return ret;
 }
 

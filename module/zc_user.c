@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcnotify - the caller's own memory: its control buffer and msghdr.
+ *
+ * Everything here reads and writes user memory without sleeping: reads
+ * and writes never fault a page in (pagefault_disable()), so they may run
+ * in the ftrace callbacks and under the error queue's lock, and a page
+ * the user made slow to fault (userfaultfd, a FUSE file) can never keep a
+ * task inside the module. zc_user_fault_in() is the one place that faults
+ * pages in, and only where that cannot wait on the user either.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/uaccess.h>
+#include <net/compat.h>
+#include <uapi/linux/zcnotify.h>
+#include "zcnotify.h"
+
+/* One control message header of the user's buffer, in its own layout. */
+static bool zc_user_cmsghdr(const char __user *p, bool compat, size_t *len,
+			    int *level, int *type)
+{
+	if (compat) {
+		struct compat_cmsghdr h;
+
+		if (copy_from_user_nofault(&h, p, sizeof(h)))
+			return false;
+		*len = h.cmsg_len;
+		*level = h.cmsg_level;
+		*type = h.cmsg_type;
+	} else {
+		struct cmsghdr h;
+
+		if (copy_from_user_nofault(&h, p, sizeof(h)))
+			return false;
+		*len = h.cmsg_len;
+		*level = h.cmsg_level;
+		*type = h.cmsg_type;
+	}
+	return true;
+}
+
+/**
+ * zc_user_find() - find the request in a user control buffer
+ * @uctl: the control buffer, as passed to sendmsg()
+ * @ctl_len: its length (at most INT_MAX)
+ * @compat: it has the 32-bit layout
+ * @payload: set to the payload of the first SCM_ZC_NOTIFICATION, if any
+ * @plen: set to that payload's length
+ *
+ * Walks the headers the way the kernel walks its copy, stopping where the
+ * kernel would reject the buffer. Nothing is faulted in: a buffer that
+ * cannot be read right now counts as holding no request.
+ *
+ * Return: the number of SCM_ZC_NOTIFICATION messages seen.
+ */
+int zc_user_find(const void __user *uctl, size_t ctl_len, bool compat,
+		 struct zc_info __user **payload, size_t *plen)
+{
+	size_t hlen = compat ? sizeof(struct compat_cmsghdr) :
+			       sizeof(struct cmsghdr);
+	size_t align = compat ? sizeof(compat_uint_t) : sizeof(long);
+	const char __user *u = uctl;
+	size_t off = 0, len;
+	int level, type, found = 0;
+
+	while (off < ctl_len && ctl_len - off >= hlen) {
+		if (!zc_user_cmsghdr(u + off, compat, &len, &level, &type) ||
+		    len < hlen || len > ctl_len - off)
+			break;
+		if (level == SOL_SOCKET && type == SCM_ZC_NOTIFICATION &&
+		    !found++) {
+			*payload = (struct zc_info __user *)(u + off + hlen);
+			*plen = len - hlen;
+		}
+		off += ALIGN(len, align);
+	}
+	return found;
+}
+
+/**
+ * zc_user_msg_control() - the control pointer in a user msghdr, now
+ * @umsg: the msghdr (struct user_msghdr, or compat_msghdr)
+ * @compat: it has the 32-bit layout
+ *
+ * Return: msg_control, or NULL if it cannot be read without a fault.
+ */
+void __user *zc_user_msg_control(unsigned long umsg, bool compat)
+{
+	if (compat) {
+		struct compat_msghdr m;
+
+		if (copy_from_user_nofault(&m, (void __user *)umsg, sizeof(m)))
+			return NULL;
+		return compat_ptr(m.msg_control);
+	} else {
+		struct user_msghdr m;
+
+		if (copy_from_user_nofault(&m, (void __user *)umsg, sizeof(m)))
+			return NULL;
+		return m.msg_control;
+	}
+}
+
+/**
+ * zc_user_put_u32() - store a u32 in user memory with one instruction
+ * @p: destination, inside a range access_ok() accepted
+ * @v: value
+ *
+ * A single store is all or nothing, even across a page boundary, so it
+ * can be the write that makes an answer visible.
+ *
+ * Return: 0 or -EFAULT (the page is not writable without a fault).
+ */
+int zc_user_put_u32(u32 __user *p, u32 v)
+{
+	int err;
+
+	pagefault_disable();
+	err = __put_user(v, p);
+	pagefault_enable();
+	return err;
+}
+
+/**
+ * zc_user_put_u8() - store a byte in user memory without a fault
+ * @p: destination, inside a range access_ok() accepted
+ * @v: value
+ *
+ * Return: 0 or -EFAULT.
+ */
+int zc_user_put_u8(u8 __user *p, u8 v)
+{
+	int err;
+
+	pagefault_disable();
+	err = __put_user(v, p);
+	pagefault_enable();
+	return err;
+}
+
+/**
+ * zc_user_fault_in() - make a user range present and writable, never waiting
+ * on the user
+ * @uaddr: start
+ * @len: length (the pages it spans are at most two: len <= 772)
+ *
+ * For pages that are present but not writable yet (the zero page of a
+ * buffer that was only read, copy-on-write after fork(), NUMA hinting,
+ * a page being migrated) in private mappings. Nothing here waits on
+ * something the user controls: the mmap lock is only tried, the fault is
+ * asked not to wait (FOLL_NOWAIT: a userfaultfd, swap-in or file read
+ * answers "retry" instead), and shared mappings, whose write faults may
+ * call the filesystem's page_mkwrite (a FUSE daemon), are left alone.
+ *
+ * Return: true if every page of the range could be made writable.
+ */
+bool zc_user_fault_in(void __user *uaddr, size_t len)
+{
+	unsigned long a = (unsigned long)uaddr & PAGE_MASK;
+	unsigned long end = (unsigned long)uaddr + len;
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	bool ok = true;
+
+	if (!mm || !len || !mmap_read_trylock(mm))
+		return false;
+	for (; ok && a < end; a += PAGE_SIZE) {
+		struct page *page;
+
+		vma = find_vma(mm, a);
+		ok = vma && vma->vm_start <= a && !(vma->vm_flags & VM_SHARED) &&
+		     zc_get_user_page_nowait_write(a, &page) == 1;
+		if (ok)
+			put_page(page);
+	}
+	mmap_read_unlock(mm);
+	return ok;
+}

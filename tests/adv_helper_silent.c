@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * adv_helper_silent: a request that is silently not processed (the send
+ * succeeds, the control messages are never parsed) does not leave the
+ * helper's completions waiting forever, and the helper keeps what else
+ * it reads from the error queue.
+ *
+ * A UDP send appended to corked data skips the control messages, like
+ * kTLS, sockmap, SCTP or TCP Fast Open do (see <linux/zcnotify.h>). The
+ * helper (ZCN_AUTO) sees the marker unchanged, reads the error queue
+ * instead, and must report every completion queued before, while the TX
+ * timestamps interleaved with them are kept in z.others in queue order.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <time.h>
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zcnotify/zcn.h>
+#include "zc_lib.h"
+#include "zc_test.h"
+
+#ifndef SO_TIMESTAMPING_OLD
+#define SO_TIMESTAMPING_OLD	37
+#endif
+#ifndef UDP_CORK
+#define UDP_CORK		1
+#endif
+
+static int t_helper_silent(struct t_ctx *t, const struct t_env *e)
+{
+	int ts = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |
+		 SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY;
+	const int sends = 5;
+	struct iovec iov;
+	struct msghdr m;
+	struct zc_ledger l;
+	struct zc_pair p;
+	struct zcn_other o;
+	struct zcn *z = calloc(1, sizeof(*z));
+	int i, on = 1, ret = -1;
+	ssize_t n;
+
+	if (!z)
+		return t_fail(t, "out of memory");
+	if (zc_pair_open(t, &p, e->family, e->type, true) ||
+	    zc_ledger_init(&l, 64))
+		goto out;
+	if (setsockopt(p.tx, SOL_SOCKET, SO_TIMESTAMPING_OLD, &ts, sizeof(ts))) {
+		t_fail(t, "SO_TIMESTAMPING: %s", strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < sends; i++) {
+		if (zc_send(&p, 1000, MSG_ZEROCOPY, NULL, &l) != 1000) {
+			t_fail(t, "send %d: %s", i, strerror(errno));
+			goto out;
+		}
+		usleep(20000);
+		zc_pair_drain_rx(&p);
+	}
+	usleep(50000);
+
+	zcn_init(z, p.tx, 16);
+	if (z->mode != ZCN_CMSG) {
+		t_fail(t, "helper did not pick the cmsg with the module loaded");
+		goto out;
+	}
+	iov.iov_base = p.buf;
+	iov.iov_len = 10;
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	if (setsockopt(p.tx, IPPROTO_UDP, UDP_CORK, &on, sizeof(on)) ||
+	    sendmsg(p.tx, &m, 0) != 10) {
+		t_fail(t, "cork: %s", strerror(errno));
+		goto out;
+	}
+	n = zcn_sendmsg(z, &m, 0);	/* appended: never parsed */
+	if (n != 10) {
+		t_fail(t, "corked helper send: %zd (%s)", n, strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < (int)z->nranges; i++)
+		zc_ledger_add(&l, z->ranges[i].lo, z->ranges[i].hi, false);
+	if (zc_ledger_missing(&l)) {
+		t_fail(t, "%u of %u completions not reported by the helper",
+		       zc_ledger_missing(&l), l.sends);
+		goto out;
+	}
+	if (z->nothers != (unsigned int)sends) {
+		t_fail(t, "helper kept %u other entries, want %d timestamps",
+		       z->nothers, sends);
+		goto out;
+	}
+	for (i = 0; i < sends; i++) {
+		if (!zcn_pop_other(z, &o) ||
+		    o.ee.ee_origin != SO_EE_ORIGIN_TIMESTAMPING ||
+		    o.ee.ee_data != (unsigned int)i) {
+			t_fail(t, "kept entry %d: origin %u key %u, want timestamp %d",
+			       i, o.ee.ee_origin, o.ee.ee_data, i);
+			goto out;
+		}
+	}
+	on = 0;
+	setsockopt(p.tx, IPPROTO_UDP, UDP_CORK, &on, sizeof(on));
+	ret = zc_ledger_verify(t, &l);
+out:
+	zc_ledger_free(&l);
+	zc_pair_close(&p);
+	free(z);
+	return ret;
+}
+
+const struct t_case adv_helper_silent_cases[] = {
+	{ "adv_helper_silent_udp4", t_helper_silent, AF_INET, SOCK_DGRAM, 30 },
+	{ "adv_helper_silent_udp6", t_helper_silent, AF_INET6, SOCK_DGRAM, 30 },
+	{ NULL }
+};

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * adv_restart: a blocking send whose request was processed is not
+ * restarted (the restarted call would parse the answer as a new request).
+ *
+ * The contract (uapi header): such a call returns EINTR instead of being
+ * restarted, with the answer in the buffer. Tried with every way the
+ * kernel interrupts and restarts a blocked sendmsg(): a flood of
+ * SA_RESTART signals (every millisecond), SIGSTOP/SIGCONT (restarted
+ * without a handler), a ptrace interruption (PTRACE_SEIZE +
+ * PTRACE_INTERRUPT), and the cgroup v2 freezer. The sender blocks on a
+ * full TCP socket whose receiver does not read, so its send cannot make
+ * progress; every send counter value is then reported exactly once.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "zc_lib.h"
+#include "zc_test.h"
+
+enum { R_SIGNAL, R_STOP, R_PTRACE, R_FREEZE };
+
+/* Fill @p's send path until a send cannot make progress. */
+static int fill(struct t_ctx *t, struct zc_pair *p, struct zc_ledger *l)
+{
+	int round, v = 4096;
+
+	setsockopt(p->tx, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+	setsockopt(p->rx, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+	for (round = 0; round < 3; round++) {
+		while (zc_send(p, 4096, MSG_ZEROCOPY | MSG_DONTWAIT, NULL, l) > 0)
+			;
+		CHECK(t, errno == EAGAIN || errno == ENOBUFS, "fill: %s",
+		      strerror(errno));
+		usleep(50000);
+	}
+	return 0;
+}
+
+/* Shared with the child that blocks. */
+struct blocked {
+	struct zc_req r;
+	atomic_int started;
+	ssize_t ret;
+	int err;
+};
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+static void blocking_send(struct zc_pair *p, struct blocked *b)
+{
+	zc_req_init(&b->r);
+	zc_req_add_zc(&b->r, 1);
+	atomic_store(&b->started, 1);
+	b->ret = zc_send(p, 65536, 0, &b->r, NULL);
+	b->err = errno;
+}
+
+struct flood {
+	pthread_t target;
+	atomic_int stop;
+};
+
+static void *flood_thread(void *arg)
+{
+	struct flood *f = arg;
+
+	while (!atomic_load(&f->stop)) {
+		pthread_kill(f->target, SIGUSR1);
+		usleep(1000);
+	}
+	return NULL;
+}
+
+static int freeze(pid_t pid, const char *v)
+{
+	char path[128];
+
+	mkdir("/sys/fs/cgroup", 0755);
+	if (access("/sys/fs/cgroup/cgroup.procs", F_OK))
+		mount("none", "/sys/fs/cgroup", "cgroup2", 0, NULL);
+	mkdir("/sys/fs/cgroup/zc_freeze", 0755);
+	snprintf(path, sizeof(path), "%d", pid);
+	if (write_sysctl("/sys/fs/cgroup/zc_freeze/cgroup.procs", path))
+		return -1;
+	return write_sysctl("/sys/fs/cgroup/zc_freeze/cgroup.freeze", v);
+}
+
+/* Interrupt the blocked child @pid the way @how says. */
+static int interrupt(struct t_ctx *t, pid_t pid, int how)
+{
+	int st;
+
+	switch (how) {
+	case R_STOP:
+		CHECK(t, !kill(pid, SIGSTOP), "SIGSTOP: %s", strerror(errno));
+		usleep(100000);
+		CHECK(t, !kill(pid, SIGCONT), "SIGCONT: %s", strerror(errno));
+		break;
+	case R_PTRACE:
+		CHECK(t, !ptrace(PTRACE_SEIZE, pid, 0, 0), "PTRACE_SEIZE: %s",
+		      strerror(errno));
+		CHECK(t, !ptrace(PTRACE_INTERRUPT, pid, 0, 0),
+		      "PTRACE_INTERRUPT: %s", strerror(errno));
+		CHECK(t, waitpid(pid, &st, __WALL) == pid, "waitpid: %s",
+		      strerror(errno));
+		CHECK(t, !ptrace(PTRACE_DETACH, pid, 0, 0), "PTRACE_DETACH: %s",
+		      strerror(errno));
+		break;
+	case R_FREEZE:
+		CHECK(t, !freeze(pid, "1"), "cgroup freeze: %s", strerror(errno));
+		usleep(100000);
+		CHECK(t, !write_sysctl("/sys/fs/cgroup/zc_freeze/cgroup.freeze", "0"),
+		      "cgroup thaw: %s", strerror(errno));
+		break;
+	}
+	return 0;
+}
+
+static int run_blocked(struct t_ctx *t, struct zc_pair *p, struct blocked *b,
+		       int how)
+{
+	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
+	struct flood f = { .target = pthread_self() };
+	pthread_t th;
+	pid_t pid;
+	int st, i;
+
+	if (how == R_SIGNAL) {
+		sigaction(SIGUSR1, &sa, NULL);
+		pthread_create(&th, NULL, flood_thread, &f);
+		blocking_send(p, b);
+		atomic_store(&f.stop, 1);
+		pthread_join(th, NULL);
+		return 0;
+	}
+	pid = fork();
+	CHECK(t, pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		blocking_send(p, b);
+		_exit(0);
+	}
+	while (!atomic_load(&b->started))
+		usleep(1000);
+	usleep(200000);		/* blocked by now */
+	if (interrupt(t, pid, how)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		return -1;
+	}
+	for (i = 0; i < 300 && waitpid(pid, &st, WNOHANG) == 0; i++)
+		usleep(10000);
+	if (i == 300) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		return t_fail(t, "the blocked send was restarted (still blocked 3 s after the interruption)");
+	}
+	if (how == R_FREEZE)
+		rmdir("/sys/fs/cgroup/zc_freeze");
+	return 0;
+}
+
+static int restart_case(struct t_ctx *t, const struct t_env *e, int how)
+{
+	long long a[S_NR], b2[S_NR];
+	struct zc_ledger l;
+	struct zc_pair p;
+	struct blocked *b;
+	int got, ret = -1;
+
+	b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (b == MAP_FAILED)
+		return t_fail(t, "mmap: %s", strerror(errno));
+	if (zc_pair_open(t, &p, e->family, e->type, true) ||
+	    zc_ledger_init(&l, 4096) || fill(t, &p, &l) || read_stats(t, a))
+		goto out;
+	if (run_blocked(t, &p, b, how) || read_stats(t, b2))
+		goto out;
+	if (!(b->ret < 0 && b->err == EINTR)) {
+		t_fail(t, "blocked send: %zd (%s), want EINTR", b->ret,
+		       b->ret < 0 ? strerror(b->err) : "sent");
+		goto out;
+	}
+	got = zc_req_collect(t, &b->r, &l);
+	if (got < 0) {
+		if (got == -2)
+			t_fail(t, "the interrupted call's request was not processed");
+		goto out;
+	}
+	if (b2[S_EINTR] - a[S_EINTR] != 1) {
+		t_fail(t, "stats/eintr went up by %lld, want 1",
+		       b2[S_EINTR] - a[S_EINTR]);
+		goto out;
+	}
+	/* The receiver reads now: everything completes. */
+	if (zc_settle(t, &p, &l, false, 10000))
+		goto out;
+	ret = zc_ledger_verify(t, &l);
+out:
+	zc_ledger_free(&l);
+	zc_pair_close(&p);
+	munmap(b, sizeof(*b));
+	return ret;
+}
+
+static int t_restart_signal(struct t_ctx *t, const struct t_env *e)
+{
+	return restart_case(t, e, R_SIGNAL);
+}
+
+static int t_restart_stop(struct t_ctx *t, const struct t_env *e)
+{
+	return restart_case(t, e, R_STOP);
+}
+
+static int t_restart_ptrace(struct t_ctx *t, const struct t_env *e)
+{
+	return restart_case(t, e, R_PTRACE);
+}
+
+static int t_restart_freeze(struct t_ctx *t, const struct t_env *e)
+{
+	return restart_case(t, e, R_FREEZE);
+}
+
+const struct t_case adv_restart_cases[] = {
+	{ "adv_restart_signal_tcp4", t_restart_signal, AF_INET, SOCK_STREAM, 60 },
+	{ "adv_restart_signal_tcp6", t_restart_signal, AF_INET6, SOCK_STREAM, 60 },
+	{ "adv_restart_stop_tcp4", t_restart_stop, AF_INET, SOCK_STREAM, 60 },
+	{ "adv_restart_ptrace_tcp4", t_restart_ptrace, AF_INET, SOCK_STREAM, 60 },
+	{ "adv_restart_freeze_tcp4", t_restart_freeze, AF_INET, SOCK_STREAM, 60 },
+	{ NULL }
+};

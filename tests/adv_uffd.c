@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * adv_uffd: a user cannot pin the module (or a socket lock) with a page
+ * whose write fault never completes.
+ *
+ * The request's page is write-protected with userfaultfd, and nobody
+ * ever resolves a fault on it (the same as a MAP_SHARED page of a FUSE
+ * file whose daemon never answers). The stock kernel only reads the
+ * control buffer; the module writes its answer without faulting pages
+ * in, so the call must return promptly with EFAULT (TCP before 7.x:
+ * EINVAL), take nothing, leave the buffer untouched, raise no fault on
+ * the userfaultfd, and rmmod must succeed at once; the module is loaded
+ * again afterwards.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "zc_lib.h"
+#include "zc_test.h"
+
+static int uffd_wp(struct t_ctx *t, void *addr, size_t len)
+{
+	struct uffdio_api api = { .api = UFFD_API,
+				  .features = UFFD_FEATURE_PAGEFAULT_FLAG_WP };
+	struct uffdio_register reg = {
+		.range = { (unsigned long)addr, len },
+		.mode = UFFDIO_REGISTER_MODE_WP,
+	};
+	struct uffdio_writeprotect wp = {
+		.range = { (unsigned long)addr, len },
+		.mode = UFFDIO_WRITEPROTECT_MODE_WP,
+	};
+	int fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	CHECK(t, fd >= 0, "userfaultfd: %s", strerror(errno));
+	CHECK(t, !ioctl(fd, UFFDIO_API, &api), "UFFDIO_API: %s", strerror(errno));
+	CHECK(t, !ioctl(fd, UFFDIO_REGISTER, &reg), "UFFDIO_REGISTER: %s",
+	      strerror(errno));
+	CHECK(t, !ioctl(fd, UFFDIO_WRITEPROTECT, &wp), "UFFDIO_WRITEPROTECT: %s",
+	      strerror(errno));
+	return fd;
+}
+
+static int t_uffd(struct t_ctx *t, const struct t_env *e)
+{
+	int want = EFAULT, alt = e->type == SOCK_STREAM ? EINVAL : EFAULT;
+	struct msghdr m = { 0 };
+	struct pollfd pfd;
+	struct iovec iov;
+	struct zc_ledger l;
+	struct zc_pair p;
+	struct zc_req *r;
+	int uffd = -1, ret = -1;
+	long t0, ms;
+	ssize_t n;
+
+	r = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r == MAP_FAILED)
+		return t_fail(t, "mmap: %s", strerror(errno));
+	if (zc_pair_open(t, &p, e->family, e->type, true) ||
+	    zc_ledger_init(&l, 64) || queue_completions(t, &p, &l, 10))
+		goto out;
+	zc_req_init(r);
+	zc_req_add_zc(r, 8);
+	memcpy(r->snap, r->ctl.buf, sizeof(r->snap));
+	iov.iov_base = p.buf;
+	iov.iov_len = 100;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = r->ctl.buf;
+	m.msg_controllen = r->len;
+	/* From here on, nothing may write to *r: the fault would hang. */
+	uffd = uffd_wp(t, r, 2 * 4096);
+	if (uffd < 0)
+		goto out;
+	t0 = zc_now_ms();
+	n = sendmsg(p.tx, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+	ms = zc_now_ms() - t0;
+	if (!(n < 0 && (errno == want || errno == alt))) {
+		t_fail(t, "got %zd (%s), want %s", n,
+		       n < 0 ? strerror(errno) : "success", strerror(want));
+		goto out;
+	}
+	if (ms > 2000) {
+		t_fail(t, "the call took %ld ms", ms);
+		goto out;
+	}
+	if (!zc_req_untouched(r)) {
+		t_fail(t, "write-protected request changed");
+		goto out;
+	}
+	pfd.fd = uffd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 0) != 0) {
+		t_fail(t, "a fault is pending on the userfaultfd");
+		goto out;
+	}
+	if (zc_unload("zcnotify")) {
+		t_fail(t, "rmmod with the write-protected page around: %s",
+		       strerror(errno));
+		goto out;
+	}
+	if (zc_load(e->ko, "")) {
+		t_fail(t, "reload: %s", strerror(errno));
+		goto out;
+	}
+	ret = expect_all_queued(t, &p, &l);
+out:
+	if (!zc_loaded())
+		zc_load(e->ko, "");
+	if (uffd >= 0)
+		close(uffd);
+	zc_ledger_free(&l);
+	zc_pair_close(&p);
+	munmap(r, 2 * 4096);
+	return ret;
+}
+
+const struct t_case adv_uffd_cases[] = {
+	PER_PROTO("adv_uffd", t_uffd, 60),
+	{ NULL }
+};

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * zc_test - the case table and the helpers the test files share.
+ *
+ * Each tests/adv_*.c file holds the adversarial cases of one contract
+ * point, named after it, in a table that zc_test.c runs with the others.
+ */
+#ifndef ZC_TEST_H
+#define ZC_TEST_H
+
+#include <stdbool.h>
+#include "zc_lib.h"
+
+struct t_env {
+	const char *ko;		/* zcnotify.ko */
+	const char *owner_ko;	/* IPMODIFY owner of __sock_cmsg_send */
+	int family;
+	int type;
+};
+
+struct t_case {
+	const char *name;	/* NULL ends a table */
+	int (*fn)(struct t_ctx *t, const struct t_env *e);
+	int family;		/* 0: not per protocol */
+	int type;
+	int timeout_s;
+};
+
+#define PER_PROTO(n, f, tmo)						\
+	{ n "_tcp4", f, AF_INET, SOCK_STREAM, tmo },			\
+	{ n "_tcp6", f, AF_INET6, SOCK_STREAM, tmo },			\
+	{ n "_udp4", f, AF_INET, SOCK_DGRAM, tmo },			\
+	{ n "_udp6", f, AF_INET6, SOCK_DGRAM, tmo }
+
+extern const struct t_case adv_stale_cases[];
+extern const struct t_case adv_shared_buffer_cases[];
+extern const struct t_case adv_restart_cases[];
+extern const struct t_case adv_partial_write_cases[];
+extern const struct t_case adv_uffd_cases[];
+extern const struct t_case adv_io_uring_cases[];
+extern const struct t_case adv_sendmmsg_partial_cases[];
+extern const struct t_case adv_helper_silent_cases[];
+
+/* MSG_ZEROCOPY sends without requests, their completions left queued. */
+int queue_completions(struct t_ctx *t, struct zc_pair *p, struct zc_ledger *l,
+		      int sends);
+/* After rejected requests: everything must still be on the error queue. */
+int expect_all_queued(struct t_ctx *t, struct zc_pair *p, struct zc_ledger *l);
+/* A send with @r must fail with EINVAL and leave @r untouched. */
+int expect_einval(struct t_ctx *t, struct zc_pair *p, struct zc_req *r,
+		  const char *what);
+
+/* Module control (root in the test VM). */
+int zc_load(const char *ko, const char *params);
+int zc_unload(const char *name);
+int zc_unload_retry(const char *name, int *refused);
+bool zc_loaded(void);
+/* Kernel log lines containing @needle (taint notices excepted). */
+int klog_count(const char *needle);
+/* /sys/module/zcnotify/<name> into @buf; -1 if absent. */
+int read_param(const char *name, char *buf, size_t len);
+int write_sysctl(const char *path, const char *v);
+
+/* The counters in /sys/module/zcnotify/stats/, in this order. */
+enum { S_REQ, S_RANGES, S_IDS, S_FULL, S_EINVAL, S_EFAULT, S_NORECORD,
+       S_EINTR, S_NR };
+extern const char *const stat_names[];
+int read_stats(struct t_ctx *t, long long *v);
+
+#endif /* ZC_TEST_H */

@@ -20,7 +20,7 @@
  * it exits (sched_process_exit), after an RCU grace period. Records come
  * from a pool: the ____sys_sendmsg() callback runs with preemption
  * disabled, where PREEMPT_RT cannot allocate. The pool starts with
- * ZC_RECS_START records and grows in the requests' own context (memory
+ * ZC_RECS_CHUNK records and grows in the requests' own context (memory
  * charged to the caller's cgroup) up to ZC_RECS_MAX; with none free a
  * call is not recorded: its request gets EINVAL untouched (counted in
  * stats/norecord) and the helper falls back to the error queue.
@@ -41,9 +41,8 @@
 #include <trace/events/sched.h>
 #include "zcnotify.h"
 
-#define ZC_RECS_START	256	/* records allocated at load */
+#define ZC_RECS_CHUNK	256	/* records allocated at load, and added at a time */
 #define ZC_RECS_LOW	64	/* grow below this many free */
-#define ZC_RECS_CHUNK	256	/* records added at a time */
 #define ZC_RECS_MAX	65536	/* tasks holding a record at the same time */
 #define ZC_HASH_BITS	12
 
@@ -54,12 +53,9 @@ struct zc_task_rec {
 	struct rcu_head rcu;
 };
 
-struct zc_chunk {
-	struct list_head node;
-	struct zc_task_rec recs[];
-};
-
-static LIST_HEAD(zc_chunks);		/* under zc_recs_lock */
+/* Arrays of ZC_RECS_CHUNK records, under zc_recs_lock. */
+static struct zc_task_rec *zc_chunks[ZC_RECS_MAX / ZC_RECS_CHUNK];
+static unsigned int zc_nchunks;
 static unsigned int zc_nalloc;		/* records in zc_chunks */
 static unsigned int zc_nfree;		/* records in zc_free */
 static HLIST_HEAD(zc_free);
@@ -108,24 +104,31 @@ static struct zc_task_rec *zc_rec_get(void)
 	return r;
 }
 
-/* Add @n records to the free list (@flags: may they sleep?). */
-static int zc_recs_add(unsigned int n, gfp_t flags)
+/* Add ZC_RECS_CHUNK records to the free list (@flags: may it sleep?). */
+static int zc_recs_add(gfp_t flags)
 {
-	struct zc_chunk *c;
+	struct zc_task_rec *c;
 	unsigned long irqf;
 	unsigned int i;
+	int err = 0;
 
-	c = kvzalloc(struct_size(c, recs, n), flags | __GFP_ACCOUNT);
+	c = kvcalloc(ZC_RECS_CHUNK, sizeof(*c), flags | __GFP_ACCOUNT);
 	if (!c)
 		return -ENOMEM;
 	raw_spin_lock_irqsave(&zc_recs_lock, irqf);
-	list_add(&c->node, &zc_chunks);
-	for (i = 0; i < n; i++)
-		hlist_add_head(&c->recs[i].node, &zc_free);
-	zc_nalloc += n;
-	zc_nfree += n;
+	if (zc_nchunks < ARRAY_SIZE(zc_chunks)) {
+		zc_chunks[zc_nchunks++] = c;
+		for (i = 0; i < ZC_RECS_CHUNK; i++)
+			hlist_add_head(&c[i].node, &zc_free);
+		zc_nalloc += ZC_RECS_CHUNK;
+		zc_nfree += ZC_RECS_CHUNK;
+		c = NULL;
+	} else {
+		err = -ENOSPC;
+	}
 	raw_spin_unlock_irqrestore(&zc_recs_lock, irqf);
-	return 0;
+	kvfree(c);
+	return err;
 }
 
 /**
@@ -139,7 +142,7 @@ void zc_calls_refill(void)
 	if (READ_ONCE(zc_nfree) >= ZC_RECS_LOW ||
 	    READ_ONCE(zc_nalloc) + ZC_RECS_CHUNK > ZC_RECS_MAX)
 		return;
-	zc_recs_add(ZC_RECS_CHUNK, GFP_NOWAIT | __GFP_NOWARN);
+	zc_recs_add(GFP_NOWAIT | __GFP_NOWARN);
 }
 
 static struct zc_call *zc_call_find(void)
@@ -311,11 +314,8 @@ static void zc_rec_free_rcu(struct rcu_head *rcu)
 
 static void zc_recs_free(void)
 {
-	struct zc_chunk *c, *tmp;
-
-	list_for_each_entry_safe(c, tmp, &zc_chunks, node)
-		kvfree(c);
-	INIT_LIST_HEAD(&zc_chunks);
+	while (zc_nchunks)
+		kvfree(zc_chunks[--zc_nchunks]);
 	INIT_HLIST_HEAD(&zc_free);
 	hash_init(zc_recs);
 	zc_nalloc = 0;
@@ -353,9 +353,9 @@ int zc_calls_init(void)
 	int err;
 
 	ZC_EXIT_PROBE_TYPECHECK(zc_task_exit);
-	err = zc_recs_add(ZC_RECS_START, GFP_KERNEL);
+	err = zc_recs_add(GFP_KERNEL);
 	if (err) {
-		pr_err("cannot allocate %d per-task records\n", ZC_RECS_START);
+		pr_err("cannot allocate %d per-task records\n", ZC_RECS_CHUNK);
 		return err;
 	}
 	/* Without io_uring there is no such caller. */

@@ -299,20 +299,14 @@ static inline void zc_sync_tasks(void)
  * prototype the kernel's own sched_process_exit declaration wants (the
  * probe is attached by name at run time, so nothing else would check).
  */
+typedef void (*zc_exit_probe_t)(void *, struct task_struct *
+#ifdef ZC_HAVE_EXIT_GROUP_DEAD
+				, bool
+#endif
+				);
 #define ZC_EXIT_PROBE_TYPECHECK(probe)					\
 	BUILD_BUG_ON(!__same_type(&register_trace_sched_process_exit,	\
-				  (int (*)(typeof(&(probe)), void *))NULL))
-
-/* zc_sk_error_report - wake error-queue pollers (helper added in 5.13) */
-static inline void zc_sk_error_report(struct sock *sk)
-{
-	if (sock_flag(sk, SOCK_DEAD))
-		return;
-#ifdef ZC_HAVE_SK_ERROR_REPORT
-	sk_error_report(sk);
-#else
-	sk->sk_error_report(sk);
-#endif
-}
+				  (int (*)(zc_exit_probe_t, void *))NULL) || \
+		     !__same_type(&(probe), (zc_exit_probe_t)NULL))
 
 #endif /* _ZC_COMPAT_H */

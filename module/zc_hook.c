@@ -66,7 +66,9 @@ int zc_hook_install(struct zc_hook *hook)
 	err = register_ftrace_function(&hook->ops);
 	if (err) {
 		pr_err("cannot hook %s: error %d%s\n", hook->name, err,
-		       err == -EBUSY ? " (kernel.ftrace_enabled is 0, or a livepatch or another module owns it)" : "");
+		       err == -EBUSY ?
+		       " (kernel.ftrace_enabled is 0, or a livepatch or another module owns it)" :
+		       "");
 		ftrace_set_filter_ip(&hook->ops, hook->addr, 1, 0);
 		return err;
 	}

@@ -190,7 +190,7 @@ static bool zc_call_may_write(const struct zc_call *c,
 	if (c->nwritten == ZC_CALL_WRITTEN_MAX)
 		return false;
 	for (i = 0; i < c->nwritten; i++)
-		if (c->written[i] == (unsigned long)uzi)
+		if (c->written[i] == (__force unsigned long)uzi)
 			return false;
 	return true;
 }
@@ -234,7 +234,7 @@ static int zc_notify(struct sock *sk, struct cmsghdr *cmsg)
 		err = zc_deliver(sk, uzi, n, &res);
 	if (err)
 		return err;
-	call->written[call->nwritten++] = (unsigned long)uzi;
+	call->written[call->nwritten++] = (__force unsigned long)uzi;
 	call->processed = true;
 	zc_stat_add(requests, 1);
 	zc_stat_add(ranges, res.taken);

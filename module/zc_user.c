@@ -95,7 +95,8 @@ void __user *zc_user_msg_control(unsigned long umsg, bool compat)
 		if (copy_from_user_nofault(&m, (void __user *)umsg, sizeof(m)))
 			return NULL;
 		return compat_ptr(m.msg_control);
-	} else {
+	}
+	{
 		struct user_msghdr m;
 
 		if (copy_from_user_nofault(&m, (void __user *)umsg, sizeof(m)))
@@ -159,8 +160,8 @@ int zc_user_put_u8(u8 __user *p, u8 v)
  */
 bool zc_user_fault_in(void __user *uaddr, size_t len)
 {
-	unsigned long a = (unsigned long)uaddr & PAGE_MASK;
-	unsigned long end = (unsigned long)uaddr + len;
+	unsigned long a = (__force unsigned long)uaddr & PAGE_MASK;
+	unsigned long end = (__force unsigned long)uaddr + len;
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
 	bool ok = true;

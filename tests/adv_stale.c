@@ -57,28 +57,55 @@ static void stale_request(struct zc_req *r)
 	memcpy(r->snap, r->ctl.buf, sizeof(r->snap));
 }
 
+/*
+ * The request the setsockopt() routes carry. The kernel parses option
+ * buffers in its own (64-bit) cmsg layout whatever the caller's ABI, so
+ * the 32-bit build lays it out the same way: a 16-byte header (64-bit
+ * length, level, type), then the payload (size 1), padded to 8 bytes.
+ */
+struct native_request {
+	uint64_t len;
+	int32_t level;
+	int32_t type;
+	uint32_t size;
+	struct zc_info_elem arr[1];
+} __attribute__((aligned(8)));
+
+_Static_assert(sizeof(struct native_request) == 32, "native cmsg layout");
+_Static_assert(sizeof(struct zc_flowlabel_req) == 32, "in6_flowlabel_req");
+
+static size_t native_request(struct native_request *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->len = 16 + ZC_INFO_SIZE(1);
+	r->level = SOL_SOCKET;
+	r->type = SCM_ZC_NOTIFICATION;
+	r->size = 1;
+	r->arr[0].zerocopy = ZC_ELEM_UNWRITTEN;
+	return sizeof(*r);
+}
+
 static int route_pktoptions(struct t_ctx *t, int fd)
 {
-	struct zc_req r;
+	struct native_request r, snap;
+	size_t len = native_request(&r);
 	int ret;
 
-	stale_request(&r);
-	ret = setsockopt(fd, IPPROTO_IPV6, IPV6_2292PKTOPTIONS, r.ctl.buf,
-			 r.len);
+	snap = r;
+	ret = setsockopt(fd, IPPROTO_IPV6, IPV6_2292PKTOPTIONS, &r, len);
 	CHECK(t, ret < 0 && errno == EINVAL,
 	      "IPV6_2292PKTOPTIONS: %d (%s), want EINVAL", ret,
 	      ret < 0 ? strerror(errno) : "success");
-	CHECK(t, zc_req_untouched(&r), "IPV6_2292PKTOPTIONS wrote the buffer");
+	CHECK(t, !memcmp(&r, &snap, sizeof(r)), "IPV6_2292PKTOPTIONS wrote the buffer");
 	return 0;
 }
 
 static int route_flowlabel(struct t_ctx *t, int fd)
 {
-	union {
-		char buf[sizeof(struct zc_flowlabel_req) + sizeof(union zc_ctl)];
+	struct {
 		struct zc_flowlabel_req req;
+		struct native_request r;
 	} u;
-	struct zc_req r;
 	int ret;
 
 	memset(&u, 0, sizeof(u));
@@ -87,10 +114,8 @@ static int route_flowlabel(struct t_ctx *t, int fd)
 	u.req.action = 0;	/* IPV6_FL_A_GET */
 	u.req.share = 1;	/* IPV6_FL_S_EXCL */
 	u.req.flags = 1;	/* IPV6_FL_F_CREATE */
-	stale_request(&r);
-	memcpy(u.buf + sizeof(u.req), r.ctl.buf, r.len);
-	ret = setsockopt(fd, IPPROTO_IPV6, IPV6_FLOWLABEL_MGR, u.buf,
-			 sizeof(u.req) + r.len);
+	native_request(&u.r);
+	ret = setsockopt(fd, IPPROTO_IPV6, IPV6_FLOWLABEL_MGR, &u, sizeof(u));
 	CHECK(t, ret < 0 && errno == EINVAL,
 	      "IPV6_FLOWLABEL_MGR: %d (%s), want EINVAL", ret,
 	      ret < 0 ? strerror(errno) : "success");

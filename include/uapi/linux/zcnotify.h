@@ -26,42 +26,91 @@
  * another thread. Error-queue entries that are not zerocopy completions
  * (timestamps, ICMP errors) are never taken and keep their order.
  *
+ * Which calls are served
+ * ----------------------
+ * A request is honoured only inside the sendmsg() or sendmmsg() system
+ * call (native, 32-bit, or i386 socketcall()) that carries it. Any other
+ * way into the socket layer's control-message parser gets the stock
+ * EINVAL: setsockopt(IPV6_2292PKTOPTIONS / IPV6_FLOWLABEL_MGR) with this
+ * message, io_uring's IORING_OP_SENDMSG (use IORING_OP_SEND_ZC, which
+ * reports completions in its own CQEs), x32 programs, kernel senders.
+ *
  * Errors and how to tell whether the message was processed
  * --------------------------------------------------------
  * The notification is processed when the socket layer parses the call's
- * control messages, before any data is queued. Consequences:
+ * control messages. To tell whether it was, set arr[0].zerocopy to
+ * ZC_ELEM_UNWRITTEN before the call: the request was processed if and
+ * only if afterwards @size differs from n or arr[0].zerocopy differs from
+ * ZC_ELEM_UNWRITTEN (the kernel writes 0 or 1 there). Check this after
+ * every call, whatever sendmsg() returned:
  *
+ * - Processed: the entries are the caller's even if the call then fails
+ *   (EAGAIN on a full non-blocking socket, EINVAL for a later invalid
+ *   control message, EPIPE, ...).
  * - Invalid requests fail with EINVAL and consume nothing: socket without
  *   SO_ZEROCOPY or of another protocol, cmsg_len not matching @size, @size
- *   zero or above ZC_NOTIFICATION_MAX, or more than one SCM_ZC_NOTIFICATION
- *   in the call. A kernel without the zcnotify module also answers EINVAL
- *   (unknown SOL_SOCKET control message): that is how an application
- *   detects that the module is absent and falls back to MSG_ERRQUEUE.
- * - The kernel checks that the payload is writable (by writing back bytes
- *   it read, so nothing changes) before it takes anything. If it is not,
- *   nothing is consumed and the call fails with EFAULT (TCP on kernels
- *   before 7.x reports every control message error as EINVAL). The buffer
- *   must stay mapped and writable during the call; unmapping it from
- *   another thread meanwhile is undefined.
- * - Once processed, the entries are the caller's even if the send itself
- *   then fails (EAGAIN on a full non-blocking socket, EPIPE, ...): read
- *   @size and @arr whether sendmsg() returned -1 or not.
- * - A blocking send that is interrupted by a signal after its request was
- *   processed and then restarted by the kernel (SA_RESTART handlers, or a
- *   stop/continue) parses the buffer again, which then holds the results:
- *   with @size 0 the restarted call fails with EINVAL; otherwise it is
- *   taken as a new request and overwrites them, and those completions are
- *   lost to the caller. Likewise an io_uring IORING_OP_SENDMSG that is
- *   retried internally. Use non-blocking sockets (or block signals around
- *   blocking sends) with SCM_ZC_NOTIFICATION.
- * - Some failures happen before the control messages are parsed (for
- *   example EPIPE on a reset TCP socket, EMSGSIZE for an oversized UDP
- *   datagram), and a UDP send appended to corked data skips control
- *   messages even on success. Then nothing is consumed and nothing is
- *   written. To tell the cases apart, set arr[0].zerocopy to
- *   ZC_ELEM_UNWRITTEN before the call: the request was processed if and
- *   only if afterwards @size differs from n or arr[0].zerocopy differs from
- *   ZC_ELEM_UNWRITTEN (the kernel writes 0 or 1 there).
+ *   zero or above ZC_NOTIFICATION_MAX, more than one SCM_ZC_NOTIFICATION
+ *   in the message, or a call that is not served (above). A kernel without
+ *   the zcnotify module also answers EINVAL (unknown SOL_SOCKET control
+ *   message): that is how an application detects that the module is absent
+ *   and falls back to MSG_ERRQUEUE. The module also answers EINVAL,
+ *   untouched, when it could not record the call (more than 65536 threads
+ *   holding a record; counted in /sys/module/zcnotify/stats/norecord).
+ * - Not processed although the call succeeded: some senders never parse
+ *   SOL_SOCKET control messages, so the request is silently ignored and
+ *   nothing is taken: kTLS sockets (they parse SOL_TLS only), sockets in a
+ *   BPF sockmap (tcp_bpf_sendmsg), SCTP and RDS, a UDP send appended to
+ *   corked data (UDP_CORK or MSG_MORE), and on kernels up to 6.15 TCP Fast
+ *   Open sends that carry SYN data (MSG_FASTOPEN, TCP_FASTOPEN_CONNECT) and
+ *   TCP_REPAIR sends. Read the error queue then (the helper does).
+ * - Failures before parsing consume and write nothing: EMSGSIZE for an
+ *   oversized UDP datagram, ENOBUFS for msg_controllen above INT_MAX or a
+ *   control buffer above the optmem limit, EFAULT for an unreadable one.
+ *   TCP on kernels up to 6.15 waits for the connection before parsing, so
+ *   its connection errors (EPIPE or ECONNRESET on a reset or shut-down
+ *   socket, a connect still in progress on a non-blocking socket) come
+ *   before parsing, and every control-message error is reported as EINVAL.
+ *   From 6.16 (the 7.x kernels) TCP parses control messages first, before
+ *   Fast Open and before waiting for the connection, and reports the
+ *   request's own error (EFAULT below) as such.
+ * - The answer is written without faulting pages in: if the payload is not
+ *   writable right away, and cannot be made so without waiting (a page of a
+ *   shared file mapping, a userfaultfd-protected page, swapped out), the
+ *   call fails with EFAULT (TCP up to 6.15: EINVAL) and nothing is
+ *   consumed. Pages of private memory that were only read so far, or are
+ *   copy-on-write after fork(), are made writable first. The buffer must
+ *   stay mapped and writable during the call; if another thread unmaps it
+ *   meanwhile, the call fails with EFAULT and nothing is taken (the answer
+ *   is made visible last, by single stores of @size and arr[0].zerocopy;
+ *   only an unmap of that very page between those two stores can leave a
+ *   changed @size behind, which the kernel then tries to undo).
+ * - A blocking call that processed its request and is then interrupted
+ *   (a signal, even with SA_RESTART; a stop and continue; a ptrace attach;
+ *   the cgroup freezer) is not restarted: it fails with EINTR, the answer
+ *   in the buffer (a restarted call would parse the answer as a new
+ *   request). Send the data again; the request can be sent along.
+ * - The same payload is never parsed twice in one system call: in a
+ *   sendmmsg() batch whose messages share one control buffer, the first
+ *   message's request is processed and the next message using that buffer
+ *   fails with EINVAL, so sendmmsg() returns the number sent before it. At
+ *   most 16 messages of one sendmmsg() call may carry requests; a further
+ *   one fails with EINVAL the same way.
+ * - sendmmsg() returns the number of messages sent and drops the error of
+ *   the first message that failed. That message's request may have been
+ *   processed: after sendmmsg() returns k < vlen, check message k's request
+ *   too.
+ * - Do not share one request buffer between calls that run at the same
+ *   time (threads): each call writes its answer there.
+ *
+ * What @zerocopy means
+ * --------------------
+ * The kernel merges a completion into the previous one on the error queue
+ * when their send counters are consecutive, without looking at whether
+ * the data was copied. So arr[i].zerocopy == 0 means: the completion that
+ * started the range reported a copy (SO_EE_CODE_ZEROCOPY_COPIED); sends
+ * merged into it may have been copied or not. Use it as a hint that
+ * MSG_ZEROCOPY is not paying off on this path (the kernel's msg_zerocopy
+ * selftest does the same), never as a per-send fact.
  */
 #ifndef _UAPI_LINUX_ZCNOTIFY_H
 #define _UAPI_LINUX_ZCNOTIFY_H
@@ -107,9 +156,10 @@
  *	per-socket counter starting at 0; it wraps around.
  * @hi: last send counter of the range, inclusive (ee_data). The range may
  *	wrap, so it holds hi - lo + 1 sends, computed modulo 2^32.
- * @zerocopy: 1 if the data of every send in the range was sent without a
- *	copy, 0 if the kernel fell back to copying for any of them (the
- *	errqueue message's ee_code had SO_EE_CODE_ZEROCOPY_COPIED). The
+ * @zerocopy: 0 if the errqueue message for the range had
+ *	SO_EE_CODE_ZEROCOPY_COPIED in ee_code, else 1. The kernel merges
+ *	consecutive completions without comparing that flag, so it describes
+ *	the first send of the range only (see "What @zerocopy means"). The
  *	buffers may be reused in both cases.
  * @reserved: written as zero.
  */

@@ -25,10 +25,10 @@
  * call is not recorded: its request gets EINVAL untouched (counted in
  * stats/norecord) and the helper falls back to the error queue.
  *
- * Cost for everyone else: a sendmsg() without control messages, or on
- * anything but a TCP/UDP socket, returns after two tests; only TCP/UDP
- * calls with control messages look a record up, and only while some
- * task holds one.
+ * Cost for everyone else: a sendmsg() without control messages, or on a
+ * socket without SO_ZEROCOPY, returns after a few tests and never looks a
+ * record up (a sendmmsg() looks once per call while some task holds a
+ * record).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -183,10 +183,10 @@ static bool zc_msg_has_request(struct msghdr *msg, bool compat)
  * @fregs: arguments: (sock, msg_sys, flags, used_address, allowed_flags)
  *
  * Runs with preemption disabled for every sendmsg()/sendmmsg() message
- * (and io_uring's): returns at once unless the call carries control
- * messages on a TCP/UDP socket. Records the message if it carries a
- * request on a zerocopy socket inside a sendmsg()/sendmmsg() system call;
- * disarms the task's record otherwise. Never changes the call.
+ * (and io_uring's): returns at once unless the message carries control
+ * messages on a zerocopy TCP/UDP socket. Records the message if it
+ * carries a request inside a sendmsg()/sendmmsg() system call; disarms
+ * the task's record otherwise. Never changes the call.
  */
 void notrace zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
 			      struct ftrace_ops *ops, struct zc_fregs *fregs)
@@ -201,21 +201,18 @@ void notrace zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
 	struct zc_sysid id;
 	struct zc_call *c;
 
-	if (!msg->msg_controllen) {
-		/* A sendmmsg() starting with a message without control. */
-		if (used_address && first && atomic_read(&zc_nrecs)) {
-			c = zc_call_find();
-			if (c && zc_current_sendmsg_syscall(&id))
-				zc_call_reset(c, &id);
-		}
-		return;
+	/* A sendmmsg() starts: forget what an earlier call left. */
+	if (used_address && first && atomic_read(&zc_nrecs)) {
+		c = zc_call_find();
+		if (c && zc_current_sendmsg_syscall(&id))
+			zc_call_reset(c, &id);
 	}
-	if (!sock->sk || !zc_sock_inet(sock->sk))
+	if (!msg->msg_controllen || !sock->sk ||
+	    !sock_flag(sock->sk, SOCK_ZEROCOPY) || !zc_sock_inet(sock->sk))
 		return;
 	if (!zc_current_sendmsg_syscall(&id))
 		memset(&id, 0, sizeof(id));	/* matches no system call */
-	if (!id.nr || !sock_flag(sock->sk, SOCK_ZEROCOPY) ||
-	    msg->msg_controllen > INT_MAX ||	/* ENOBUFS before parsing */
+	if (!id.nr || msg->msg_controllen > INT_MAX ||	/* ENOBUFS */
 	    (parent_ip >= zc_io_uring_start && parent_ip < zc_io_uring_end) ||
 	    !zc_msg_has_request(msg, compat)) {
 		if (atomic_read(&zc_nrecs)) {
@@ -263,6 +260,13 @@ struct zc_call *zc_call_claim(struct sock *sk)
 	    !zc_sysid_eq(&c->id, &id))
 		return NULL;
 	c->armed = false;
+	/*
+	 * A message whose entry did not look (its socket had no SO_ZEROCOPY
+	 * then) cannot use a record armed by an earlier call: for sendmsg()
+	 * the control buffer must still be the recorded one.
+	 */
+	if (!id.mmsg && zc_user_msg_control(id.msg, id.compat) != c->uctl)
+		return NULL;
 	return c;
 }
 

@@ -6,8 +6,14 @@
  *	LANE lo | dummy (UDP to 10.9.0.2 through dummy0: real zerocopy)
  *	PROTO tcp4 tcp6 udp4 udp6, METHOD copy errqueue cmsg uring;
  *	completions are reaped after every INTERVAL sends.
- *   zc_bench overhead PROTO SIZE CALLS pktinfo|none
- *	ns per plain sendmsg(), for the module-loaded/unloaded comparison.
+ *   zc_bench overhead PROTO SIZE CALLS none|pktinfo|tstamp
+ *	ns per plain sendmsg(), for the module-loaded/unloaded comparison;
+ *	tstamp is a SOL_SOCKET cmsg (SO_TIMESTAMPING, no flags), which goes
+ *	through the module's __sock_cmsg_send() hook.
+ *   zc_bench threads NTHREADS CALLS
+ *	ns per unrelated sendmsg() (UDP, 64 bytes, IP_PKTINFO, no
+ *	SO_ZEROCOPY) and per request-only sendmsg() on a zerocopy socket,
+ *	before and after NTHREADS threads each sent one request and stayed.
  *
  * One "BENCH ..." or "OVERHEAD ..." line per run, key=value.
  */
@@ -419,6 +425,7 @@ static int cmd_overhead(char **argv)
 		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
 		struct cmsghdr align;
 	} ctl;
+	bool tstamp;
 
 	memset(&b, 0, sizeof(b));
 	if (parse_proto(argv[0], &b.family, &b.type))
@@ -426,6 +433,7 @@ static int cmd_overhead(char **argv)
 	b.size = strtoul(argv[1], NULL, 0);
 	calls = atol(argv[2]);
 	pktinfo = !strcmp(argv[3], "pktinfo");
+	tstamp = !strcmp(argv[3], "tstamp");
 	b.method = M_COPY;
 	b.buf = calloc(1, b.size);
 	open_sockets(&b);
@@ -439,6 +447,13 @@ static int cmd_overhead(char **argv)
 		c->cmsg_level = IPPROTO_IP;
 		c->cmsg_type = IP_PKTINFO;
 		c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+	} else if (tstamp) {
+		struct cmsghdr *c = (struct cmsghdr *)ctl.buf;
+
+		/* SO_TIMESTAMPING with no flags: parsed, changes nothing. */
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = 37;	/* SO_TIMESTAMPING_OLD */
+		c->cmsg_len = CMSG_LEN(sizeof(int));
 	}
 	iov.iov_base = b.buf;
 	iov.iov_len = b.size;
@@ -449,6 +464,9 @@ static int cmd_overhead(char **argv)
 		if (pktinfo) {
 			m.msg_control = ctl.buf;
 			m.msg_controllen = sizeof(ctl.buf);
+		} else if (tstamp) {
+			m.msg_control = ctl.buf;
+			m.msg_controllen = CMSG_SPACE(sizeof(int));
 		}
 		if (sendmsg(b.tx, &m, 0) < 0)
 			die("sendmsg");
@@ -462,6 +480,131 @@ static int cmd_overhead(char **argv)
 	return 0;
 }
 
+/* ns per sendmsg() of @m on @fd over @calls calls; @size: a request's. */
+static double ns_per_call(int fd, struct msghdr *m, long calls, uint32_t *size)
+{
+	double t0 = now();
+	long i;
+
+	for (i = 0; i < calls; i++) {
+		if (size)
+			*size = 1;
+		if (sendmsg(fd, m, 0) < 0 && errno != EAGAIN && errno != ENOBUFS)
+			die("sendmsg");
+	}
+	return (now() - t0) * 1e9 / calls;
+}
+
+struct parked {
+	int fd;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int sent, go;
+};
+
+/* One request on the shared zerocopy socket, then wait to be released. */
+static void *parked_thread(void *arg)
+{
+	struct parked *p = arg;
+	union {
+		char buf[CMSG_SPACE(ZC_INFO_SIZE(1))];
+		struct cmsghdr align;
+	} ctl;
+	struct cmsghdr *c = (struct cmsghdr *)ctl.buf;
+	struct msghdr m = { .msg_control = ctl.buf,
+			    .msg_controllen = sizeof(ctl.buf) };
+	struct zc_info *zi = (struct zc_info *)CMSG_DATA(c);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_ZC_NOTIFICATION;
+	c->cmsg_len = CMSG_LEN(ZC_INFO_SIZE(1));
+	zi->size = 1;
+	sendmsg(p->fd, &m, MSG_DONTWAIT);
+	pthread_mutex_lock(&p->mu);
+	p->sent++;
+	pthread_cond_broadcast(&p->cv);
+	while (!p->go)
+		pthread_cond_wait(&p->cv, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static int cmd_threads(char **argv)
+{
+	struct parked p = { .mu = PTHREAD_MUTEX_INITIALIZER,
+			    .cv = PTHREAD_COND_INITIALIZER };
+	long n = atol(argv[0]), calls = atol(argv[1]), i, made = 0;
+	union {
+		char buf[CMSG_SPACE(ZC_INFO_SIZE(1))];
+		struct cmsghdr align;
+	} req;
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		struct cmsghdr align;
+	} pk;
+	struct sockaddr_storage ss;
+	socklen_t len = addr(AF_INET, true, &ss);
+	struct msghdr um = { 0 }, zm = { 0 };
+	struct cmsghdr *c;
+	struct iovec iov;
+	char data[64] = { 0 };
+	double u0, z0, u1, z1;
+	uint32_t *size;
+	pthread_attr_t at;
+	pthread_t *th = calloc(n, sizeof(*th));
+	int one = 1, ufd, zfd;
+
+	ufd = socket(AF_INET, SOCK_DGRAM, 0);
+	zfd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (!th || connect(ufd, (struct sockaddr *)&ss, len) ||
+	    connect(zfd, (struct sockaddr *)&ss, len) ||
+	    setsockopt(zfd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)))
+		die("threads setup");
+	memset(&pk, 0, sizeof(pk));
+	c = (struct cmsghdr *)pk.buf;
+	c->cmsg_level = IPPROTO_IP;
+	c->cmsg_type = IP_PKTINFO;
+	c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+	iov.iov_base = data;
+	iov.iov_len = sizeof(data);
+	um.msg_iov = &iov;
+	um.msg_iovlen = 1;
+	um.msg_control = pk.buf;
+	um.msg_controllen = sizeof(pk.buf);
+	memset(&req, 0, sizeof(req));
+	c = (struct cmsghdr *)req.buf;
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_ZC_NOTIFICATION;
+	c->cmsg_len = CMSG_LEN(ZC_INFO_SIZE(1));
+	zm.msg_control = req.buf;
+	zm.msg_controllen = sizeof(req.buf);
+
+	size = &((struct zc_info *)CMSG_DATA(c))->size;
+	u0 = ns_per_call(ufd, &um, calls, NULL);
+	z0 = ns_per_call(zfd, &zm, calls, size);
+	p.fd = zfd;
+	pthread_attr_init(&at);
+	pthread_attr_setstacksize(&at, 64 * 1024);
+	for (i = 0; i < n; i++)
+		if (!pthread_create(&th[i], &at, parked_thread, &p))
+			made++;
+	pthread_mutex_lock(&p.mu);
+	while (p.sent < made)
+		pthread_cond_wait(&p.cv, &p.mu);
+	pthread_mutex_unlock(&p.mu);
+	u1 = ns_per_call(ufd, &um, calls, NULL);
+	z1 = ns_per_call(zfd, &zm, calls, size);
+	pthread_mutex_lock(&p.mu);
+	p.go = 1;
+	pthread_cond_broadcast(&p.cv);
+	pthread_mutex_unlock(&p.mu);
+	for (i = 0; i < made; i++)
+		pthread_join(th[i], NULL);
+	printf("THREADS threads=%ld calls=%ld unrelated_before=%.1f unrelated_after=%.1f "
+	       "request_before=%.1f request_after=%.1f\n", made, calls, u0, u1, z0, z1);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -469,8 +612,11 @@ int main(int argc, char **argv)
 		return cmd_run(argv + 2);
 	if (argc == 6 && !strcmp(argv[1], "overhead"))
 		return cmd_overhead(argv + 2);
+	if (argc == 4 && !strcmp(argv[1], "threads"))
+		return cmd_threads(argv + 2);
 	fprintf(stderr, "usage: %s run LANE PROTO SIZE INTERVAL METHOD SENDS\n"
-		"       %s overhead PROTO SIZE CALLS pktinfo|none\n",
-		argv[0], argv[0]);
+		"       %s overhead PROTO SIZE CALLS none|pktinfo|tstamp\n"
+		"       %s threads NTHREADS CALLS\n",
+		argv[0], argv[0], argv[0]);
 	return 2;
 }

@@ -32,8 +32,12 @@ PY
 		rm -f "$vmlinux.tmp"; vmlinux=$kdir/vmlinuz; fi
 fi
 
+# ICOUNT=1: guest time counts executed instructions (1 ns each), one vCPU
+# (with two the guest hangs bringing up the second one), deterministic.
+accel=(-accel "tcg,thread=${TCG_THREAD:-single}" -smp 2)
+[ "${ICOUNT:-0}" = 1 ] && accel=(-accel tcg,thread=single -icount shift=0,sleep=off -smp 1)
 timeout --foreground -k 5 "$tmo" qemu-system-x86_64 \
-	-accel tcg,thread=${TCG_THREAD:-single} -cpu max -m "${VM_MEM:-1G}" -smp 2 -nographic -no-reboot \
+	"${accel[@]}" -cpu max -m "${VM_MEM:-1G}" -nographic -no-reboot \
 	-kernel "$vmlinux" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 quiet $append" \
 	-nic none </dev/null >"$log" 2>&1

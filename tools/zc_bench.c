@@ -403,7 +403,7 @@ static int cmd_run(char **argv)
 
 	stop_receiver(&b, th);
 	printf("BENCH lane=%s proto=%s size=%zu interval=%d method=%s sends=%ld "
-	       "secs=%.4f mbps=%.1f sends_per_s=%.0f cpu_s_per_gb=%.3f "
+	       "secs=%.9f mbps=%.1f sends_per_s=%.0f cpu_s_per_gb=%.3f "
 	       "ids_per_reap=%.2f syscalls_per_send=%.3f\n",
 	       argv[0], argv[1], b.size, b.interval, argv[4], b.done_sends,
 	       secs, b.done_sends * b.size / secs / 1e6, b.done_sends / secs,
@@ -473,7 +473,7 @@ static int cmd_overhead(char **argv)
 	}
 	secs = now() - t0;
 	stop_receiver(&b, th);
-	printf("OVERHEAD proto=%s size=%zu cmsg=%s module=%s calls=%ld ns_per_call=%.1f\n",
+	printf("OVERHEAD proto=%s size=%zu cmsg=%s module=%s calls=%ld ns_per_call=%.3f\n",
 	       argv[0], b.size, argv[3],
 	       access("/sys/module/zcnotify", F_OK) ? "off" : "on", calls,
 	       secs * 1e9 / calls);
@@ -498,7 +498,8 @@ static double ns_per_call(int fd, struct msghdr *m, long calls, uint32_t *size)
 struct parked {
 	int fd;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t sent_cv;	/* the main thread waits here */
+	pthread_cond_t go_cv;	/* the parked threads wait here */
 	int sent, go;
 };
 
@@ -522,9 +523,9 @@ static void *parked_thread(void *arg)
 	sendmsg(p->fd, &m, MSG_DONTWAIT);
 	pthread_mutex_lock(&p->mu);
 	p->sent++;
-	pthread_cond_broadcast(&p->cv);
+	pthread_cond_signal(&p->sent_cv);
 	while (!p->go)
-		pthread_cond_wait(&p->cv, &p->mu);
+		pthread_cond_wait(&p->go_cv, &p->mu);
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
 }
@@ -532,7 +533,8 @@ static void *parked_thread(void *arg)
 static int cmd_threads(char **argv)
 {
 	struct parked p = { .mu = PTHREAD_MUTEX_INITIALIZER,
-			    .cv = PTHREAD_COND_INITIALIZER };
+			    .sent_cv = PTHREAD_COND_INITIALIZER,
+			    .go_cv = PTHREAD_COND_INITIALIZER };
 	long n = atol(argv[0]), calls = atol(argv[1]), i, made = 0;
 	union {
 		char buf[CMSG_SPACE(ZC_INFO_SIZE(1))];
@@ -584,19 +586,26 @@ static int cmd_threads(char **argv)
 	z0 = ns_per_call(zfd, &zm, calls, size);
 	p.fd = zfd;
 	pthread_attr_init(&at);
-	pthread_attr_setstacksize(&at, 64 * 1024);
-	for (i = 0; i < n; i++)
-		if (!pthread_create(&th[i], &at, parked_thread, &p))
-			made++;
+	pthread_attr_setstacksize(&at, 256 * 1024);	/* above the 64 KB of TLS */
+	for (i = 0; i < n; i++) {
+		int err = pthread_create(&th[made], &at, parked_thread, &p);
+
+		if (err) {
+			fprintf(stderr, "pthread_create %ld: %s\n", i, strerror(err));
+			break;
+		}
+		made++;
+	}
 	pthread_mutex_lock(&p.mu);
 	while (p.sent < made)
-		pthread_cond_wait(&p.cv, &p.mu);
+		pthread_cond_wait(&p.sent_cv, &p.mu);
 	pthread_mutex_unlock(&p.mu);
+	usleep(100000);		/* every parked thread is asleep by now */
 	u1 = ns_per_call(ufd, &um, calls, NULL);
 	z1 = ns_per_call(zfd, &zm, calls, size);
 	pthread_mutex_lock(&p.mu);
 	p.go = 1;
-	pthread_cond_broadcast(&p.cv);
+	pthread_cond_broadcast(&p.go_cv);
 	pthread_mutex_unlock(&p.mu);
 	for (i = 0; i < made; i++)
 		pthread_join(th[i], NULL);

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""bench-icount-report.py RAW: tables from an instruction-count run.
+
+Under QEMU -icount shift=0 one guest nanosecond is one executed
+instruction, so zc_bench's secs are instructions / 1e9 (whole guest: the
+sender, softirqs, the rest of the system on the one vCPU). Every figure is
+printed per run, with the spread between runs (max/min - 1).
+"""
+import collections
+import sys
+
+
+def kv(words):
+    return dict(w.split('=', 1) for w in words if '=' in w)
+
+
+bench = collections.defaultdict(dict)    # (k, size, iv, method) -> {run: row}
+over = collections.defaultdict(dict)     # (k, proto, size, cmsg, module) -> {run: ns}
+threads = collections.defaultdict(dict)  # k -> {run: row}
+norec = collections.defaultdict(dict)
+for line in open(sys.argv[1]):
+    w = line.split()
+    if len(w) < 3:
+        continue
+    d = kv(w)
+    k, run = d.get('kernel'), d.get('run')
+    if w[2] == 'BENCH':
+        bench[(k, int(d['size']), int(d['interval']), d['method'])][run] = d
+    elif w[2] == 'OVERHEAD':
+        over[(k, d['proto'], int(d['size']), d['cmsg'], d['module'])][run] = float(d['ns_per_call'])
+    elif w[2] == 'THREADS':
+        threads[k][run] = d
+    elif w[2] == 'NORECORD':
+        norec[k][run] = w[3]
+
+
+def spread(vals):
+    vals = [v for v in vals if v > 0]
+    return (max(vals) / min(vals) - 1) * 100 if vals else float('nan')
+
+
+worst = 0.0
+for k in sorted({key[0] for key in bench} | set(threads)):
+    print(f'## {k}: instructions per send (UDP through dummy0, no receiver; QEMU -icount, not wall clock)\n')
+    cfgs = sorted({key[1:3] for key in bench if key[0] == k})
+    rs = sorted({r for key in bench if key[0] == k for r in bench[key]} |
+                set(threads.get(k, {})))
+    print(f'| size | every | method | {" | ".join("instr/send run " + r for r in rs)} | spread | over copy | syscalls/send | completions/reap |')
+    print('|---|---|---|' + '---|' * len(rs) + '---|---|---|---|')
+    for size, iv in cfgs:
+        copy = bench.get((k, size, iv, 'copy'), {})
+        for m in ('copy', 'errqueue', 'cmsg', 'uring'):
+            rows = bench.get((k, size, iv, m))
+            if not rows:
+                continue
+            per = [float(rows[r]['secs']) * 1e9 / int(rows[r]['sends']) for r in rs if r in rows]
+            base = [float(copy[r]['secs']) * 1e9 / int(copy[r]['sends']) for r in rs if r in copy]
+            sp = spread(per)
+            worst = max(worst, sp)
+            extra = f'{per[0] - base[0]:+,.0f}' if base and m != 'copy' else ''
+            r0 = rows[rs[0]]
+            print(f'| {size} | {iv} | {m} | ' + ' | '.join(f'{p:,.0f}' for p in per) +
+                  f' | {sp:.2f}% | {extra} | {float(r0["syscalls_per_send"]):.3f} | {float(r0["ids_per_reap"]):.2f} |')
+    print()
+    print(f'## {k}: plain sendmsg(), instructions per call, module off vs on\n')
+    subs = [r + x for r in rs for x in 'ab']
+    print(f'| call | cmsg | {" | ".join("off " + r for r in subs)} | {" | ".join("on " + r for r in subs)} | on/off ({subs[0]}) | spread |')
+    print('|---|---|' + '---|' * (2 * len(subs)) + '---|---|')
+    for key in sorted({x[1:4] for x in over if x[0] == k}):
+        off = over.get((k,) + key + ('off',), {})
+        on = over.get((k,) + key + ('on',), {})
+        offv = [off[r] for r in subs if r in off]
+        onv = [on[r] for r in subs if r in on]
+        ratio = (onv[0] / offv[0] - 1) * 100 if offv and onv else float('nan')
+        sp = max(spread(offv), spread(onv))
+        worst = max(worst, sp) if key[0].startswith('udp') else worst
+        print(f'| {key[0]} {key[1]} B | {key[2]} | ' + ' | '.join(f'{v:,.0f}' for v in offv) + ' | ' +
+              ' | '.join(f'{v:,.0f}' for v in onv) + f' | {ratio:+.2f}% | {sp:.2f}% |')
+    print()
+    for r in sorted(threads.get(k, {})):
+        d = threads[k][r]
+        print(f'{k} run {r}: {d["threads"]} threads each sent one request and stayed '
+              f'(stats/norecord {norec.get(k, {}).get(r, "?")}): unrelated sendmsg() '
+              f'(UDP 64 B, IP_PKTINFO, no SO_ZEROCOPY) {float(d["unrelated_before"]):,.0f} -> '
+              f'{float(d["unrelated_after"]):,.0f} instructions '
+              f'({(float(d["unrelated_after"]) / float(d["unrelated_before"]) - 1) * 100:+.2f}%); '
+              f'request-only sendmsg() on a zerocopy socket {float(d["request_before"]):,.0f} -> '
+              f'{float(d["request_after"]):,.0f}')
+    print()
+print(f'largest run-to-run spread (UDP figures; "a"/"b" are two rounds in one boot): {worst:.2f}%')

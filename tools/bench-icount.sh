@@ -1,0 +1,52 @@
+#!/bin/bash
+# make bench-icount: the benchmark counted in instructions instead of time.
+# QEMU runs one vCPU with -icount shift=0,sleep=off, so guest time advances
+# one nanosecond per executed instruction (sender, softirqs and all): the
+# figures are instructions, deterministic, not TCG wall clock. Each kernel
+# boots RUNS times (default 2) and the report prints every run and the
+# spread between them.
+# Knobs (environment): KERNELS, RUNS, SENDS, SIZE, INTERVALS, OH_CALLS,
+# THREADS, TH_CALLS.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+KERNELS=${KERNELS:-6.1.0-56-amd64}
+RUNS=${RUNS:-2}
+out=$BUILD/bench-icount
+mkdir -p "$out"
+bash "$TOP/tools/deps.sh"
+build_tests
+gcc $CFLAGS_TEST -o "$BUILD/tests/zc_bench" "$TOP/tools/zc_bench.c" -luring
+: >"$out/raw.txt"
+for k in $KERNELS; do
+	bash "$TOP/tools/fetch-kernel.sh" "$k"
+	build_module "$k" >"$BUILD/$k.build.log" 2>&1
+	build_initramfs "$k" "$BUILD/$k/icount.cpio.gz"
+	root=$BUILD/$k/initramfs
+	cp "$BUILD/tests/zc_bench" "$root/bin/"
+	cp "$TOP/tools/vm-bench-icount.sh" "$root/bench.sh"
+	d=$(find "$TOP/.cache/kernels/$k/root" -name 'dummy.ko*' | head -1)
+	case $d in
+	*.xz) xz -dc "$d" >"$root/dummy.ko" ;;
+	*.zst) zstd -dcq "$d" >"$root/dummy.ko" ;;
+	*) cp "$d" "$root/dummy.ko" ;;
+	esac
+	cat >"$root/bench.conf" <<CONF
+SENDS=${SENDS:-3000}
+SIZE=${SIZE:-4096}
+INTERVALS="${INTERVALS:-1 8 32}"
+METHODS="copy errqueue cmsg uring"
+OH_CALLS=${OH_CALLS:-5000}
+THREADS=${THREADS:-20000}
+TH_CALLS=${TH_CALLS:-5000}
+CONF
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$BUILD/$k/icount.cpio.gz"
+	for run in $(seq "$RUNS"); do
+		stage_start
+		ICOUNT=1 VM_MEM=${VM_MEM:-3G} bash "$TOP/tools/vm-run.sh" "$k" \
+			"$BUILD/$k/icount.cpio.gz" "$BUILD/$k/icount-$run.log" 3000 zcmode=bench || true
+		tr -d '\r' <"$BUILD/$k/icount-$run.log" | sed -n 's/^ZC: //p' |
+			sed "s/^/kernel=$k run=$run /" >>"$out/raw.txt"
+		stage_end "$k: instruction-count run $run"
+	done
+done
+python3 "$TOP/tools/bench-icount-report.py" "$out/raw.txt" | tee "$out/report.md"

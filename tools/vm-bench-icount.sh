@@ -1,0 +1,32 @@
+#!/bin/sh
+# Runs inside the instruction-count VM (busybox sh, one vCPU, QEMU
+# -icount: 1 ns of guest time = 1 instruction). Parameters: /bench.conf.
+. /bench.conf
+insmod /dummy.ko 2>/dev/null
+ip link add dummy0 type dummy
+ip addr add 10.9.0.1/24 dev dummy0
+ip link set dummy0 up
+echo 200000 >/proc/sys/kernel/threads-max
+insmod /zcnotify.ko || echo "insmod failed"
+
+# The methods: UDP through dummy0 (no receiver, real zero-copy).
+for iv in $INTERVALS; do
+	for m in $METHODS; do
+		/bin/zc_bench run dummy udp4 $SIZE $iv $m $SENDS ||
+			echo "BENCHFAIL dummy udp4 $SIZE $iv $m"
+	done
+done
+
+# Everyone else's sendmsg(), module off, on, off, on (drift shows).
+for state in off on off on; do
+	if [ $state = on ]; then insmod /zcnotify.ko; else rmmod zcnotify; fi
+	for c in "udp4 64 none" "udp4 64 pktinfo" "udp4 64 tstamp" \
+		 "tcp4 1024 none" "tcp4 1024 tstamp"; do
+		set -- $c
+		/bin/zc_bench overhead $1 $2 $OH_CALLS $3
+	done
+done
+
+# An unrelated sendmsg() before and after THREADS threads hold a record.
+/bin/zc_bench threads $THREADS $TH_CALLS
+cat /sys/module/zcnotify/stats/norecord | sed 's/^/NORECORD /'

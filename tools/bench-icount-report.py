@@ -15,6 +15,7 @@ def kv(words):
 
 
 bench = collections.defaultdict(dict)    # (k, size, iv, method) -> {run: row}
+bysize = collections.defaultdict(dict)   # (k, n) -> {run: row}, the NS study
 over = collections.defaultdict(dict)     # (k, proto, size, cmsg, module) -> {run: ns}
 threads = collections.defaultdict(dict)  # k -> {run: row}
 norec = collections.defaultdict(dict)
@@ -25,7 +26,11 @@ for line in open(sys.argv[1]):
     d = kv(w)
     k, run = d.get('kernel'), d.get('run')
     if w[2] == 'BENCH':
-        bench[(k, int(d['size']), int(d['interval']), d['method'])][run] = d
+        key = (k, int(d['size']), int(d['interval']), d['method'])
+        if run in bench[key]:		# the NS study repeats cmsg at interval 1
+            bysize[(k, int(d['n']))][run] = d
+        else:
+            bench[key][run] = d
     elif w[2] == 'OVERHEAD':
         over[(k, d['proto'], int(d['size']), d['cmsg'], d['module'])][run] = float(d['ns_per_call'])
     elif w[2] == 'THREADS':
@@ -62,6 +67,17 @@ for k in sorted({key[0] for key in bench} | set(threads)):
             print(f'| {size} | {iv} | {m} | ' + ' | '.join(f'{p:,.0f}' for p in per) +
                   f' | {sp:.2f}% | {extra} | {float(r0["syscalls_per_send"]):.3f} | {float(r0["ids_per_reap"]):.2f} |')
     print()
+    ns = sorted(n for (kk, n) in bysize if kk == k)
+    if ns:
+        print(f'## {k}: a request of n elements at interval 1 (cmsg method), instructions per send\n')
+        print(f'| n | control buffer bytes | {" | ".join("run " + r for r in rs)} | spread |')
+        print('|---|---|' + '---|' * len(rs) + '---|')
+        for n in ns:
+            rows = bysize[(k, n)]
+            per = [float(rows[r]['secs']) * 1e9 / int(rows[r]['sends']) for r in rs if r in rows]
+            cb = 16 + ((4 + 12 * n + 7) // 8) * 8
+            print(f'| {n} | {cb} | ' + ' | '.join(f'{p:,.0f}' for p in per) + f' | {spread(per):.2f}% |')
+        print()
     print(f'## {k}: plain sendmsg(), instructions per call, module off vs on\n')
     subs = [r + x for r in rs for x in 'ab']
     print(f'| call | cmsg | {" | ".join("off " + r for r in subs)} | {" | ".join("on " + r for r in subs)} | on/off ({subs[0]}) | spread |')

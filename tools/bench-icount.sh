@@ -5,8 +5,8 @@
 # figures are instructions, deterministic, not TCG wall clock. Each kernel
 # boots RUNS times (default 2) and the report prints every run and the
 # spread between them.
-# Knobs (environment): KERNELS, RUNS, SENDS, SIZE, INTERVALS, OH_CALLS,
-# THREADS, TH_CALLS.
+# Knobs (environment): KERNELS, RUNS, SENDS, SIZE, INTERVALS, METHODS, NS
+# (request sizes tried), OH_CALLS, THREADS (0: skip), TH_CALLS.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 KERNELS=${KERNELS:-6.1.0-56-amd64}
@@ -34,7 +34,8 @@ for k in $KERNELS; do
 SENDS=${SENDS:-3000}
 SIZE=${SIZE:-4096}
 INTERVALS="${INTERVALS:-1 8 32}"
-METHODS="copy errqueue cmsg uring"
+METHODS="${METHODS:-copy errqueue cmsg uring}"
+NS="${NS:-1 2 4 16 64}"
 OH_CALLS=${OH_CALLS:-5000}
 THREADS=${THREADS:-20000}
 TH_CALLS=${TH_CALLS:-5000}

@@ -17,6 +17,12 @@ for iv in $INTERVALS; do
 	done
 done
 
+# What a request costs with n elements (interval 1; the control buffer
+# stays on the kernel's stack up to 36 bytes, n = 1).
+for n in $NS; do
+	ZC_N=$n /bin/zc_bench run dummy udp4 $SIZE 1 cmsg $SENDS
+done
+
 # Everyone else's sendmsg(), module off, on, off, on (drift shows).
 for state in off on off on; do
 	if [ $state = on ]; then insmod /zcnotify.ko; else rmmod zcnotify; fi
@@ -28,5 +34,5 @@ for state in off on off on; do
 done
 
 # An unrelated sendmsg() before and after THREADS threads hold a record.
-/bin/zc_bench threads $THREADS $TH_CALLS
+[ "$THREADS" -gt 0 ] && /bin/zc_bench threads $THREADS $TH_CALLS
 cat /sys/module/zcnotify/stats/norecord | sed 's/^/NORECORD /'

@@ -193,10 +193,14 @@ static void reap_errqueue(struct bench *b)
  * consecutive ones, so usually far fewer come): a larger buffer only costs
  * copying on every call.
  */
+/* Elements asked for per request: twice the interval, at least 4, or $ZC_N. */
 static uint32_t cmsg_room(const struct bench *b)
 {
-	uint32_t n = 2 * b->interval;
+	const char *env = getenv("ZC_N");
+	uint32_t n = env ? (uint32_t)atoi(env) : 2 * (uint32_t)b->interval;
 
+	if (env && n >= 1 && n <= ZC_NOTIFICATION_MAX)
+		return n;
 	return n < 4 ? 4 : n > ZC_NOTIFICATION_MAX ? ZC_NOTIFICATION_MAX : n;
 }
 
@@ -402,10 +406,11 @@ static int cmd_run(char **argv)
 	cpu = thread_cpu() - c0;
 
 	stop_receiver(&b, th);
-	printf("BENCH lane=%s proto=%s size=%zu interval=%d method=%s sends=%ld "
+	printf("BENCH lane=%s proto=%s size=%zu interval=%d method=%s n=%u sends=%ld "
 	       "secs=%.9f mbps=%.1f sends_per_s=%.0f cpu_s_per_gb=%.3f "
 	       "ids_per_reap=%.2f syscalls_per_send=%.3f\n",
-	       argv[0], argv[1], b.size, b.interval, argv[4], b.done_sends,
+	       argv[0], argv[1], b.size, b.interval, argv[4],
+	       b.method == M_CMSG ? cmsg_room(&b) : 0, b.done_sends,
 	       secs, b.done_sends * b.size / secs / 1e6, b.done_sends / secs,
 	       cpu / (b.done_sends * b.size / 1e9),
 	       b.reaps ? (double)b.ids / b.reaps : 0.0,

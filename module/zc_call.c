@@ -165,15 +165,6 @@ static void zc_call_reset(struct zc_call *c, const struct zc_sysid *id)
 	c->nwritten = 0;
 }
 
-/* Does the user's control buffer of this message carry a request? */
-static bool zc_msg_has_request(struct msghdr *msg, bool compat)
-{
-	struct zc_info __user *payload;
-	size_t plen;
-
-	return zc_user_find(msg->msg_control_user, msg->msg_controllen,
-			    compat, &payload, &plen) > 0;
-}
 
 /**
  * zc_sendmsg_entry() - ftrace callback on ____sys_sendmsg() entry
@@ -197,9 +188,12 @@ void notrace zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
 	void *used_address = (void *)zc_fregs_arg(fregs, 3);
 	bool first = zc_first_message(used_address);
 	bool compat = flags & MSG_CMSG_COMPAT;
+	struct zc_info __user *payload;
 	struct zc_task_rec *r;
 	struct zc_sysid id;
 	struct zc_call *c;
+	size_t plen;
+	int nreq = 0;
 
 	/* A sendmmsg() starts: forget what an earlier call left. */
 	if (used_address && first && atomic_read(&zc_nrecs)) {
@@ -212,9 +206,11 @@ void notrace zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
 		return;
 	if (!zc_current_sendmsg_syscall(&id))
 		memset(&id, 0, sizeof(id));	/* matches no system call */
-	if (!id.nr || msg->msg_controllen > INT_MAX ||	/* ENOBUFS */
-	    (parent_ip >= zc_io_uring_start && parent_ip < zc_io_uring_end) ||
-	    !zc_msg_has_request(msg, compat)) {
+	if (id.nr && msg->msg_controllen <= INT_MAX &&	/* else ENOBUFS */
+	    !(parent_ip >= zc_io_uring_start && parent_ip < zc_io_uring_end))
+		nreq = zc_user_find(msg->msg_control_user, msg->msg_controllen,
+				    compat, &payload, &plen);
+	if (!nreq) {
 		if (atomic_read(&zc_nrecs)) {
 			c = zc_call_find();
 			if (c && first)
@@ -234,6 +230,9 @@ void notrace zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
 		zc_call_reset(c, &id);
 	c->uctl = msg->msg_control_user;
 	c->ctl_len = msg->msg_controllen;
+	c->payload = payload;
+	c->plen = plen;
+	c->nreq = nreq;
 	c->sk = (unsigned long)sock->sk;
 	c->armed = true;
 }

@@ -56,12 +56,15 @@ static inline bool zc_kernel_supported(void)
  */
 #define ZC_FTRACE_PERMANENT_FLAGS	FTRACE_OPS_FL_PERMANENT
 
-#if ZC_KVER < 5 * 256 + 11
-/* Before 5.11 ftrace guarded against recursion unless told otherwise. */
+/*
+ * No recursion guard: the callbacks call no function they hook, and they
+ * are written for either preemption state (RCU read locks, per-CPU adds
+ * that are preempt-safe, a raw spinlock with interrupts off). Asking for
+ * FTRACE_OPS_FL_RECURSION (5.11+) would route every call of the hooked
+ * functions through ftrace's assist function. Before 5.11 the guard was
+ * implicit and cannot be turned off.
+ */
 #define ZC_FTRACE_RECURSION_FLAGS	0
-#else
-#define ZC_FTRACE_RECURSION_FLAGS	FTRACE_OPS_FL_RECURSION
-#endif
 
 /* zc_fregs_arg - the n-th (0-based) integer argument of the traced call */
 static __always_inline unsigned long zc_fregs_arg(struct zc_fregs *fregs,

@@ -54,10 +54,11 @@ static struct zc_hook zc_sendmsg_hook = {
 	.flags = ZC_FTRACE_ARGS_FLAGS,
 };
 
+/* Redirecting needs the full pt_regs only where ftrace has no WITH_ARGS. */
 static struct zc_hook zc_cmsg_hook = {
 	.name = "__sock_cmsg_send",
 	.func = zc_cmsg_send_entry,
-	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY,
+	.flags = ZC_FTRACE_ARGS_FLAGS | FTRACE_OPS_FL_IPMODIFY,
 };
 
 static struct zc_hook zc_signal_hook = {

@@ -51,27 +51,6 @@ bool zc_sock_ok(const struct sock *sk)
 	return sock_flag(sk, SOCK_ZEROCOPY) && zc_sock_inet(sk);
 }
 
-/*
- * The user's own copy of the request: the payload of the only
- * SCM_ZC_NOTIFICATION in the caller's control buffer, found from the
- * user's own headers (native or 32-bit layout), if it has the length a
- * request of @n elements needs and asks for @n. The kernel's copy was
- * parsed, but only the user address of the payload is needed.
- */
-static struct zc_info __user *zc_user_payload(const struct zc_call *c, u32 n)
-{
-	struct zc_info __user *payload;
-	size_t plen;
-	u32 size;
-
-	if (zc_user_find(c->uctl, c->ctl_len, c->id.compat, &payload,
-			 &plen) != 1 || plen != ZC_INFO_SIZE(n) ||
-	    copy_from_user_nofault(&size, &payload->size, sizeof(size)) ||
-	    size != n)
-		return NULL;
-	return payload;
-}
-
 static bool zc_is_completion(struct sk_buff *skb)
 {
 	const struct sock_extended_err *ee = &SKB_EXT_ERR(skb)->ee;
@@ -115,7 +94,7 @@ struct zc_result {
  * ZC_NOTIFICATION_MAX other entries are looked at.
  */
 static int zc_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
-		      struct zc_result *res)
+		      u8 zc0, struct zc_result *res)
 {
 	struct sk_buff_head *q = &sk->sk_error_queue;
 	struct zc_info_elem e = {}, first = {};
@@ -124,12 +103,9 @@ static int zc_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
 	unsigned int skipped = 0;
 	unsigned long flags;
 	u64 ids = 0;
-	u8 zc0;
 	u32 i = 0;
 	int err = -EFAULT;
 
-	if (copy_from_user_nofault(&zc0, &uzi->arr[0].zerocopy, 1))
-		return -EFAULT;
 	__skb_queue_head_init(&list);
 	spin_lock_irqsave(&q->lock, flags);
 	skb_queue_walk(q, skb) {
@@ -199,6 +175,7 @@ static int zc_notify(struct sock *sk, struct cmsghdr *cmsg)
 {
 	const struct zc_info *kzi = (const struct zc_info *)CMSG_DATA(cmsg);
 	struct zc_result res = {};
+	struct zc_user_head head;
 	struct zc_info __user *uzi;
 	struct zc_call *call;
 	u32 n;
@@ -219,19 +196,30 @@ static int zc_notify(struct sock *sk, struct cmsghdr *cmsg)
 	zc_calls_refill();
 	if (!call)
 		return -EINVAL;
-	uzi = zc_user_payload(call, n);
-	if (!uzi && zc_user_fault_in(call->uctl, min_t(size_t, call->ctl_len, PAGE_SIZE)))
-		uzi = zc_user_payload(call, n);
-	if (!uzi || !zc_call_may_write(call, uzi))
+	/*
+	 * The user's own copy of the request, found at entry from the user's
+	 * own headers (native or 32-bit layout): the only one of the message,
+	 * of the length and size the kernel's copy has.
+	 */
+	uzi = call->payload;
+	if (call->nreq != 1 || call->plen != ZC_INFO_SIZE(n) ||
+	    !zc_call_may_write(call, uzi))
 		return -EINVAL;
-	/* The payload spans at most two pages: every write below is in it. */
+	/* The payload spans at most two pages: every access below is in it. */
 	if (!access_ok(uzi, ZC_INFO_SIZE(n)))
 		return -EFAULT;
+	err = zc_user_head(uzi, &head);
+	if (err && zc_user_fault_in(uzi, ZC_INFO_SIZE(n)))
+		err = zc_user_head(uzi, &head);
+	if (err)
+		return err;
+	if (head.size != n)
+		return -EINVAL;
 
-	err = zc_deliver(sk, uzi, n, &res);
+	err = zc_deliver(sk, uzi, n, head.zerocopy, &res);
 	/* Not writable without a fault: make it so if that cannot wait. */
 	if (err == -EFAULT && zc_user_fault_in(uzi, ZC_INFO_SIZE(n)))
-		err = zc_deliver(sk, uzi, n, &res);
+		err = zc_deliver(sk, uzi, n, head.zerocopy, &res);
 	if (err)
 		return err;
 	call->written[call->nwritten++] = (__force unsigned long)uzi;

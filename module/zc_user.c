@@ -18,28 +18,36 @@
 #include <uapi/linux/zcnotify.h>
 #include "zcnotify.h"
 
-/* One control message header of the user's buffer, in its own layout. */
+/*
+ * One control message header of the user's buffer, in its own layout:
+ * three loads with page faults disabled.
+ */
 static bool zc_user_cmsghdr(const char __user *p, bool compat, size_t *len,
 			    int *level, int *type)
 {
+	int err;
+
+	if (!access_ok(p, compat ? sizeof(struct compat_cmsghdr) :
+				  sizeof(struct cmsghdr)))
+		return false;
+	pagefault_disable();
 	if (compat) {
-		struct compat_cmsghdr h;
+		const struct compat_cmsghdr __user *h = (const void __user *)p;
+		compat_size_t l;
 
-		if (copy_from_user_nofault(&h, p, sizeof(h)))
-			return false;
-		*len = h.cmsg_len;
-		*level = h.cmsg_level;
-		*type = h.cmsg_type;
+		err = __get_user(l, &h->cmsg_len);
+		*len = l;
+		err |= __get_user(*level, &h->cmsg_level);
+		err |= __get_user(*type, &h->cmsg_type);
 	} else {
-		struct cmsghdr h;
+		const struct cmsghdr __user *h = (const void __user *)p;
 
-		if (copy_from_user_nofault(&h, p, sizeof(h)))
-			return false;
-		*len = h.cmsg_len;
-		*level = h.cmsg_level;
-		*type = h.cmsg_type;
+		err = __get_user(*len, &h->cmsg_len);
+		err |= __get_user(*level, &h->cmsg_level);
+		err |= __get_user(*type, &h->cmsg_type);
 	}
-	return true;
+	pagefault_enable();
+	return !err;
 }
 
 /**
@@ -80,6 +88,21 @@ int zc_user_find(const void __user *uctl, size_t ctl_len, bool compat,
 	return found;
 }
 
+/*
+ * Reads of one field with page faults disabled: a single load, after the
+ * caller's (or our own) access_ok().
+ */
+#define zc_get_nofault(dst, uptr)					\
+({									\
+	int __err = -EFAULT;						\
+	if (access_ok(uptr, sizeof(*(uptr)))) {				\
+		pagefault_disable();					\
+		__err = __get_user(dst, uptr);				\
+		pagefault_enable();					\
+	}								\
+	__err;								\
+})
+
 /**
  * zc_user_msg_control() - the control pointer in a user msghdr, now
  * @umsg: the msghdr (struct user_msghdr, or compat_msghdr)
@@ -89,20 +112,43 @@ int zc_user_find(const void __user *uctl, size_t ctl_len, bool compat,
  */
 void __user *zc_user_msg_control(unsigned long umsg, bool compat)
 {
-	if (compat) {
-		struct compat_msghdr m;
+	void __user *p = (void __user *)umsg;
 
-		if (copy_from_user_nofault(&m, (void __user *)umsg, sizeof(m)))
+	if (compat) {
+		compat_uptr_t v;
+
+		if (zc_get_nofault(v, (compat_uptr_t __user *)
+				   (p + offsetof(struct compat_msghdr, msg_control))))
 			return NULL;
-		return compat_ptr(m.msg_control);
+		return compat_ptr(v);
 	}
 	{
-		struct user_msghdr m;
+		void __user *v;
 
-		if (copy_from_user_nofault(&m, (void __user *)umsg, sizeof(m)))
+		if (zc_get_nofault(v, (void __user * __user *)
+				   (p + offsetof(struct user_msghdr, msg_control))))
 			return NULL;
-		return m.msg_control;
+		return v;
 	}
+}
+
+/**
+ * zc_user_head() - read a payload's @size and arr[0].zerocopy
+ * @uzi: the payload, inside a range access_ok() accepted
+ * @h: where to put them
+ *
+ * Return: 0, or -EFAULT if they cannot be read without a fault.
+ */
+int zc_user_head(const struct zc_info __user *uzi, struct zc_user_head *h)
+{
+	int err;
+
+	pagefault_disable();
+	err = __get_user(h->size, &uzi->size);
+	if (!err)
+		err = __get_user(h->zerocopy, &uzi->arr[0].zerocopy);
+	pagefault_enable();
+	return err;
 }
 
 /**

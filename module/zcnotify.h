@@ -48,6 +48,10 @@ struct tracepoint *zc_tracepoint_find(const char *name);
  * @id: the system call that recorded it (zc_current_sendmsg_syscall())
  * @uctl: the caller's control buffer of the message being sent
  * @ctl_len: its length (msg_controllen at entry, at most INT_MAX)
+ * @payload: the payload of its first SCM_ZC_NOTIFICATION, found at entry
+ *	by walking the user's own headers
+ * @plen: that payload's length
+ * @nreq: the number of SCM_ZC_NOTIFICATION messages in it
  * @sk: the socket of the message; compared, never dereferenced
  * @armed: the message fields above describe the message now being sent,
  *	which carries a request, and no request of it was handled yet
@@ -64,6 +68,9 @@ struct zc_call {
 	struct zc_sysid id;
 	void __user *uctl;
 	size_t ctl_len;
+	struct zc_info __user *payload;
+	size_t plen;
+	int nreq;
 	unsigned long sk;
 	bool armed;
 	bool processed;
@@ -85,6 +92,17 @@ void zc_signal_entry(unsigned long ip, unsigned long parent_ip,
 int zc_user_find(const void __user *uctl, size_t ctl_len, bool compat,
 		 struct zc_info __user **payload, size_t *plen);
 void __user *zc_user_msg_control(unsigned long umsg, bool compat);
+/**
+ * struct zc_user_head - the first 16 bytes of a request's payload
+ * @size: the number of elements asked for
+ * @zerocopy: arr[0].zerocopy as the caller left it
+ */
+struct zc_user_head {
+	u32 size;
+	u8 zerocopy;
+};
+
+int zc_user_head(const struct zc_info __user *uzi, struct zc_user_head *h);
 int zc_user_put_u32(u32 __user *p, u32 v);
 int zc_user_put_u8(u8 __user *p, u8 v);
 bool zc_user_fault_in(void __user *uaddr, size_t len);

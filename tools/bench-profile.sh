@@ -2,6 +2,9 @@
 # bench-profile.sh [kver] -- where the time goes in the bench's errqueue and
 # cmsg methods (interval 1): perf record (cpu-clock, call graphs) in a
 # Debian userspace with linux-perf, on the stock kernel, under QEMU.
+# Knobs: LANE (lo or dummy), PROTOS, SENDS, FREQ, ZC_N (request size);
+# ICOUNT=1 counts instructions (guest time = instructions, one vCPU), so
+# the samples are shares of executed instructions.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 k=${1:-6.1.0-56-amd64}
@@ -26,19 +29,37 @@ build_module "$k" >/dev/null 2>&1
 ov=$out/overlay
 rm -rf "$ov" && mkdir -p "$ov/proc"
 cp "$BUILD/tests/zc_bench" "$BUILD/$k/src/zcnotify.ko" "$ov/"
+d=$(find "$TOP/.cache/kernels/$k/root" -name 'dummy.ko*' | head -1)
+case $d in
+*.xz) xz -dc "$d" >"$ov/dummy.ko" ;;
+*.zst) zstd -dcq "$d" >"$ov/dummy.ko" ;;
+*) cp "$d" "$ov/dummy.ko" ;;
+esac
+cat >"$ov/profile.conf" <<CONF
+LANE=${LANE:-lo}
+PROTOS="${PROTOS:-udp4 tcp4}"
+SENDS=${SENDS:-20000}
+FREQ=${FREQ:-1000}
+${ZC_N:+export ZC_N=$ZC_N}
+CONF
 cat >"$ov/init" <<'INIT'
 #!/bin/sh
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev; mount -t tmpfs tmp /tmp
 busybox ip link set lo up
+. /profile.conf
+insmod /dummy.ko
+busybox ip link add dummy0 type dummy
+busybox ip addr add 10.9.0.1/24 dev dummy0
+busybox ip link set dummy0 up
 insmod /zcnotify.ko
 echo -1 >/proc/sys/kernel/perf_event_paranoid
-for p in udp4 tcp4; do
+for p in $PROTOS; do
 	for m in errqueue cmsg; do
-		perf record -q -e cpu-clock -F 1000 -g -o /tmp/p.data -- /zc_bench run lo $p 4096 1 $m 20000 2>&1 | sed 's/^/ZC: /'
-		echo "ZC: ## $p $m: top symbols (self time, whole system)"
+		perf record -q -e cpu-clock -F $FREQ -g -o /tmp/p.data -- /zc_bench run $LANE $p 4096 1 $m $SENDS 2>&1 | sed 's/^/ZC: /'
+		echo "ZC: ## $LANE $p $m: top symbols (self, whole system)"
 		perf report -i /tmp/p.data --stdio --no-children --sort sym 2>/dev/null |
-			grep '%' | grep -v '^#' | head -25 | sed 's/^/ZC: /'
+			grep '%' | grep -v '^#' | head -40 | sed 's/^/ZC: /'
 	done
 done
 echo "ZC: END"

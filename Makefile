@@ -4,7 +4,9 @@
 #   make check          full test suite in QEMU on stock Debian kernels
 #   make demo           boot a stock kernel and run the demo
 #   make lint           checkpatch --strict and sparse
-#   make bench          benchmark on stock kernels in QEMU
+#   make bench          benchmark on stock kernels in QEMU (wall clock, TCG)
+#   make bench-icount   the benchmark in executed instructions (QEMU -icount)
+#   make bench-host     what reaping costs on this machine's kernel, real CPU
 #   make matrix         the suite on every kernel in tools/kernels.txt
 #   make check-dkms     dkms add/build/install + modprobe inside a Debian VM
 #   make stress         long fuzz and soak with an unload storm
@@ -42,6 +44,12 @@ lint:
 
 bench:
 	./tools/bench.sh
+
+bench-icount:
+	./tools/bench-icount.sh
+
+bench-host:
+	./tools/bench-host.sh
 
 matrix:
 	./tools/matrix.sh
@@ -81,4 +89,4 @@ deb:
 	./tools/mkdeb.sh
 
 .PHONY: install install-dev dkms-install dkms-remove deb
-.PHONY: all modules clean check demo lint bench matrix check-dkms stress check-debug
+.PHONY: all modules clean check demo lint bench bench-icount bench-host matrix check-dkms stress check-debug

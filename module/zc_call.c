@@ -166,6 +166,35 @@ static void zc_call_reset(struct zc_call *c, const struct zc_sysid *id)
 }
 
 
+/*
+ * The fast path: a message whose control buffer holds the request and
+ * nothing else is answered right here, and the kernel is told the message
+ * has no control messages (msg_controllen = 0 in its own copy of the
+ * msghdr, which sendmsg() never writes back). The kernel then neither
+ * copies nor parses the buffer, and UDP keeps its connected-socket route
+ * (any control message makes udp_sendmsg() look the route up again).
+ * The answer, validation and exactly-once rules are those of the parse
+ * path, which handles everything this path declines: a request that
+ * needs a page made writable first, an invalid one (its EINVAL comes from
+ * the parse), or one met where the queue's lock may not be taken
+ * (PREEMPT_RT with preemption disabled, e.g. under another tracer).
+ */
+static void zc_answer_at_entry(struct sock *sk, struct zc_call *c,
+			       struct msghdr *msg)
+{
+	u32 n;
+
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible())
+		return;
+	if (c->plen < ZC_INFO_SIZE(1) || c->plen > ZC_INFO_SIZE(ZC_NOTIFICATION_MAX))
+		return;
+	n = (c->plen - ZC_INFO_SIZE(0)) / sizeof(struct zc_info_elem);
+	if (zc_answer(sk, c, n, false))
+		return;
+	c->armed = false;
+	msg->msg_controllen = 0;
+}
+
 /**
  * zc_sendmsg_entry() - ftrace callback on ____sys_sendmsg() entry
  * @ip: address of the traced function
@@ -176,8 +205,10 @@ static void zc_call_reset(struct zc_call *c, const struct zc_sysid *id)
  * Runs with preemption disabled for every sendmsg()/sendmmsg() message
  * (and io_uring's): returns at once unless the message carries control
  * messages on a zerocopy TCP/UDP socket. Records the message if it
- * carries a request inside a sendmsg()/sendmmsg() system call; disarms
- * the task's record otherwise. Never changes the call.
+ * carries a request inside a sendmsg()/sendmmsg() system call, and
+ * answers it at once if it is the message's only control message (then
+ * the kernel sees no control messages); disarms the task's record
+ * otherwise.
  */
 void notrace zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
 			      struct ftrace_ops *ops, struct zc_fregs *fregs)
@@ -192,6 +223,7 @@ void notrace zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
 	struct zc_task_rec *r;
 	struct zc_sysid id;
 	struct zc_call *c;
+	bool alone = false;
 	size_t plen;
 	int nreq = 0;
 
@@ -209,7 +241,7 @@ void notrace zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
 	if (id.nr && msg->msg_controllen <= INT_MAX &&	/* else ENOBUFS */
 	    !(parent_ip >= zc_io_uring_start && parent_ip < zc_io_uring_end))
 		nreq = zc_user_find(msg->msg_control_user, msg->msg_controllen,
-				    compat, &payload, &plen);
+				    compat, &payload, &plen, &alone);
 	if (!nreq) {
 		if (atomic_read(&zc_nrecs)) {
 			c = zc_call_find();
@@ -235,6 +267,8 @@ void notrace zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
 	c->nreq = nreq;
 	c->sk = (unsigned long)sock->sk;
 	c->armed = true;
+	if (alone)
+		zc_answer_at_entry(sock->sk, c, msg);
 }
 
 /**

@@ -171,15 +171,63 @@ static bool zc_call_may_write(const struct zc_call *c,
 	return true;
 }
 
+/**
+ * zc_answer() - answer the request recorded in @call, for @n elements
+ * @sk: the socket of the call
+ * @call: the current message's record, claimed
+ * @n: the number of elements asked for (1..ZC_NOTIFICATION_MAX)
+ * @may_sleep: the caller's context may sleep: pages that are only
+ *	readable may be made writable (zc_user_fault_in())
+ *
+ * The payload is the user's own, found at entry from the user's own
+ * headers: the only request of the message, of the length @n needs and
+ * asking for @n. A payload written earlier in the same system call is
+ * refused.
+ *
+ * Return: 0 (answered, counted), -EINVAL or -EFAULT (nothing taken).
+ */
+int zc_answer(struct sock *sk, struct zc_call *call, u32 n, bool may_sleep)
+{
+	struct zc_info __user *uzi = call->payload;
+	struct zc_result res = {};
+	struct zc_user_head head;
+	int err;
+
+	if (call->nreq != 1 || call->plen != ZC_INFO_SIZE(n) ||
+	    !zc_call_may_write(call, uzi))
+		return -EINVAL;
+	/* The payload spans at most two pages: every access below is in it. */
+	if (!access_ok(uzi, ZC_INFO_SIZE(n)))
+		return -EFAULT;
+	err = zc_user_head(uzi, &head);
+	if (err && may_sleep && zc_user_fault_in(uzi, ZC_INFO_SIZE(n)))
+		err = zc_user_head(uzi, &head);
+	if (err)
+		return err;
+	if (head.size != n)
+		return -EINVAL;
+
+	err = zc_deliver(sk, uzi, n, head.zerocopy, &res);
+	/* Not writable without a fault: make it so if that cannot wait. */
+	if (err == -EFAULT && may_sleep && zc_user_fault_in(uzi, ZC_INFO_SIZE(n)))
+		err = zc_deliver(sk, uzi, n, head.zerocopy, &res);
+	if (err)
+		return err;
+	call->written[call->nwritten++] = (__force unsigned long)uzi;
+	call->processed = true;
+	zc_stat_add(requests, 1);
+	zc_stat_add(ranges, res.taken);
+	zc_stat_add(completions, res.ids);
+	if (res.bounded)
+		zc_stat_add(full, 1);
+	return 0;
+}
+
 static int zc_notify(struct sock *sk, struct cmsghdr *cmsg)
 {
 	const struct zc_info *kzi = (const struct zc_info *)CMSG_DATA(cmsg);
-	struct zc_result res = {};
-	struct zc_user_head head;
-	struct zc_info __user *uzi;
 	struct zc_call *call;
 	u32 n;
-	int err;
 
 	/* The ABI's layout, as ZC_INFO_SIZE() assumes it. */
 	BUILD_BUG_ON(sizeof(struct zc_info_elem) != 12);
@@ -196,40 +244,7 @@ static int zc_notify(struct sock *sk, struct cmsghdr *cmsg)
 	zc_calls_refill();
 	if (!call)
 		return -EINVAL;
-	/*
-	 * The user's own copy of the request, found at entry from the user's
-	 * own headers (native or 32-bit layout): the only one of the message,
-	 * of the length and size the kernel's copy has.
-	 */
-	uzi = call->payload;
-	if (call->nreq != 1 || call->plen != ZC_INFO_SIZE(n) ||
-	    !zc_call_may_write(call, uzi))
-		return -EINVAL;
-	/* The payload spans at most two pages: every access below is in it. */
-	if (!access_ok(uzi, ZC_INFO_SIZE(n)))
-		return -EFAULT;
-	err = zc_user_head(uzi, &head);
-	if (err && zc_user_fault_in(uzi, ZC_INFO_SIZE(n)))
-		err = zc_user_head(uzi, &head);
-	if (err)
-		return err;
-	if (head.size != n)
-		return -EINVAL;
-
-	err = zc_deliver(sk, uzi, n, head.zerocopy, &res);
-	/* Not writable without a fault: make it so if that cannot wait. */
-	if (err == -EFAULT && zc_user_fault_in(uzi, ZC_INFO_SIZE(n)))
-		err = zc_deliver(sk, uzi, n, head.zerocopy, &res);
-	if (err)
-		return err;
-	call->written[call->nwritten++] = (__force unsigned long)uzi;
-	call->processed = true;
-	zc_stat_add(requests, 1);
-	zc_stat_add(ranges, res.taken);
-	zc_stat_add(completions, res.ids);
-	if (res.bounded)
-		zc_stat_add(full, 1);
-	return 0;
+	return zc_answer(sk, call, n, true);
 }
 
 /*

@@ -57,6 +57,8 @@ static bool zc_user_cmsghdr(const char __user *p, bool compat, size_t *len,
  * @compat: it has the 32-bit layout
  * @payload: set to the payload of the first SCM_ZC_NOTIFICATION, if any
  * @plen: set to that payload's length
+ * @alone: set to true if the buffer holds that message and nothing else
+ *	the kernel would parse (at most fewer bytes than a header follow)
  *
  * Walks the headers the way the kernel walks its copy, stopping where the
  * kernel would reject the buffer. Nothing is faulted in: a buffer that
@@ -65,19 +67,21 @@ static bool zc_user_cmsghdr(const char __user *p, bool compat, size_t *len,
  * Return: the number of SCM_ZC_NOTIFICATION messages seen.
  */
 int zc_user_find(const void __user *uctl, size_t ctl_len, bool compat,
-		 struct zc_info __user **payload, size_t *plen)
+		 struct zc_info __user **payload, size_t *plen, bool *alone)
 {
 	size_t hlen = compat ? sizeof(struct compat_cmsghdr) :
 			       sizeof(struct cmsghdr);
 	size_t align = compat ? sizeof(compat_uint_t) : sizeof(long);
 	const char __user *u = uctl;
 	size_t off = 0, len;
-	int level, type, found = 0;
+	int level, type, found = 0, walked = 0;
 
+	*alone = false;
 	while (off < ctl_len && ctl_len - off >= hlen) {
 		if (!zc_user_cmsghdr(u + off, compat, &len, &level, &type) ||
 		    len < hlen || len > ctl_len - off)
-			break;
+			return found;		/* the kernel rejects the rest */
+		walked++;
 		if (level == SOL_SOCKET && type == SCM_ZC_NOTIFICATION &&
 		    !found++) {
 			*payload = (struct zc_info __user *)(u + off + hlen);
@@ -85,6 +89,7 @@ int zc_user_find(const void __user *uctl, size_t ctl_len, bool compat,
 		}
 		off += ALIGN(len, align);
 	}
+	*alone = found == 1 && walked == 1;
 	return found;
 }
 

@@ -90,7 +90,7 @@ void zc_signal_entry(unsigned long ip, unsigned long parent_ip,
 /* zc_user.c: the caller's memory, never faulted in from a callback */
 
 int zc_user_find(const void __user *uctl, size_t ctl_len, bool compat,
-		 struct zc_info __user **payload, size_t *plen);
+		 struct zc_info __user **payload, size_t *plen, bool *alone);
 void __user *zc_user_msg_control(unsigned long umsg, bool compat);
 /**
  * struct zc_user_head - the first 16 bytes of a request's payload
@@ -111,6 +111,7 @@ bool zc_user_fault_in(void __user *uaddr, size_t len);
 
 bool zc_sock_inet(const struct sock *sk);
 bool zc_sock_ok(const struct sock *sk);
+int zc_answer(struct sock *sk, struct zc_call *call, u32 n, bool may_sleep);
 
 /* zc_stats.c: counters in /sys/module/zcnotify/stats/ */
 

@@ -6,7 +6,9 @@
  * it reads from the error queue.
  *
  * A UDP send appended to corked data skips the control messages, like
- * kTLS, sockmap, SCTP or TCP Fast Open do (see <linux/zcnotify.h>). The
+ * kTLS, sockmap, SCTP or TCP Fast Open do (see <linux/zcnotify.h>); the
+ * message carries a control message of its own, so the request is not
+ * the only one (alone, it would be answered at sendmsg() entry). The
  * helper (ZCN_AUTO) sees the marker unchanged, reads the error queue
  * instead, and must report every completion queued before, while the TX
  * timestamps interleaved with them are kept in z.others in queue order.
@@ -43,6 +45,7 @@ static int t_helper_silent(struct t_ctx *t, const struct t_env *e)
 	struct zc_ledger l;
 	struct zc_pair p;
 	struct zcn_other o;
+	struct zc_req own;
 	struct zcn *z = calloc(1, sizeof(*z));
 	int i, on = 1, ret = -1;
 	ssize_t n;
@@ -81,6 +84,11 @@ static int t_helper_silent(struct t_ctx *t, const struct t_env *e)
 		t_fail(t, "cork: %s", strerror(errno));
 		goto out;
 	}
+	/* A control message of the caller's own: SO_TIMESTAMPING, no flags. */
+	zc_req_init(&own);
+	*(int *)zc_req_add(&own, SOL_SOCKET, SO_TIMESTAMPING_OLD, sizeof(int)) = 0;
+	m.msg_control = own.ctl.buf;
+	m.msg_controllen = own.len;
 	n = zcn_sendmsg(z, &m, 0);	/* appended: never parsed */
 	if (n != 10) {
 		t_fail(t, "corked helper send: %zd (%s)", n, strerror(errno));

@@ -752,7 +752,12 @@ static int t_errors_tcp(struct t_ctx *t, struct zc_pair *p,
 	return 0;
 }
 
-/* UDP: EMSGSIZE, and a corked append that skips control messages. */
+/*
+ * UDP: EMSGSIZE, and a corked append, which skips control messages: a
+ * request that is the message's only control message is answered when
+ * sendmsg() is entered (processed); one with another control message
+ * waits for the parse that never comes (not processed, nothing taken).
+ */
 static int t_errors_udp(struct t_ctx *t, struct zc_pair *p,
 			struct zc_ledger *l)
 {
@@ -775,8 +780,16 @@ static int t_errors_udp(struct t_ctx *t, struct zc_pair *p,
 	zc_req_add_zc(&r, 8);
 	n = zc_send(p, 100, 0, &r, l);
 	CHECK(t, n == 100, "corked append: %zd (%s)", n, strerror(errno));
+	CHECK(t, zc_req_collect(t, &r, l) >= 0,
+	      "corked append, request alone: not processed%s%s",
+	      t->why[0] ? ": " : "", t->why);
+	zc_req_init(&r);
+	*(int *)zc_req_add(&r, SOL_SOCKET, SO_TIMESTAMPING_OLD, sizeof(int)) = 0;
+	zc_req_add_zc(&r, 8);
+	n = zc_send(p, 100, 0, &r, l);
+	CHECK(t, n == 100, "corked append: %zd (%s)", n, strerror(errno));
 	CHECK(t, zc_req_collect(t, &r, l) == -2,
-	      "corked append processed the request%s%s",
+	      "corked append with another cmsg processed the request%s%s",
 	      t->why[0] ? ": " : "", t->why);
 	setsockopt(p->tx, IPPROTO_UDP, UDP_CORK, &off, sizeof(off));
 	return 0;

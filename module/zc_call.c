@@ -165,7 +165,6 @@ static void zc_call_reset(struct zc_call *c, const struct zc_sysid *id)
 	c->nwritten = 0;
 }
 
-
 /*
  * The fast path: a message whose control buffer holds the request and
  * nothing else is answered right here, and the kernel is told the message

@@ -97,7 +97,7 @@ static int zc_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
 		      u8 zc0, struct zc_result *res)
 {
 	struct sk_buff_head *q = &sk->sk_error_queue;
-	struct zc_info_elem e = {}, first = {};
+	struct zc_info_elem e, first;
 	struct sk_buff *skb, *tmp;
 	struct sk_buff_head list;
 	unsigned int skipped = 0;
@@ -111,7 +111,7 @@ static int zc_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
 	skb_queue_walk(q, skb) {
 		if (zc_is_completion(skb)) {
 			zc_elem(skb, i ? &e : &first);
-			if (i && copy_to_user_nofault(&uzi->arr[i], &e, sizeof(e)))
+			if (i && zc_user_put_elem(&uzi->arr[i], e.lo, e.hi, e.zerocopy))
 				goto unlock;
 			ids += (u32)(SKB_EXT_ERR(skb)->ee.ee_data -
 				     SKB_EXT_ERR(skb)->ee.ee_info) + 1;
@@ -121,14 +121,9 @@ static int zc_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
 			break;
 		}
 	}
-	if (i) {
-		u8 zc = first.zerocopy;
-
-		first.zerocopy = zc0;
-		if (copy_to_user_nofault(&uzi->arr[0], &first, sizeof(first)))
-			goto unlock;
-		first.zerocopy = zc;
-	}
+	/* arr[0] with the caller's zerocopy byte: not visible yet */
+	if (i && zc_user_put_elem(&uzi->arr[0], first.lo, first.hi, zc0))
+		goto unlock;
 	if (zc_user_put_u32(&uzi->size, i))
 		goto unlock;
 	if (i && zc_user_put_u8(&uzi->arr[0].zerocopy, first.zerocopy)) {

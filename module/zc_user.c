@@ -93,21 +93,6 @@ int zc_user_find(const void __user *uctl, size_t ctl_len, bool compat,
 	return found;
 }
 
-/*
- * Reads of one field with page faults disabled: a single load, after the
- * caller's (or our own) access_ok().
- */
-#define zc_get_nofault(dst, uptr)					\
-({									\
-	int __err = -EFAULT;						\
-	if (access_ok(uptr, sizeof(*(uptr)))) {				\
-		pagefault_disable();					\
-		__err = __get_user(dst, uptr);				\
-		pagefault_enable();					\
-	}								\
-	__err;								\
-})
-
 /**
  * zc_user_msg_control() - the control pointer in a user msghdr, now
  * @umsg: the msghdr (struct user_msghdr, or compat_msghdr)
@@ -118,23 +103,21 @@ int zc_user_find(const void __user *uctl, size_t ctl_len, bool compat,
 void __user *zc_user_msg_control(unsigned long umsg, bool compat)
 {
 	void __user *p = (void __user *)umsg;
+	compat_uptr_t __user *p32 = p + offsetof(struct compat_msghdr, msg_control);
+	void __user * __user *p64 = p + offsetof(struct user_msghdr, msg_control);
+	void __user *v = NULL;
+	compat_uptr_t v32;
+	int err = -EFAULT;
 
-	if (compat) {
-		compat_uptr_t v;
-
-		if (zc_get_nofault(v, (compat_uptr_t __user *)
-				   (p + offsetof(struct compat_msghdr, msg_control))))
-			return NULL;
-		return compat_ptr(v);
+	pagefault_disable();
+	if (compat && access_ok(p32, sizeof(*p32))) {
+		err = __get_user(v32, p32);
+		v = compat_ptr(v32);
+	} else if (!compat && access_ok(p64, sizeof(*p64))) {
+		err = __get_user(v, p64);
 	}
-	{
-		void __user *v;
-
-		if (zc_get_nofault(v, (void __user * __user *)
-				   (p + offsetof(struct user_msghdr, msg_control))))
-			return NULL;
-		return v;
-	}
+	pagefault_enable();
+	return err ? NULL : v;
 }
 
 /**
@@ -174,6 +157,32 @@ int zc_user_put_u32(u32 __user *p, u32 v)
 	err = __put_user(v, p);
 	pagefault_enable();
 	return err;
+}
+
+/**
+ * zc_user_put_elem() - store one element of an answer without a fault
+ * @p: destination, inside a range access_ok() accepted
+ * @lo: first send counter
+ * @hi: last send counter
+ * @zerocopy: the zerocopy byte (the reserved bytes after it become 0)
+ *
+ * Three aligned 32-bit stores (elements are 4-byte aligned in both ABIs).
+ *
+ * Return: 0 or -EFAULT (any of them may have been done).
+ */
+int zc_user_put_elem(struct zc_info_elem __user *p, u32 lo, u32 hi,
+		     u8 zerocopy)
+{
+	int err;
+
+	pagefault_disable();
+	err = __put_user(lo, &p->lo);
+	err |= __put_user(hi, &p->hi);
+	/* zerocopy, then reserved[3] = 0, in memory order */
+	err |= __put_user((__force u32)cpu_to_le32(zerocopy),
+			  (u32 __user *)&p->zerocopy);
+	pagefault_enable();
+	return err ? -EFAULT : 0;
 }
 
 /**

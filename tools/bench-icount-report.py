@@ -26,7 +26,7 @@ for line in open(sys.argv[1]):
     d = kv(w)
     k, run = d.get('kernel'), d.get('run')
     if w[2] == 'BENCH':
-        key = (k, int(d['size']), int(d['interval']), d['method'])
+        key = (k, d['lane'] + ' ' + d['proto'], int(d['size']), int(d['interval']), d['method'])
         if run in bench[key]:		# the NS study repeats cmsg at interval 1
             bysize[(k, int(d['n']))][run] = d
         else:
@@ -49,26 +49,40 @@ def spread(vals):
 
 worst = 0.0
 for k in sorted({key[0] for key in bench} | set(threads)):
-    print(f'## {k}: instructions per send (UDP through dummy0, no receiver; QEMU -icount, not wall clock)\n')
-    cfgs = sorted({key[1:3] for key in bench if key[0] == k})
+    print(f'## {k}: instructions per send (QEMU -icount: executed instructions of the whole guest, not wall clock)\n')
+    cfgs = sorted({key[1:4] for key in bench if key[0] == k})
     rs = sorted({r for key in bench if key[0] == k for r in bench[key]} |
                 set(threads.get(k, {})))
-    print(f'| size | every | method | {" | ".join("instr/send run " + r for r in rs)} | spread | over copy | syscalls/send | completions/reap |')
-    print('|---|---|---|' + '---|' * len(rs) + '---|---|---|---|')
-    for size, iv in cfgs:
-        copy = bench.get((k, size, iv, 'copy'), {})
+    print(f'| lane | size | every | method | {" | ".join("instr/send run " + r for r in rs)} | spread | over copy | syscalls/send | completions/reap |')
+    print('|---|---|---|---|' + '---|' * len(rs) + '---|---|---|---|')
+    for lane, size, iv in cfgs:
+        copy = bench.get((k, lane, size, iv, 'copy'), {})
         for m in ('copy', 'errqueue', 'cmsg', 'uring'):
-            rows = bench.get((k, size, iv, m))
+            rows = bench.get((k, lane, size, iv, m))
             if not rows:
                 continue
             per = [float(rows[r]['secs']) * 1e9 / int(rows[r]['sends']) for r in rs if r in rows]
             base = [float(copy[r]['secs']) * 1e9 / int(copy[r]['sends']) for r in rs if r in copy]
             sp = spread(per)
-            worst = max(worst, sp)
+            if lane.startswith('dummy'):
+                worst = max(worst, sp)
             extra = f'{per[0] - base[0]:+,.0f}' if base and m != 'copy' else ''
             r0 = rows[rs[0]]
-            print(f'| {size} | {iv} | {m} | ' + ' | '.join(f'{p:,.0f}' for p in per) +
+            print(f'| {lane} | {size} | {iv} | {m} | ' + ' | '.join(f'{p:,.0f}' for p in per) +
                   f' | {sp:.2f}% | {extra} | {float(r0["syscalls_per_send"]):.3f} | {float(r0["ids_per_reap"]):.2f} |')
+    print()
+    print(f'## {k}: recovery of the reaping cost at interval 1, (I_errq - I_cmsg) / (I_errq - I_end), I_end = reaping every 512 sends\n')
+    print('| lane | size | ' + ' | '.join('run ' + r for r in rs) + ' | target |')
+    print('|---|---|' + '---|' * len(rs) + '---|')
+    for lane, size in sorted({c[:2] for c in cfgs}):
+        vals = []
+        for r in rs:
+            def ips(iv, m):
+                row = bench.get((k, lane, size, iv, m), {}).get(r)
+                return float(row['secs']) * 1e9 / int(row['sends']) if row else None
+            e1, c1, e512 = ips(1, 'errqueue'), ips(1, 'cmsg'), ips(512, 'errqueue')
+            vals.append(f'{(e1 - c1) / (e1 - e512) * 100:.1f}%' if None not in (e1, c1, e512) and e1 != e512 else 'n/a')
+        print(f'| {lane} | {size} | ' + ' | '.join(vals) + ' | >= 70% |')
     print()
     ns = sorted(n for (kk, n) in bysize if kk == k)
     if ns:

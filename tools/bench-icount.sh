@@ -5,11 +5,11 @@
 # figures are instructions, deterministic, not TCG wall clock. Each kernel
 # boots RUNS times (default 2) and the report prints every run and the
 # spread between them.
-# Knobs (environment): KERNELS, RUNS, SENDS, SIZE, INTERVALS, METHODS, NS
+# Knobs (environment): KERNELS, RUNS, SENDS, LANES, SIZE (for NS), INTERVALS, METHODS, NS
 # (request sizes tried), OH_CALLS, THREADS (0: skip), TH_CALLS.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-KERNELS=${KERNELS:-6.1.0-56-amd64}
+KERNELS=${KERNELS:-6.1.0-56-amd64 6.12.117+deb12-amd64}
 RUNS=${RUNS:-2}
 out=$BUILD/bench-icount
 mkdir -p "$out"
@@ -33,7 +33,8 @@ for k in $KERNELS; do
 	cat >"$root/bench.conf" <<CONF
 SENDS=${SENDS:-3000}
 SIZE=${SIZE:-4096}
-INTERVALS="${INTERVALS:-1 8 32}"
+LANES="${LANES:-dummy:udp4:4096 lo:tcp4:4096 lo:tcp4:65536}"
+INTERVALS="${INTERVALS:-1 8 32 512}"
 METHODS="${METHODS:-copy errqueue cmsg uring}"
 NS="${NS:-1 2 4 16 64}"
 OH_CALLS=${OH_CALLS:-5000}

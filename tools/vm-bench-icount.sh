@@ -9,11 +9,17 @@ ip link set dummy0 up
 echo 200000 >/proc/sys/kernel/threads-max
 insmod /zcnotify.ko || echo "insmod failed"
 
-# The methods: UDP through dummy0 (no receiver, real zero-copy).
-for iv in $INTERVALS; do
-	for m in $METHODS; do
-		/bin/zc_bench run dummy udp4 $SIZE $iv $m $SENDS ||
-			echo "BENCHFAIL dummy udp4 $SIZE $iv $m"
+# The methods, per lane (lane:proto:size): UDP through dummy0 (no
+# receiver, real zero-copy), TCP over loopback (a receiver thread).
+for lane in $LANES; do
+	IFS=: read l p size <<EOF2
+$lane
+EOF2
+	for iv in $INTERVALS; do
+		for m in $METHODS; do
+			/bin/zc_bench run $l $p $size $iv $m $SENDS ||
+				echo "BENCHFAIL $l $p $size $iv $m"
+		done
 	done
 done
 

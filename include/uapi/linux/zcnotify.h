@@ -37,8 +37,13 @@
  *
  * Errors and how to tell whether the message was processed
  * --------------------------------------------------------
- * The notification is processed when the socket layer parses the call's
- * control messages. To tell whether it was, set arr[0].zerocopy to
+ * A request that is the message's only control message is processed when
+ * sendmsg() is entered, before anything else of the call (the kernel then
+ * sees a message without control messages, and UDP keeps using the
+ * connected socket's cached route). A request that shares the buffer
+ * with other control messages, or that could not be answered right away
+ * (below), is processed when the socket layer parses the control
+ * messages. To tell whether it was, set arr[0].zerocopy to
  * ZC_ELEM_UNWRITTEN before the call: the request was processed if and
  * only if afterwards @size differs from n or arr[0].zerocopy differs from
  * ZC_ELEM_UNWRITTEN (the kernel writes 0 or 1 there). Check this after
@@ -57,15 +62,21 @@
  *   untouched, when it could not record the call (more than 65536 threads
  *   holding a record; counted in /sys/module/zcnotify/stats/norecord).
  * - Not processed although the call succeeded: some senders never parse
- *   SOL_SOCKET control messages, so the request is silently ignored and
- *   nothing is taken: kTLS sockets (they parse SOL_TLS only), sockets in a
- *   BPF sockmap (tcp_bpf_sendmsg), SCTP and RDS, a UDP send appended to
- *   corked data (UDP_CORK or MSG_MORE), and on kernels up to 6.15 TCP Fast
- *   Open sends that carry SYN data (MSG_FASTOPEN, TCP_FASTOPEN_CONNECT) and
- *   TCP_REPAIR sends. Read the error queue then (the helper does).
- * - Failures before parsing consume and write nothing: EMSGSIZE for an
- *   oversized UDP datagram, ENOBUFS for msg_controllen above INT_MAX or a
- *   control buffer above the optmem limit, EFAULT for an unreadable one.
+ *   SOL_SOCKET control messages, so a request that shares the buffer with
+ *   other control messages is silently ignored and nothing is taken: kTLS
+ *   sockets (they parse SOL_TLS only), sockets in a BPF sockmap
+ *   (tcp_bpf_sendmsg), a UDP send appended to corked data (UDP_CORK or
+ *   MSG_MORE), and on kernels up to 6.15 TCP Fast Open sends that carry
+ *   SYN data (MSG_FASTOPEN, TCP_FASTOPEN_CONNECT) and TCP_REPAIR sends. A
+ *   request alone in its buffer is answered at entry in all these cases.
+ *   SCTP and RDS sockets are not served at all and never parse it either.
+ *   Read the error queue then (the helper does).
+ * - Failures before parsing consume and write nothing for a request that
+ *   is not alone: EMSGSIZE for an oversized UDP datagram, ENOBUFS for
+ *   msg_controllen above INT_MAX or a control buffer above the optmem
+ *   limit, EFAULT for an unreadable one. A request alone in its buffer
+ *   was answered before them (ENOBUFS for msg_controllen above INT_MAX
+ *   excepted: such a call is never answered).
  *   TCP on kernels up to 6.15 waits for the connection before parsing, so
  *   its connection errors (EPIPE or ECONNRESET on a reset or shut-down
  *   socket, a connect still in progress on a non-blocking socket) come
@@ -73,6 +84,10 @@
  *   From 6.16 (the 7.x kernels) TCP parses control messages first, before
  *   Fast Open and before waiting for the connection, and reports the
  *   request's own error (EFAULT below) as such.
+ * - A request is answered at entry only when that needs no page fault and
+ *   takes no lock that may sleep where sleeping is not allowed; otherwise
+ *   (a payload page that must first be made writable, PREEMPT_RT under
+ *   another tracer) it is answered at the parse, with the same result.
  * - The answer is written without faulting pages in: if the payload is not
  *   writable right away, and cannot be made so without waiting (a page of a
  *   shared file mapping, a userfaultfd-protected page, swapped out), the

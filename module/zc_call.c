@@ -41,8 +41,8 @@
 #include <trace/events/sched.h>
 #include "zcnotify.h"
 
-#define ZC_RECS_CHUNK	256	/* records allocated at load, and added at a time */
-#define ZC_RECS_LOW	64	/* grow below this many free */
+#define ZC_RECS_START	256	/* records allocated at load */
+#define ZC_RECS_LOW	64	/* grow below this many free, a page at a time */
 #define ZC_RECS_MAX	65536	/* tasks holding a record at the same time */
 #define ZC_HASH_BITS	12
 
@@ -53,7 +53,8 @@ struct zc_task_rec {
 	struct rcu_head rcu;
 };
 
-/* Arrays of ZC_RECS_CHUNK records, under zc_recs_lock. */
+/* Pages of ZC_RECS_CHUNK records, under zc_recs_lock. */
+#define ZC_RECS_CHUNK	(PAGE_SIZE / sizeof(struct zc_task_rec))
 static struct zc_task_rec *zc_chunks[ZC_RECS_MAX / ZC_RECS_CHUNK];
 static unsigned int zc_nchunks;
 static unsigned int zc_nalloc;		/* records in zc_chunks */
@@ -104,7 +105,10 @@ static struct zc_task_rec *zc_rec_get(void)
 	return r;
 }
 
-/* Add ZC_RECS_CHUNK records to the free list (@flags: may it sleep?). */
+/*
+ * Add a page of records to the free list (@flags: may it sleep?), charged
+ * to the current task's memory cgroup.
+ */
 static int zc_recs_add(gfp_t flags)
 {
 	struct zc_task_rec *c;
@@ -112,7 +116,7 @@ static int zc_recs_add(gfp_t flags)
 	unsigned int i;
 	int err = 0;
 
-	c = kvcalloc(ZC_RECS_CHUNK, sizeof(*c), flags | __GFP_ACCOUNT);
+	c = (struct zc_task_rec *)__get_free_page(flags | __GFP_ACCOUNT | __GFP_ZERO);
 	if (!c)
 		return -ENOMEM;
 	raw_spin_lock_irqsave(&zc_recs_lock, irqf);
@@ -127,20 +131,23 @@ static int zc_recs_add(gfp_t flags)
 		err = -ENOSPC;
 	}
 	raw_spin_unlock_irqrestore(&zc_recs_lock, irqf);
-	kvfree(c);
+	free_page((unsigned long)c);
 	return err;
 }
 
 /**
  * zc_calls_refill() - grow the record pool if it runs low
  *
- * Called in the context of a request (process context, preemptible, no
- * spinlock held); never sleeps.
+ * Called in the context of a request; never sleeps. Allocating is not
+ * allowed with preemption disabled on PREEMPT_RT: then a later request
+ * grows the pool.
  */
 void zc_calls_refill(void)
 {
 	if (READ_ONCE(zc_nfree) >= ZC_RECS_LOW ||
 	    READ_ONCE(zc_nalloc) + ZC_RECS_CHUNK > ZC_RECS_MAX)
+		return;
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible())
 		return;
 	zc_recs_add(GFP_NOWAIT | __GFP_NOWARN);
 }
@@ -252,6 +259,7 @@ void notrace zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
 		return;
 	}
 	r = zc_rec_get();
+	zc_calls_refill();
 	if (!r) {
 		zc_stat_add(norecord, 1);
 		return;
@@ -284,6 +292,8 @@ struct zc_call *zc_call_claim(struct sock *sk)
 {
 	struct zc_sysid id;
 	struct zc_call *c;
+	void __user *uctl;
+	size_t len;
 
 	if (!atomic_read(&zc_nrecs) || !zc_current_sendmsg_syscall(&id))
 		return NULL;
@@ -297,7 +307,8 @@ struct zc_call *zc_call_claim(struct sock *sk)
 	 * then) cannot use a record armed by an earlier call: for sendmsg()
 	 * the control buffer must still be the recorded one.
 	 */
-	if (!id.mmsg && zc_user_msg_control(id.msg, id.compat) != c->uctl)
+	if (!id.mmsg && (zc_user_msg_ctl(id.msg, id.compat, &uctl, &len) ||
+			 uctl != c->uctl || len != c->ctl_len))
 		return NULL;
 	return c;
 }
@@ -323,14 +334,26 @@ void notrace zc_signal_entry(unsigned long ip, unsigned long parent_ip,
 {
 	struct zc_sysid id;
 	struct zc_call *c;
+	void __user *uctl;
+	size_t len;
 
 	if (!atomic_read(&zc_nrecs))
 		return;
 	c = zc_call_find();
-	if (!c || !c->processed || !zc_current_sendmsg_syscall(&id) ||
+	if (!c)
+		return;
+	/* No message is being parsed now: nothing run from here may claim. */
+	c->armed = false;
+	if (!c->processed || !zc_current_sendmsg_syscall(&id) ||
 	    !zc_sysid_eq(&id, &c->id))
 		return;
-	if (!id.mmsg && zc_user_msg_control(id.msg, id.compat) != c->uctl)
+	/*
+	 * A later call with the same arguments but another control buffer
+	 * (or none) is not the one answered. If the msghdr cannot be read
+	 * now, err on the side of EINTR: a restart would lose the answer.
+	 */
+	if (!id.mmsg && !zc_user_msg_ctl(id.msg, id.compat, &uctl, &len) &&
+	    (uctl != c->uctl || len != c->ctl_len))
 		return;
 	if (zc_syscall_restart_to_eintr())
 		zc_stat_add(eintr, 1);
@@ -351,7 +374,7 @@ static void zc_rec_free_rcu(struct rcu_head *rcu)
 static void zc_recs_free(void)
 {
 	while (zc_nchunks)
-		kvfree(zc_chunks[--zc_nchunks]);
+		free_page((unsigned long)zc_chunks[--zc_nchunks]);
 	INIT_HLIST_HEAD(&zc_free);
 	hash_init(zc_recs);
 	zc_nalloc = 0;
@@ -386,13 +409,15 @@ static ZC_EXIT_PROBE_PROTO(zc_task_exit)
  */
 int zc_calls_init(void)
 {
-	int err;
+	unsigned int i;
+	int err = 0;
 
 	ZC_EXIT_PROBE_TYPECHECK(zc_task_exit);
-	err = zc_recs_add(GFP_KERNEL);
+	for (i = 0; i < ZC_RECS_START / ZC_RECS_CHUNK && !err; i++)
+		err = zc_recs_add(GFP_KERNEL);
 	if (err) {
-		pr_err("cannot allocate %d per-task records\n", ZC_RECS_CHUNK);
-		return err;
+		pr_err("cannot allocate %d per-task records\n", ZC_RECS_START);
+		goto out_free;
 	}
 	/* Without io_uring there is no such caller. */
 	zc_symbol_range("__sys_sendmsg_sock", &zc_io_uring_start,

@@ -82,13 +82,10 @@ struct zc_result {
  * whole answer is written and the completions are taken, or nothing is
  * taken and the queue is exactly as before (-EFAULT).
  *
- * The answer becomes visible to the caller only with its last two
- * writes, each a single store: @size, then arr[0].zerocopy (which the
- * caller may have set to ZC_ELEM_UNWRITTEN). Everything else is written
- * before them, arr[0] with its zerocopy byte as the caller left it. If
- * the last store fails after @size was written, @size is put back (best
- * effort: only a concurrent munmap/mprotect of that very page could make
- * it fail, see the uapi header).
+ * The answer becomes visible to the caller only with one single store
+ * (see the commit below); everything else is written before it, arr[0]
+ * with its zerocopy byte as the caller left it (which the caller may have
+ * set to ZC_ELEM_UNWRITTEN).
  *
  * Work under the lock is bounded: at most @n completions and
  * ZC_NOTIFICATION_MAX other entries are looked at.
@@ -124,12 +121,20 @@ static int zc_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
 	/* arr[0] with the caller's zerocopy byte: not visible yet */
 	if (i && zc_user_put_elem(&uzi->arr[0], first.lo, first.hi, zc0))
 		goto unlock;
-	if (zc_user_put_u32(&uzi->size, i))
-		goto unlock;
-	if (i && zc_user_put_u8(&uzi->arr[0].zerocopy, first.zerocopy)) {
-		if (zc_user_put_u32(&uzi->size, n))
-			pr_warn_ratelimited("payload of pid %d unmapped while answering\n",
+	/*
+	 * The commit: one store that makes the answer visible. With fewer
+	 * than @n elements that is @size (arr[0].zerocopy follows, best
+	 * effort: only an unmap of that very page between the two stores can
+	 * leave the caller's byte there); with @n, @size does not change and
+	 * arr[0].zerocopy is the commit.
+	 */
+	if (i < n) {
+		if (zc_user_put_u32(&uzi->size, i))
+			goto unlock;
+		if (i && zc_user_put_u8(&uzi->arr[0].zerocopy, first.zerocopy))
+			pr_warn_ratelimited("pid %d: answer's page unmapped while answering\n",
 					    task_pid_nr(current));
+	} else if (zc_user_put_u8(&uzi->arr[0].zerocopy, first.zerocopy)) {
 		goto unlock;
 	}
 	err = 0;
@@ -152,16 +157,18 @@ unlock:
 	return err;
 }
 
-/* A payload written earlier in this system call is never parsed again. */
+/* Nothing written earlier in this system call is parsed again. */
 static bool zc_call_may_write(const struct zc_call *c,
-			      const struct zc_info __user *uzi)
+			      const struct zc_info __user *uzi, size_t len)
 {
+	unsigned long a = (__force unsigned long)uzi;
 	unsigned int i;
 
 	if (c->nwritten == ZC_CALL_WRITTEN_MAX)
 		return false;
 	for (i = 0; i < c->nwritten; i++)
-		if (c->written[i] == (__force unsigned long)uzi)
+		if (a < c->written[i] + c->written_len[i] &&
+		    c->written[i] < a + len)
 			return false;
 	return true;
 }
@@ -189,7 +196,7 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n, bool may_sleep)
 	int err;
 
 	if (call->nreq != 1 || call->plen != ZC_INFO_SIZE(n) ||
-	    !zc_call_may_write(call, uzi))
+	    !zc_call_may_write(call, uzi, call->plen))
 		return -EINVAL;
 	/* The payload spans at most two pages: every access below is in it. */
 	if (!access_ok(uzi, ZC_INFO_SIZE(n)))
@@ -208,7 +215,8 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n, bool may_sleep)
 		err = zc_deliver(sk, uzi, n, head.zerocopy, &res);
 	if (err)
 		return err;
-	call->written[call->nwritten++] = (__force unsigned long)uzi;
+	call->written[call->nwritten] = (__force unsigned long)uzi;
+	call->written_len[call->nwritten++] = call->plen;
 	call->processed = true;
 	zc_stat_add(requests, 1);
 	zc_stat_add(ranges, res.taken);

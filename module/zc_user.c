@@ -77,6 +77,12 @@ int zc_user_find(const void __user *uctl, size_t ctl_len, bool compat,
 	int level, type, found = 0, walked = 0;
 
 	*alone = false;
+	/*
+	 * The kernel refuses control buffers above the socket option memory
+	 * limit (ENOBUFS); walking one would only cost time.
+	 */
+	if (ctl_len > ZC_CTL_WALK_MAX)
+		return 0;
 	while (off < ctl_len && ctl_len - off >= hlen) {
 		if (!zc_user_cmsghdr(u + off, compat, &len, &level, &type) ||
 		    len < hlen || len > ctl_len - off)
@@ -94,30 +100,36 @@ int zc_user_find(const void __user *uctl, size_t ctl_len, bool compat,
 }
 
 /**
- * zc_user_msg_control() - the control pointer in a user msghdr, now
+ * zc_user_msg_ctl() - the control pointer and length in a user msghdr, now
  * @umsg: the msghdr (struct user_msghdr, or compat_msghdr)
  * @compat: it has the 32-bit layout
+ * @ctl: set to msg_control
+ * @len: set to msg_controllen
  *
- * Return: msg_control, or NULL if it cannot be read without a fault.
+ * Return: 0, or -EFAULT if they cannot be read without a fault.
  */
-void __user *zc_user_msg_control(unsigned long umsg, bool compat)
+int zc_user_msg_ctl(unsigned long umsg, bool compat, void __user **ctl,
+		    size_t *len)
 {
 	void __user *p = (void __user *)umsg;
-	compat_uptr_t __user *p32 = p + offsetof(struct compat_msghdr, msg_control);
-	void __user * __user *p64 = p + offsetof(struct user_msghdr, msg_control);
-	void __user *v = NULL;
-	compat_uptr_t v32;
+	struct compat_msghdr __user *m32 = p;
+	struct user_msghdr __user *m64 = p;
+	compat_uptr_t c32;
+	compat_size_t l32;
 	int err = -EFAULT;
 
 	pagefault_disable();
-	if (compat && access_ok(p32, sizeof(*p32))) {
-		err = __get_user(v32, p32);
-		v = compat_ptr(v32);
-	} else if (!compat && access_ok(p64, sizeof(*p64))) {
-		err = __get_user(v, p64);
+	if (compat && access_ok(m32, sizeof(*m32))) {
+		err = __get_user(c32, &m32->msg_control);
+		err |= __get_user(l32, &m32->msg_controllen);
+		*ctl = compat_ptr(c32);
+		*len = l32;
+	} else if (!compat && access_ok(m64, sizeof(*m64))) {
+		err = __get_user(*ctl, &m64->msg_control);
+		err |= __get_user(*len, &m64->msg_controllen);
 	}
 	pagefault_enable();
-	return err ? NULL : v;
+	return err ? -EFAULT : 0;
 }
 
 /**
@@ -208,13 +220,15 @@ int zc_user_put_u8(u8 __user *p, u8 v)
  * @uaddr: start
  * @len: length (the pages it spans are at most two: len <= 772)
  *
- * For pages that are present but not writable yet (the zero page of a
- * buffer that was only read, copy-on-write after fork(), NUMA hinting,
- * a page being migrated) in private mappings. Nothing here waits on
- * something the user controls: the mmap lock is only tried, the fault is
- * asked not to wait (FOLL_NOWAIT: a userfaultfd, swap-in or file read
- * answers "retry" instead), and shared mappings, whose write faults may
- * call the filesystem's page_mkwrite (a FUSE daemon), are left alone.
+ * For pages of anonymous private memory that are present but not
+ * writable yet (the zero page of a buffer that was only read,
+ * copy-on-write after fork(), NUMA hinting, a page being migrated).
+ * Nothing here waits on something the user controls: the mmap lock is
+ * only tried, the fault is asked not to wait (FOLL_NOWAIT: a userfaultfd
+ * or a swap-in answers "retry" instead), and file mappings are left
+ * alone: a shared one's write fault calls the filesystem's page_mkwrite,
+ * a private one's may have to read the page first (a FUSE daemon that
+ * never answers), and neither honours FOLL_NOWAIT everywhere.
  *
  * Return: true if every page of the range could be made writable.
  */
@@ -232,7 +246,8 @@ bool zc_user_fault_in(void __user *uaddr, size_t len)
 		struct page *page;
 
 		vma = find_vma(mm, a);
-		ok = vma && vma->vm_start <= a && !(vma->vm_flags & VM_SHARED) &&
+		ok = vma && vma->vm_start <= a && vma_is_anonymous(vma) &&
+		     !(vma->vm_flags & VM_SHARED) &&
 		     zc_get_user_page_nowait_write(a, &page) == 1;
 		if (ok)
 			put_page(page);

@@ -58,7 +58,9 @@ struct tracepoint *zc_tracepoint_find(const char *name);
  * @processed: a request was processed during this system call
  * @nwritten: number of entries in @written
  * @written: user addresses of the payloads written during this system
- *	call; none of them is parsed again in the same call
+ *	call; no payload overlapping one of them is parsed again in the
+ *	same call
+ * @written_len: their lengths
  *
  * Nothing in here is a kernel pointer that is ever followed: a record may
  * be stale (an earlier call of the task), so every use checks it against
@@ -76,6 +78,7 @@ struct zc_call {
 	bool processed;
 	unsigned int nwritten;
 	unsigned long written[ZC_CALL_WRITTEN_MAX];
+	u16 written_len[ZC_CALL_WRITTEN_MAX];
 };
 
 int zc_calls_init(void);
@@ -91,7 +94,13 @@ void zc_signal_entry(unsigned long ip, unsigned long parent_ip,
 
 int zc_user_find(const void __user *uctl, size_t ctl_len, bool compat,
 		 struct zc_info __user **payload, size_t *plen, bool *alone);
-void __user *zc_user_msg_control(unsigned long umsg, bool compat);
+/*
+ * Control buffers longer than this are not looked at (the kernel's optmem
+ * limit refuses them: 20 KB by default on 6.1, 128 KB on 6.12).
+ */
+#define ZC_CTL_WALK_MAX		(256 * 1024)
+int zc_user_msg_ctl(unsigned long umsg, bool compat, void __user **ctl,
+		    size_t *len);
 /**
  * struct zc_user_head - the first 16 bytes of a request's payload
  * @size: the number of elements asked for

@@ -219,6 +219,91 @@ out:
 	return ret;
 }
 
+struct drain {
+	struct zc_pair *p;
+	int delay_ms;
+};
+
+static void *drain_later(void *arg)
+{
+	struct drain *d = arg;
+	long end;
+
+	usleep(d->delay_ms * 1000);
+	end = zc_now_ms() + 3000;
+	while (zc_now_ms() < end)
+		zc_pair_drain_rx(d->p);
+	return NULL;
+}
+
+/*
+ * The EINTR is for the call that processed a request only: a later
+ * blocking call with the same fd, msghdr and control pointer but no
+ * control messages is restarted as usual (and completes once the
+ * receiver reads).
+ */
+static int t_restart_unrelated(struct t_ctx *t, const struct t_env *e)
+{
+	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
+	struct flood f = { .target = pthread_self() };
+	long long a[S_NR], b[S_NR];
+	struct drain d;
+	struct zc_ledger l;
+	struct zc_pair p;
+	struct zc_req r;
+	struct iovec iov;
+	struct msghdr m;
+	pthread_t th, dr;
+	ssize_t n;
+	int ret = -1;
+
+	if (zc_pair_open(t, &p, e->family, e->type, true) ||
+	    zc_ledger_init(&l, 4096) || fill(t, &p, &l) || read_stats(t, a))
+		goto out;
+	zc_req_init(&r);
+	zc_req_add_zc(&r, 1);
+	memcpy(r.snap, r.ctl.buf, sizeof(r.snap));
+	iov.iov_base = p.buf;
+	iov.iov_len = 65536;
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = r.ctl.buf;
+	m.msg_controllen = r.len;
+	n = sendmsg(p.tx, &m, MSG_DONTWAIT);	/* processed, then EAGAIN */
+	if (!(n < 0 && errno == EAGAIN) || zc_req_collect(t, &r, &l) < 0) {
+		t_fail(t, "request on a full socket: %zd (%s), want EAGAIN, processed",
+		       n, n < 0 ? strerror(errno) : "sent");
+		goto out;
+	}
+	m.msg_controllen = 0;			/* same msghdr, no cmsg */
+	sigaction(SIGUSR1, &sa, NULL);
+	d.p = &p;
+	d.delay_ms = 300;
+	pthread_create(&th, NULL, flood_thread, &f);
+	pthread_create(&dr, NULL, drain_later, &d);
+	n = sendmsg(p.tx, &m, 0);
+	atomic_store(&f.stop, 1);
+	pthread_join(th, NULL);
+	pthread_join(dr, NULL);
+	if (n <= 0) {
+		t_fail(t, "unrelated blocking send: %zd (%s), want it restarted and sent",
+		       n, n < 0 ? strerror(errno) : "nothing");
+		goto out;
+	}
+	if (read_stats(t, b) || b[S_EINTR] != a[S_EINTR]) {
+		t_fail(t, "stats/eintr went up by %lld, want 0", b[S_EINTR] - a[S_EINTR]);
+		goto out;
+	}
+	if (zc_settle(t, &p, &l, false, 10000))
+		goto out;
+	ret = zc_ledger_verify(t, &l);
+out:
+	zc_ledger_free(&l);
+	zc_pair_close(&p);
+	return ret;
+}
+
 static int t_restart_signal(struct t_ctx *t, const struct t_env *e)
 {
 	return restart_case(t, e, R_SIGNAL);
@@ -245,5 +330,6 @@ const struct t_case adv_restart_cases[] = {
 	{ "adv_restart_stop_tcp4", t_restart_stop, AF_INET, SOCK_STREAM, 60 },
 	{ "adv_restart_ptrace_tcp4", t_restart_ptrace, AF_INET, SOCK_STREAM, 60 },
 	{ "adv_restart_freeze_tcp4", t_restart_freeze, AF_INET, SOCK_STREAM, 60 },
+	{ "adv_restart_unrelated_tcp4", t_restart_unrelated, AF_INET, SOCK_STREAM, 60 },
 	{ NULL }
 };

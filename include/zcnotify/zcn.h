@@ -232,8 +232,12 @@ static inline ssize_t zcn_sendmsg(struct zcn *z, const struct msghdr *msg,
 		errno = err;
 		return ret;
 	}
-	/* Not processed: nothing was taken. */
-	if (ret < 0 && err == EINVAL) {
+	/*
+	 * Not processed: nothing was taken. EINVAL: refused (or no module);
+	 * EFAULT: the helper's own buffer could not be written without a
+	 * wait (a transient state of its page): send without the request.
+	 */
+	if (ret < 0 && (err == EINVAL || err == EFAULT)) {
 		if (!zcn_module_loaded())
 			z->mode = ZCN_ERRQUEUE;		/* module gone */
 		ret = sendmsg(z->fd, msg, flags);

@@ -11,7 +11,8 @@
 #   make check-dkms     dkms add/build/install + modprobe inside a Debian VM
 #   make stress         long fuzz and soak with an unload storm
 #   make check-debug    the suite on a KASAN/lockdep/KMEMLEAK 6.1 build
-#   make install        header, helper, pkg-config file, man page, zcstat
+#   make install        header, helper, pkg-config file, man page, zcstat,
+#                       zcnotify-bench
 #   make dkms-install   copy to /usr/src and dkms install (dkms-remove undoes)
 #   make deb            zcnotify-dkms and libzcnotify-dev packages
 #   make clean
@@ -63,9 +64,12 @@ stress:
 check-debug:
 	./tools/check-debug.sh
 
+# zcnotify-bench needs liburing (Debian: liburing-dev).
 install: install-dev
 	install -d $(DESTDIR)$(PREFIX)/bin
 	$(CC) -std=c11 -Wall -Wextra -Werror -O2 -o $(DESTDIR)$(PREFIX)/bin/zcstat tools/zcstat.c
+	$(CC) -std=c11 -Wall -Wextra -Werror -O2 -pthread -Iinclude/uapi \
+		-o $(DESTDIR)$(PREFIX)/bin/zcnotify-bench tools/zc_bench.c -luring
 
 # Headers, pkg-config file and man page (what libzcnotify-dev ships).
 install-dev:

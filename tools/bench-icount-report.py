@@ -37,7 +37,7 @@ for line in open(sys.argv[1]):
         sub = run + ('a' if run + 'a' not in over[key] else 'b')
         over[key][sub] = float(d['ns_per_call'])
     elif w[2] == 'THREADS':
-        threads[k][run] = d
+        threads[k][run + ('' if d.get('module', 'on') == 'on' else ' (module not loaded)')] = d
     elif w[2] == 'NORECORD':
         norec[k][run] = w[3]
 
@@ -51,8 +51,7 @@ worst = 0.0
 for k in sorted({key[0] for key in bench} | set(threads)):
     print(f'## {k}: instructions per send (QEMU -icount: executed instructions of the whole guest, not wall clock)\n')
     cfgs = sorted({key[1:4] for key in bench if key[0] == k})
-    rs = sorted({r for key in bench if key[0] == k for r in bench[key]} |
-                set(threads.get(k, {})))
+    rs = sorted({r for key in bench if key[0] == k for r in bench[key]})
     print(f'| lane | size | every | method | {" | ".join("instr/send run " + r for r in rs)} | spread | over copy | syscalls/send | completions/reap |')
     print('|---|---|---|---|' + '---|' * len(rs) + '---|---|---|---|')
     for lane, size, iv in cfgs:
@@ -115,7 +114,7 @@ for k in sorted({key[0] for key in bench} | set(threads)):
     for r in sorted(threads.get(k, {})):
         d = threads[k][r]
         print(f'{k} run {r}: {d["threads"]} threads each sent one request and stayed '
-              f'(stats/norecord {norec.get(k, {}).get(r, "?")}): unrelated sendmsg() '
+              f'(stats/norecord {norec.get(k, {}).get(r.split()[0], "?")}): unrelated sendmsg() '
               f'(UDP 64 B, IP_PKTINFO, no SO_ZEROCOPY) {float(d["unrelated_before"]):,.0f} -> '
               f'{float(d["unrelated_after"]):,.0f} instructions '
               f'({(float(d["unrelated_after"]) / float(d["unrelated_before"]) - 1) * 100:+.2f}%); '

@@ -643,8 +643,10 @@ static int cmd_threads(char **argv)
 	pthread_mutex_unlock(&p.mu);
 	for (i = 0; i < made; i++)
 		pthread_join(th[i], NULL);
-	printf("THREADS threads=%ld calls=%ld unrelated_before=%.1f unrelated_after=%.1f "
-	       "request_before=%.1f request_after=%.1f\n", made, calls, u0, u1, z0, z1);
+	printf("THREADS module=%s threads=%ld calls=%ld unrelated_before=%.1f "
+	       "unrelated_after=%.1f request_before=%.1f request_after=%.1f\n",
+	       access("/sys/module/zcnotify", F_OK) ? "off" : "on", made, calls,
+	       u0, u1, z0, z1);
 	return 0;
 }
 

@@ -33,7 +33,7 @@ for k in $KERNELS; do
 	cat >"$root/bench.conf" <<CONF
 SENDS=${SENDS:-3000}
 SIZE=${SIZE:-4096}
-LANES="${LANES:-dummy:udp4:4096 lo:tcp4:4096 lo:tcp4:65536}"
+LANES="${LANES:-dummy:udp4:4096 lo:tcp4:4096 lo:tcp4:65536:600}"
 INTERVALS="${INTERVALS:-1 8 32 512}"
 METHODS="${METHODS:-copy errqueue cmsg uring}"
 NS="${NS:-1 2 4 16 64}"

@@ -24,12 +24,7 @@ for k in $KERNELS; do
 	root=$BUILD/$k/initramfs
 	cp "$BUILD/tests/zc_bench" "$root/bin/"
 	cp "$TOP/tools/vm-bench-icount.sh" "$root/bench.sh"
-	d=$(find "$TOP/.cache/kernels/$k/root" -name 'dummy.ko*' | head -1)
-	case $d in
-	*.xz) xz -dc "$d" >"$root/dummy.ko" ;;
-	*.zst) zstd -dcq "$d" >"$root/dummy.ko" ;;
-	*) cp "$d" "$root/dummy.ko" ;;
-	esac
+	copy_dummy_ko "$k" "$root/dummy.ko"
 	cat >"$root/bench.conf" <<CONF
 SENDS=${SENDS:-3000}
 SIZE=${SIZE:-4096}
@@ -39,6 +34,7 @@ METHODS="${METHODS:-copy errqueue cmsg uring}"
 NS="${NS:-1 2 4 16 64}"
 OH_CALLS=${OH_CALLS:-5000}
 THREADS=${THREADS:-20000}
+WARMUP=${WARMUP:-120}
 TH_CALLS=${TH_CALLS:-5000}
 CONF
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$BUILD/$k/icount.cpio.gz"

@@ -29,12 +29,7 @@ build_module "$k" >/dev/null 2>&1
 ov=$out/overlay
 rm -rf "$ov" && mkdir -p "$ov/proc"
 cp "$BUILD/tests/zc_bench" "$BUILD/$k/src/zcnotify.ko" "$ov/"
-d=$(find "$TOP/.cache/kernels/$k/root" -name 'dummy.ko*' | head -1)
-case $d in
-*.xz) xz -dc "$d" >"$ov/dummy.ko" ;;
-*.zst) zstd -dcq "$d" >"$ov/dummy.ko" ;;
-*) cp "$d" "$ov/dummy.ko" ;;
-esac
+copy_dummy_ko "$k" "$ov/dummy.ko"
 cat >"$ov/profile.conf" <<CONF
 LANE=${LANE:-lo}
 PROTOS="${PROTOS:-udp4 tcp4}"

@@ -20,12 +20,7 @@ for k in $KERNELS; do
 	root=$BUILD/$k/initramfs
 	cp "$BUILD/tests/zc_bench" "$root/bin/"
 	cp "$TOP/tools/vm-bench.sh" "$root/bench.sh"
-	d=$(find "$TOP/.cache/kernels/$k/root" -name 'dummy.ko*' | head -1)
-	case $d in
-	*.xz) xz -dc "$d" >"$root/dummy.ko" ;;
-	*.zst) zstd -dcq "$d" >"$root/dummy.ko" ;;
-	*) cp "$d" "$root/dummy.ko" ;;
-	esac
+	copy_dummy_ko "$k" "$root/dummy.ko"
 	cat >"$root/bench.conf" <<CONF
 REPS=${REPS:-3}
 SENDS=${SENDS:-20000}

@@ -76,3 +76,15 @@ build_initramfs() {
 	cp "$BUILD/$k/src/zcnotify.ko" "$BUILD/$k/kmod/zc_ipmodify_owner.ko" "$root/"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$img"
 }
+
+# copy_dummy_ko <kver> <dest>: the kernel's dummy.ko, uncompressed (the
+# benchmarks' UDP lane sends through a dummy device).
+copy_dummy_ko() {
+	local d
+	d=$(find "$TOP/.cache/kernels/$1/root" -name 'dummy.ko*' | head -1)
+	case $d in
+	*.xz) xz -dc "$d" >"$2" ;;
+	*.zst) zstd -dcq "$d" >"$2" ;;
+	*) cp "$d" "$2" ;;
+	esac
+}

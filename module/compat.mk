@@ -24,3 +24,12 @@ ZC_EXIT_RE := 'TRACE_EVENT(sched_process_exit'
 ifneq ($(shell grep -s -A3 $(ZC_EXIT_RE) $(ZC_SCHED_H) | grep group_dead),)
 ccflags-y += -DZC_HAVE_EXIT_GROUP_DEAD
 endif
+# 5.11-5.17 (and Debian's 5.10.y) decide on restarting a system call in
+# arch_do_signal_or_restart(regs, has_signal), which calls get_signal()
+# only for a real signal: an io_uring TIF_NOTIFY_SIGNAL wake-up restarts
+# without it. The restart hook goes on that function there.
+ZC_ENTRY_COMMON_H := $(srctree)/include/linux/entry-common.h
+ZC_HAS_SIGNAL_RE := 'arch_do_signal_or_restart(struct pt_regs \*regs, bool has_signal)'
+ifneq ($(shell grep -s $(ZC_HAS_SIGNAL_RE) $(ZC_ENTRY_COMMON_H)),)
+ccflags-y += -DZC_HAVE_DO_SIGNAL_HAS_SIGNAL
+endif

@@ -314,7 +314,8 @@ struct zc_call *zc_call_claim(struct sock *sk)
 }
 
 /**
- * zc_signal_entry() - ftrace callback on get_signal() entry
+ * zc_signal_entry() - ftrace callback on get_signal() entry (on kernels
+ *	before 5.18: arch_do_signal_or_restart(), see ZC_RESTART_HOOK)
  * @ip: address of the traced function
  * @parent_ip: its caller
  * @ops: our ftrace_ops

@@ -226,6 +226,20 @@ static inline long zc_get_user_page_nowait_write(unsigned long addr,
 }
 
 /*
+ * ZC_RESTART_HOOK - the function every return to user mode after an
+ * interrupted system call passes through before the kernel restarts it:
+ * get_signal() since 5.18 (called for signals, stops, the freezer, ptrace
+ * and TIF_NOTIFY_SIGNAL alike); before that, where the decision is made in
+ * arch_do_signal_or_restart(regs, has_signal), that function, since it
+ * calls get_signal() only for a real signal.
+ */
+#ifdef ZC_HAVE_DO_SIGNAL_HAS_SIGNAL
+#define ZC_RESTART_HOOK		"arch_do_signal_or_restart"
+#else
+#define ZC_RESTART_HOOK		"get_signal"
+#endif
+
+/*
  * zc_syscall_restart_to_eintr - if the current system call is about to be
  * restarted (it returned one of the ERESTART* codes, which the signal code
  * turns into a restart), make it return EINTR instead. Returns true if it

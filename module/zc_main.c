@@ -62,7 +62,7 @@ static struct zc_hook zc_cmsg_hook = {
 };
 
 static struct zc_hook zc_signal_hook = {
-	.name = "get_signal",
+	.name = ZC_RESTART_HOOK,
 	.func = zc_signal_entry,
 	.flags = 0,
 };

@@ -160,34 +160,35 @@ static inline bool zc_sysid_eq(const struct zc_sysid *a,
 static inline bool zc_arch_sendmsg_syscall(struct pt_regs *regs,
 					   struct zc_sysid *id)
 {
-	unsigned long args[6];
 	long n = syscall_get_nr(current, regs);
 	u32 sc[2];
 
-	syscall_get_arguments(current, regs, args);
+	/* The first two arguments, as syscall_get_arguments() finds them. */
 	id->nr = n;
-	id->fd = args[0];
-	id->msg = args[1];
 	id->compat = false;
 #ifdef CONFIG_IA32_EMULATION
 	if (in_ia32_syscall()) {
 		id->compat = true;
+		id->fd = (u32)regs->bx;
+		id->msg = (u32)regs->cx;
 		id->mmsg = n == __NR_ia32_sendmmsg;
 		if (n == __NR_ia32_sendmsg || n == __NR_ia32_sendmmsg)
 			return true;
 		if (n != __NR_ia32_socketcall ||
-		    (args[0] != SYS_SENDMSG && args[0] != SYS_SENDMMSG))
+		    (id->fd != SYS_SENDMSG && id->fd != SYS_SENDMMSG))
 			return false;
 		/* socketcall(call, args): args[0] is the fd, args[1] the msghdr */
-		if (copy_from_user_nofault(sc, (u32 __user *)args[1], sizeof(sc)))
+		if (copy_from_user_nofault(sc, (u32 __user *)id->msg, sizeof(sc)))
 			return false;
-		id->nr = n | args[0] << 16;
-		id->mmsg = args[0] == SYS_SENDMMSG;
+		id->nr = n | id->fd << 16;
+		id->mmsg = id->fd == SYS_SENDMMSG;
 		id->fd = sc[0];
 		id->msg = sc[1];
 		return true;
 	}
 #endif
+	id->fd = regs->di;
+	id->msg = regs->si;
 	id->mmsg = n == __NR_sendmmsg;
 	return n == __NR_sendmsg || n == __NR_sendmmsg;
 }

@@ -141,13 +141,19 @@ static int zc_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
 	res->taken = i;
 	res->ids = ids;
 	res->bounded = i == n || skipped == ZC_NOTIFICATION_MAX;
-	skb_queue_walk_safe(q, skb, tmp) {
-		if (!i)
-			break;
-		if (zc_is_completion(skb)) {
-			__skb_unlink(skb, q);
-			__skb_queue_tail(&list, skb);
-			i--;
+	if (!skipped) {
+		/* The common case: the taken ones are the queue's first i. */
+		while (i--)
+			__skb_queue_tail(&list, __skb_dequeue(q));
+	} else {
+		skb_queue_walk_safe(q, skb, tmp) {
+			if (!i)
+				break;
+			if (zc_is_completion(skb)) {
+				__skb_unlink(skb, q);
+				__skb_queue_tail(&list, skb);
+				i--;
+			}
 		}
 	}
 unlock:

@@ -92,13 +92,15 @@
  *   writable right away, and cannot be made so without waiting (a page of a
  *   shared file mapping, a userfaultfd-protected page, swapped out), the
  *   call fails with EFAULT (TCP up to 6.15: EINVAL) and nothing is
- *   consumed. Pages of private memory that were only read so far, or are
- *   copy-on-write after fork(), are made writable first. The buffer must
- *   stay mapped and writable during the call; if another thread unmaps it
- *   meanwhile, the call fails with EFAULT and nothing is taken (the answer
- *   is made visible last, by single stores of @size and arr[0].zerocopy;
- *   only an unmap of that very page between those two stores can leave a
- *   changed @size behind, which the kernel then tries to undo).
+ *   consumed. Pages of anonymous private memory (stack, heap) that were
+ *   only read so far, or are copy-on-write after fork(), are made
+ *   writable first; pages of file mappings are not. The buffer must stay
+ *   mapped and writable during the call; if another thread unmaps it
+ *   meanwhile, the call fails with EFAULT and nothing is taken. The answer
+ *   is made visible last, by one single store: @size when fewer than n
+ *   elements were written (arr[0].zerocopy follows; only an unmap of that
+ *   very page between the two stores can leave the caller's byte there),
+ *   arr[0].zerocopy when n were.
  * - A blocking call that processed its request and is then interrupted
  *   (a signal, even with SA_RESTART; a stop and continue; a ptrace attach;
  *   the cgroup freezer) is not restarted: it fails with EINTR, the answer

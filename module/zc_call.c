@@ -18,8 +18,9 @@
  * A task takes a record on its first sendmsg() that carries a request
  * (seen by a nofault peek at its control buffer), and gives it back when
  * it exits (sched_process_exit), after an RCU grace period. Records come
- * from a pool: the ____sys_sendmsg() callback runs with preemption
- * disabled, where PREEMPT_RT cannot allocate. The pool starts with
+ * from a pool: the ____sys_sendmsg() callback may run with preemption
+ * disabled (under another tracer of the function), where PREEMPT_RT
+ * cannot allocate. The pool starts with
  * ZC_RECS_CHUNK records and grows in the requests' own context (memory
  * charged to the caller's cgroup) up to ZC_RECS_MAX; with none free a
  * call is not recorded: its request gets EINVAL untouched (counted in
@@ -208,9 +209,9 @@ static void zc_answer_at_entry(struct sock *sk, struct zc_call *c,
  * @ops: our ftrace_ops
  * @fregs: arguments: (sock, msg_sys, flags, used_address, allowed_flags)
  *
- * Runs with preemption disabled for every sendmsg()/sendmmsg() message
- * (and io_uring's): returns at once unless the message carries control
- * messages on a zerocopy TCP/UDP socket. Records the message if it
+ * Runs for every sendmsg()/sendmmsg() message (and io_uring's), maybe
+ * with preemption disabled: returns at once unless the message carries
+ * control messages on a zerocopy TCP/UDP socket. Records the message if it
  * carries a request inside a sendmsg()/sendmmsg() system call, and
  * answers it at once if it is the message's only control message (then
  * the kernel sees no control messages); disarms the task's record

@@ -20,10 +20,10 @@
  * it exits (sched_process_exit), after an RCU grace period. Records come
  * from a pool: the ____sys_sendmsg() callback may run with preemption
  * disabled (under another tracer of the function), where PREEMPT_RT
- * cannot allocate. The pool starts with
- * ZC_RECS_CHUNK records and grows in the requests' own context (memory
- * charged to the caller's cgroup) up to ZC_RECS_MAX; with none free a
- * call is not recorded: its request gets EINVAL untouched (counted in
+ * cannot allocate. The pool starts with ZC_RECS_START records and grows
+ * a page at a time in the requests' own context (memory charged to the
+ * caller's cgroup) up to ZC_RECS_MAX; with none free a call is not
+ * recorded: its request gets EINVAL untouched (counted in
  * stats/norecord) and the helper falls back to the error queue.
  *
  * Cost for everyone else: a sendmsg() without control messages, or on a

@@ -4,6 +4,7 @@
  *
  *   zc_bench run LANE PROTO SIZE INTERVAL METHOD SENDS
  *	LANE lo | dummy (UDP to 10.9.0.2 through dummy0: real zerocopy)
+ *	| veth (IPv4 to 10.11.0.2 in netns zcpeer, across a veth pair)
  *	PROTO tcp4 tcp6 udp4 udp6, METHOD copy errqueue cmsg uring;
  *	completions are reaped after every INTERVAL sends.
  *   zc_bench overhead PROTO SIZE CALLS none|pktinfo|tstamp
@@ -36,6 +37,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sched.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -51,6 +54,7 @@ static const char *const method_names[] = { "copy", "errqueue", "cmsg", "uring" 
 struct bench {
 	int family, type, tx, rx;
 	bool dummy;
+	bool veth;		/* receiver in netns zcpeer across a veth pair */
 	size_t size;
 	int interval;
 	uint32_t n;		/* elements per request (cmsg method) */
@@ -109,19 +113,42 @@ static socklen_t addr(int family, bool dummy, struct sockaddr_storage *ss)
 	return sizeof(*a6);
 }
 
+/*
+ * The veth lane (IPv4 only): the receiving end lives in the network
+ * namespace "zcpeer" at 10.11.0.2 (tools/bench-host.sh creates it), so the
+ * data really crosses a veth pair, as in the kernel's msg_zerocopy.sh.
+ */
+static int enter_netns(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || setns(fd, CLONE_NEWNET))
+		die(path);
+	return fd;
+}
+
 static void open_sockets(struct bench *b)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = addr(b->family, b->dummy, &ss);
-	int one = 1, lfd;
+	int one = 1, lfd, home = -1;
 
 	b->rx = -1;
+	if (b->veth) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		inet_pton(AF_INET, "10.11.0.2", &a->sin_addr);
+		home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		close(enter_netns("/run/netns/zcpeer"));
+	}
 	if (b->type == SOCK_STREAM) {
 		lfd = socket(b->family, SOCK_STREAM, 0);
 		if (lfd < 0 || bind(lfd, (struct sockaddr *)&ss, len) ||
 		    listen(lfd, 1) ||
 		    getsockname(lfd, (struct sockaddr *)&ss, &len))
 			die("listen");
+		if (home >= 0 && setns(home, CLONE_NEWNET))
+			die("setns back");
 		b->tx = socket(b->family, SOCK_STREAM, 0);
 		if (connect(b->tx, (struct sockaddr *)&ss, len))
 			die("connect");
@@ -134,10 +161,14 @@ static void open_sockets(struct bench *b)
 			    getsockname(b->rx, (struct sockaddr *)&ss, &len))
 				die("bind");
 		}
+		if (home >= 0 && setns(home, CLONE_NEWNET))
+			die("setns back");
 		b->tx = socket(b->family, SOCK_DGRAM, 0);
 		if (connect(b->tx, (struct sockaddr *)&ss, len))
 			die("connect");
 	}
+	if (home >= 0)
+		close(home);
 	if (b->method != M_COPY &&
 	    setsockopt(b->tx, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)))
 		die("SO_ZEROCOPY");
@@ -396,6 +427,7 @@ static int cmd_run(char **argv)
 
 	memset(&b, 0, sizeof(b));
 	b.dummy = !strcmp(argv[0], "dummy");
+	b.veth = !strcmp(argv[0], "veth");
 	if (parse_proto(argv[1], &b.family, &b.type))
 		return 2;
 	b.size = strtoul(argv[2], NULL, 0);

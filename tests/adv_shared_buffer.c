@@ -29,20 +29,12 @@ static int shared_mmsg_round(struct t_ctx *t, struct zc_pair *p,
 	struct mmsghdr mm[2];
 	struct iovec iov[2];
 	struct zc_req r;
-	int i, sent, got;
+	int sent, got;
 
 	zc_req_init(&r);
 	zc_req_add_zc(&r, n);
 	memcpy(r.snap, r.ctl.buf, sizeof(r.snap));
-	memset(mm, 0, sizeof(mm));
-	for (i = 0; i < 2; i++) {
-		iov[i].iov_base = p->buf;
-		iov[i].iov_len = 1000;
-		mm[i].msg_hdr.msg_iov = &iov[i];
-		mm[i].msg_hdr.msg_iovlen = 1;
-		mm[i].msg_hdr.msg_control = r.ctl.buf;
-		mm[i].msg_hdr.msg_controllen = r.len;
-	}
+	zc_mmsg_fill(mm, iov, 2, p, 1000, r.ctl.buf, r.len);
 	sent = sendmmsg(p->tx, mm, 2, MSG_ZEROCOPY | MSG_DONTWAIT);
 	CHECK(t, sent == 1, "sendmmsg sharing one request (size %u): %d (%s), want 1",
 	      n, sent, sent < 0 ? strerror(errno) : "sent");

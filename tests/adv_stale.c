@@ -224,15 +224,7 @@ static int arm_sendmmsg(struct zc_pair *p, void *hole)
 
 	(void)hole;
 	other_cmsg(&o);
-	memset(mm, 0, sizeof(mm));
-	for (i = 0; i < 2; i++) {
-		iov[i].iov_base = p->buf;
-		iov[i].iov_len = 10;
-		mm[i].msg_hdr.msg_iov = &iov[i];
-		mm[i].msg_hdr.msg_iovlen = 1;
-		mm[i].msg_hdr.msg_control = o.ctl.buf;
-		mm[i].msg_hdr.msg_controllen = o.len;
-	}
+	zc_mmsg_fill(mm, iov, 2, p, 10, o.ctl.buf, o.len);
 	i = sendmmsg(p->tx, mm, 2, MSG_DONTWAIT) == 2 ? 0 : errno ? errno : EIO;
 	zc_pair_drain_rx(p);
 	return i;

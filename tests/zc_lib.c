@@ -409,3 +409,19 @@ void zc_wait_outq(int fd, int timeout_ms)
 		usleep(1000);
 	}
 }
+
+void zc_mmsg_fill(struct mmsghdr *mm, struct iovec *iov, unsigned int n,
+		  struct zc_pair *p, size_t len, void *ctl, size_t ctl_len)
+{
+	unsigned int i;
+
+	memset(mm, 0, n * sizeof(*mm));
+	for (i = 0; i < n; i++) {
+		iov[i].iov_base = p->buf;
+		iov[i].iov_len = len;
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_control = ctl;
+		mm[i].msg_hdr.msg_controllen = ctl_len;
+	}
+}

@@ -119,6 +119,13 @@ ssize_t zc_send(struct zc_pair *p, size_t len, int flags, struct zc_req *r,
 ssize_t zc_send_zc(struct t_ctx *t, struct zc_pair *p, size_t len, int flags,
 		   uint32_t n, struct zc_ledger *l, int *got);
 
+/*
+ * A sendmmsg() batch of @n messages of @len bytes from p->buf, every one
+ * with the same control buffer @ctl/@ctl_len (NULL: none).
+ */
+void zc_mmsg_fill(struct mmsghdr *mm, struct iovec *iov, unsigned int n,
+		  struct zc_pair *p, size_t len, void *ctl, size_t ctl_len);
+
 /* Read the whole error queue; zerocopy entries go to @l, others counted.
  * If @ts is not NULL, timestamp entries' ee_data are appended to it.
  */

@@ -31,8 +31,10 @@ step install dkms install zcnotify/0.1.0 -k "$k"
 step modprobe modprobe zcnotify
 step loaded test -d /sys/module/zcnotify
 step compile_tests gcc -std=c11 -Wall -Wextra -Werror -O2 -pthread \
-	-I"$src/include/uapi" -I"$src/include" -o /tmp/zc_test "$src/tests/zc_test.c" "$src/tests/zc_lib.c"
-/tmp/zc_test run sysfs stats_udp4 'basic_*' 'sendmmsg_*' 'invalid_*' 'hybrid_*' 'errors_*' 2>&1 |
+	-I"$src/include/uapi" -I"$src/include" -o /tmp/zc_test "$src/tests/zc_test.c" "$src/tests/zc_lib.c" \
+	"$src"/tests/adv_*.c
+/tmp/zc_test run sysfs stats_udp4 'basic_*' 'sendmmsg_*' 'invalid_*' 'hybrid_*' 'errors_*' \
+	'adv_stale_*' 'adv_shared_*' 'adv_io_uring_*' 2>&1 |
 	sed 's/^\(not \)\{0,1\}ok - /&dkms_test_/; s/^/ZC: /'
 step modprobe_r modprobe -r zcnotify
 step unloaded test ! -d /sys/module/zcnotify
@@ -49,7 +51,7 @@ step removed gone
 step deb_install dpkg -i /debs/zcnotify-dkms_0.1.0_all.deb /debs/libzcnotify-dev_0.1.0_all.deb
 step deb_modprobe modprobe zcnotify
 step deb_compile gcc -std=c11 -Wall -Wextra -Werror -O2 -pthread -o /tmp/zc_pkg \
-	"$src/tests/zc_test.c" "$src/tests/zc_lib.c"
+	"$src/tests/zc_test.c" "$src/tests/zc_lib.c" "$src"/tests/adv_*.c
 /tmp/zc_pkg run 'basic_*' 'helper_*' 'invalid_*' 2>&1 |
 	sed 's/^\(not \)\{0,1\}ok - /&deb_test_/; s/^/ZC: /'
 step deb_modprobe_r modprobe -r zcnotify

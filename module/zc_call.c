@@ -234,15 +234,20 @@ void notrace zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
 	size_t plen;
 	int nreq = 0;
 
-	/* A sendmmsg() starts: forget what an earlier call left. */
-	if (used_address && first && atomic_read(&zc_nrecs)) {
-		c = zc_call_find();
-		if (c && zc_current_sendmsg_syscall(&id))
-			zc_call_reset(c, &id);
-	}
 	if (!msg->msg_controllen || !sock->sk ||
-	    !sock_flag(sock->sk, SOCK_ZEROCOPY) || !zc_sock_inet(sock->sk))
+	    !sock_flag(sock->sk, SOCK_ZEROCOPY) || !zc_sock_inet(sock->sk)) {
+		/*
+		 * A sendmmsg() starts with a message that is not looked at:
+		 * forget what an earlier call left (the paths below reset on
+		 * a first message themselves).
+		 */
+		if (used_address && first && atomic_read(&zc_nrecs)) {
+			c = zc_call_find();
+			if (c && zc_current_sendmsg_syscall(&id))
+				zc_call_reset(c, &id);
+		}
 		return;
+	}
 	if (!zc_current_sendmsg_syscall(&id))
 		memset(&id, 0, sizeof(id));	/* matches no system call */
 	if (id.nr && msg->msg_controllen <= INT_MAX &&	/* else ENOBUFS */

@@ -18,13 +18,8 @@ build_tests
 gcc $CFLAGS_TEST -o "$BUILD/tests/zc_bench" "$TOP/tools/zc_bench.c" -luring
 : >"$out/raw.txt"
 for k in $KERNELS; do
-	bash "$TOP/tools/fetch-kernel.sh" "$k"
-	build_module "$k" >"$BUILD/$k.build.log" 2>&1
-	build_initramfs "$k" "$BUILD/$k/icount.cpio.gz"
+	bench_root "$k" "$TOP/tools/vm-bench-icount.sh"
 	root=$BUILD/$k/initramfs
-	cp "$BUILD/tests/zc_bench" "$root/bin/"
-	cp "$TOP/tools/vm-bench-icount.sh" "$root/bench.sh"
-	copy_dummy_ko "$k" "$root/dummy.ko"
 	cat >"$root/bench.conf" <<CONF
 SENDS=${SENDS:-3000}
 SIZE=${SIZE:-4096}
@@ -37,7 +32,7 @@ THREADS=${THREADS:-20000}
 WARMUP=${WARMUP:-120}
 TH_CALLS=${TH_CALLS:-5000}
 CONF
-	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$BUILD/$k/icount.cpio.gz"
+	pack_root "$k" "$BUILD/$k/icount.cpio.gz"
 	for run in $(seq "$RUNS"); do
 		stage_start
 		ICOUNT=1 VM_MEM=${VM_MEM:-3G} bash "$TOP/tools/vm-run.sh" "$k" \

@@ -14,13 +14,8 @@ gcc $CFLAGS_TEST -o "$BUILD/tests/zc_bench" "$TOP/tools/zc_bench.c" -luring
 : >"$out/raw.txt"
 for k in $KERNELS; do
 	stage_start
-	bash "$TOP/tools/fetch-kernel.sh" "$k"
-	build_module "$k" >"$BUILD/$k.build.log" 2>&1
-	build_initramfs "$k" "$BUILD/$k/bench.cpio.gz"
+	bench_root "$k" "$TOP/tools/vm-bench.sh"
 	root=$BUILD/$k/initramfs
-	cp "$BUILD/tests/zc_bench" "$root/bin/"
-	cp "$TOP/tools/vm-bench.sh" "$root/bench.sh"
-	copy_dummy_ko "$k" "$root/dummy.ko"
 	cat >"$root/bench.conf" <<CONF
 REPS=${REPS:-3}
 SENDS=${SENDS:-20000}
@@ -31,7 +26,7 @@ LANES="lo:tcp4 lo:udp4 lo:tcp6 lo:udp6 dummy:udp4"
 OH_REPS=${OH_REPS:-6}
 OH_CALLS=${OH_CALLS:-40000}
 CONF
-	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$BUILD/$k/bench.cpio.gz"
+	pack_root "$k" "$BUILD/$k/bench.cpio.gz"
 	bash "$TOP/tools/vm-run.sh" "$k" "$BUILD/$k/bench.cpio.gz" \
 		"$BUILD/$k/bench.log" 3000 zcmode=bench || true
 	tr -d '\r' <"$BUILD/$k/bench.log" | sed -n 's/^ZC: //p' |

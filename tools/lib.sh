@@ -88,3 +88,21 @@ copy_dummy_ko() {
 	*) cp "$d" "$2" ;;
 	esac
 }
+
+# bench_root <kver> <guest script>: fetch and build for the kernel, and
+# lay out its initramfs tree with zc_bench, the script as /bench.sh and
+# dummy.ko; the caller adds /bench.conf and packs it with pack_root.
+bench_root() {
+	local k=$1 root=$BUILD/$1/initramfs
+	bash "$TOP/tools/fetch-kernel.sh" "$k"
+	build_module "$k" >"$BUILD/$k.build.log" 2>&1
+	build_initramfs "$k" "$BUILD/$k/initramfs.cpio.gz"
+	cp "$BUILD/tests/zc_bench" "$root/bin/"
+	cp "$2" "$root/bench.sh"
+	copy_dummy_ko "$k" "$root/dummy.ko"
+}
+
+# pack_root <kver> <out.cpio.gz>: pack the kernel's initramfs tree.
+pack_root() {
+	(cd "$BUILD/$1/initramfs" && find . | cpio -o -H newc --quiet | gzip -1) >"$2"
+}

@@ -33,3 +33,17 @@ ZC_HAS_SIGNAL_RE := 'arch_do_signal_or_restart(struct pt_regs \*regs, bool has_s
 ifneq ($(shell grep -s $(ZC_HAS_SIGNAL_RE) $(ZC_ENTRY_COMMON_H)),)
 ccflags-y += -DZC_HAVE_DO_SIGNAL_HAS_SIGNAL
 endif
+# arm64 6.12 declares its do_signal() (called from a static
+# do_notify_resume()); 6.1 keeps do_signal() static. zc_arch_arm64.h
+# checks the choice against the declaration.
+ZC_ARM64_EXC_H := $(srctree)/arch/arm64/include/asm/exception.h
+ifneq ($(shell grep -s 'void do_signal(struct pt_regs \*regs);' $(ZC_ARM64_EXC_H)),)
+ccflags-y += -DZC_HAVE_ARM64_DO_SIGNAL
+endif
+# The ftrace_regs accessors (ftrace_regs_get_argument() and
+# ftrace_regs_set_instruction_pointer()), which arm64 defines as inline
+# functions, not macros that #ifdef could see.
+ZC_FTRACE_H := $(srctree)/include/linux/ftrace.h
+ifneq ($(shell grep -s 'ftrace_regs_set_instruction_pointer' $(ZC_FTRACE_H)),)
+ccflags-y += -DZC_HAVE_FREGS_ACCESSORS
+endif

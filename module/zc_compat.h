@@ -37,15 +37,27 @@ static inline bool zc_kernel_supported(void)
 
 /*
  * ftrace callbacks: 5.10 passes struct pt_regs (only with SAVE_REGS),
- * 5.11+ struct ftrace_regs, opaque since 6.13 with accessors.
+ * 5.11+ struct ftrace_regs, opaque since 6.13 with accessors. The
+ * registers a callback may read and change come with every call where
+ * ftrace has WITH_ARGS (x86 5.11+, arm64 6.2+); elsewhere (x86 5.10,
+ * arm64 6.1: WITH_REGS only) only with SAVE_REGS. zc_hook.c checks
+ * struct zc_fregs against the kernel's ftrace_func_t.
  */
-/* Callbacks take a struct zc_fregs *, whatever the kernel calls it. */
-#ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
+#if ZC_KVER >= 5 * 256 + 11
 #define zc_fregs		ftrace_regs
-#define ZC_FTRACE_ARGS_FLAGS	0	/* arguments come with every call */
 #else
 #define zc_fregs		pt_regs
+#endif
+#if defined(CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS)
+#define ZC_FTRACE_ARGS_FLAGS	0	/* arguments come with every call */
+#define ZC_CAN_REDIRECT		1
+#elif defined(CONFIG_DYNAMIC_FTRACE_WITH_REGS)
 #define ZC_FTRACE_ARGS_FLAGS	FTRACE_OPS_FL_SAVE_REGS
+#define ZC_CAN_REDIRECT		1
+#else
+/* No way to change a traced call's registers: zc_init() refuses. */
+#define ZC_FTRACE_ARGS_FLAGS	0
+#define ZC_CAN_REDIRECT		0
 #endif
 
 /*
@@ -66,14 +78,22 @@ static inline bool zc_kernel_supported(void)
  */
 #define ZC_FTRACE_RECURSION_FLAGS	0
 
+/*
+ * The traced call's full pt_regs where the callback gets them: x86 6.1's
+ * WITH_ARGS ftrace_regs holds a partial pt_regs whose argument registers
+ * and ip are valid; arm64 6.1's ftrace_regs is the pt_regs SAVE_REGS
+ * filled (there ftrace_instruction_pointer_set() is an empty macro).
+ */
+#define zc_fregs_pt_regs(fregs)	(&(fregs)->regs)
+
 /* zc_fregs_arg - the n-th (0-based) integer argument of the traced call */
 static __always_inline unsigned long zc_fregs_arg(struct zc_fregs *fregs,
 						  unsigned int n)
 {
-#if defined(ftrace_regs_get_argument)
+#if defined(ZC_HAVE_FREGS_ACCESSORS)
 	return ftrace_regs_get_argument(fregs, n);
-#elif defined(CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS)
-	return regs_get_kernel_argument(&fregs->regs, n);
+#elif ZC_KVER >= 5 * 256 + 11
+	return regs_get_kernel_argument(zc_fregs_pt_regs(fregs), n);
 #else
 	return regs_get_kernel_argument(fregs, n);
 #endif
@@ -83,10 +103,10 @@ static __always_inline unsigned long zc_fregs_arg(struct zc_fregs *fregs,
 static __always_inline void zc_fregs_set_ip(struct zc_fregs *fregs,
 					    unsigned long ip)
 {
-#if defined(ftrace_regs_set_instruction_pointer)
+#if defined(ZC_HAVE_FREGS_ACCESSORS)
 	ftrace_regs_set_instruction_pointer(fregs, ip);
-#elif defined(CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS)
-	ftrace_instruction_pointer_set(fregs, ip);
+#elif ZC_KVER >= 5 * 256 + 11
+	instruction_pointer_set(zc_fregs_pt_regs(fregs), ip);
 #else
 	instruction_pointer_set(fregs, ip);
 #endif
@@ -148,53 +168,28 @@ static inline bool zc_sysid_eq(const struct zc_sysid *a,
 	return a->nr == b->nr && a->fd == b->fd && a->msg == b->msg;
 }
 
-#if defined(CONFIG_X86_64)
-#ifndef SYS_SENDMMSG
-#define SYS_SENDMMSG	20
-#endif
 /*
- * zc_arch_sendmsg_syscall - identify the sendmsg()/sendmmsg() system call
- * in @regs (native, or i386 direct or through socketcall()); false for
- * every other system call: setsockopt(), io_uring_enter(), x32, ...
+ * Per architecture: zc_arch_sendmsg_syscall() (the system call numbers and
+ * argument registers, native and 32-bit), ZC_RESTART_HOOK (where the
+ * return to user mode decides to restart an interrupted system call) and
+ * zc_restart_hook_typecheck().
  */
-static inline bool zc_arch_sendmsg_syscall(struct pt_regs *regs,
-					   struct zc_sysid *id)
-{
-	long n = syscall_get_nr(current, regs);
-	u32 sc[2];
-
-	/* The first two arguments, as syscall_get_arguments() finds them. */
-	id->nr = n;
-	id->compat = false;
-#ifdef CONFIG_IA32_EMULATION
-	if (in_ia32_syscall()) {
-		id->compat = true;
-		id->fd = (u32)regs->bx;
-		id->msg = (u32)regs->cx;
-		id->mmsg = n == __NR_ia32_sendmmsg;
-		if (n == __NR_ia32_sendmsg || n == __NR_ia32_sendmmsg)
-			return true;
-		if (n != __NR_ia32_socketcall ||
-		    (id->fd != SYS_SENDMSG && id->fd != SYS_SENDMMSG))
-			return false;
-		/* socketcall(call, args): args[0] is the fd, args[1] the msghdr */
-		if (copy_from_user_nofault(sc, (u32 __user *)id->msg, sizeof(sc)))
-			return false;
-		id->nr = n | id->fd << 16;
-		id->mmsg = id->fd == SYS_SENDMMSG;
-		id->fd = sc[0];
-		id->msg = sc[1];
-		return true;
-	}
-#endif
-	id->fd = regs->di;
-	id->msg = regs->si;
-	id->mmsg = n == __NR_sendmmsg;
-	return n == __NR_sendmsg || n == __NR_sendmmsg;
-}
+#if defined(CONFIG_X86_64)
+#include "zc_arch_x86.h"
+#elif defined(CONFIG_ARM64)
+#include "zc_arch_arm64.h"
 #else
 #error "zcnotify: no system call identity helper for this architecture"
 #endif
+
+/*
+ * ZC_RESTART_HOOK_TYPECHECK - fail the build if the restart hook the
+ * architecture file chose is not declared, with that prototype, by the
+ * kernel's own headers (it is hooked by name at run time).
+ */
+#define ZC_RESTART_HOOK_TYPECHECK()					\
+	BUILD_BUG_ON(!__same_type(&ZC_RESTART_HOOK_FUNC,		\
+				  (ZC_RESTART_HOOK_TYPE)NULL))
 
 /**
  * zc_current_sendmsg_syscall() - identify the current sendmsg() system call
@@ -225,20 +220,6 @@ static inline long zc_get_user_page_nowait_write(unsigned long addr,
 	return get_user_pages(addr, 1, FOLL_WRITE | FOLL_NOWAIT, page, NULL);
 #endif
 }
-
-/*
- * ZC_RESTART_HOOK - the function every return to user mode after an
- * interrupted system call passes through before the kernel restarts it:
- * get_signal() since 5.18 (called for signals, stops, the freezer, ptrace
- * and TIF_NOTIFY_SIGNAL alike); before that, where the decision is made in
- * arch_do_signal_or_restart(regs, has_signal), that function, since it
- * calls get_signal() only for a real signal.
- */
-#ifdef ZC_HAVE_DO_SIGNAL_HAS_SIGNAL
-#define ZC_RESTART_HOOK		"arch_do_signal_or_restart"
-#else
-#define ZC_RESTART_HOOK		"get_signal"
-#endif
 
 /*
  * zc_syscall_restart_to_eintr - if the current system call is about to be

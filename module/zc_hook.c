@@ -32,6 +32,31 @@ static int zc_resolve(const char *name, unsigned long *addr)
 	return 0;
 }
 
+/* Attach @hook->func at @hook->addr; one line logged on failure. */
+static int zc_hook_attach(struct zc_hook *hook)
+{
+	int err;
+
+	hook->ops.func = hook->func;
+	hook->ops.flags = hook->flags | ZC_FTRACE_RECURSION_FLAGS |
+			  ZC_FTRACE_PERMANENT_FLAGS;
+	err = ftrace_set_filter_ip(&hook->ops, hook->addr, 0, 0);
+	if (err) {
+		pr_err("cannot trace %s: error %d\n", hook->name, err);
+		return err;
+	}
+	err = register_ftrace_function(&hook->ops);
+	if (err) {
+		pr_err("cannot hook %s: error %d%s\n", hook->name, err,
+		       err == -EBUSY ?
+		       " (kernel.ftrace_enabled is 0, or a livepatch or another module owns it)" :
+		       "");
+		ftrace_set_filter_ip(&hook->ops, hook->addr, 1, 0);
+		return err;
+	}
+	return 0;
+}
+
 /**
  * zc_hook_install() - resolve @hook->name and attach @hook->func to it
  * @hook: the hook; @name, @func and @flags set by the caller
@@ -54,23 +79,74 @@ int zc_hook_install(struct zc_hook *hook)
 		pr_err("cannot resolve %s: error %d\n", hook->name, err);
 		return err == -EINVAL ? -ENOENT : err;
 	}
+	return zc_hook_attach(hook);
+}
 
-	hook->ops.func = hook->func;
-	hook->ops.flags = hook->flags | ZC_FTRACE_RECURSION_FLAGS |
-			  ZC_FTRACE_PERMANENT_FLAGS;
-	err = ftrace_set_filter_ip(&hook->ops, hook->addr, 0, 0);
-	if (err) {
-		pr_err("cannot trace %s: error %d\n", hook->name, err);
-		return err;
+/*
+ * The load-time redirect check: a call of zc_redirect_probe() must end up
+ * in zc_redirect_target(). noipa: the compiler may neither inline the
+ * probe, nor clone it, nor fold its result into the caller.
+ */
+static __attribute__((__noipa__)) int zc_redirect_probe(int v)
+{
+	return v;
+}
+
+static __attribute__((__noipa__)) int zc_redirect_target(int v)
+{
+	return v + 1;
+}
+
+static void notrace zc_redirect_entry(unsigned long ip,
+				      unsigned long parent_ip,
+				      struct ftrace_ops *ops,
+				      struct zc_fregs *fregs)
+{
+	zc_fregs_set_ip(fregs, (unsigned long)zc_redirect_target);
+}
+
+/**
+ * zc_hook_check_redirect() - check that an ftrace callback can redirect
+ * @flags: the FTRACE_OPS_FL_* flags the redirecting hook will use
+ *
+ * The __sock_cmsg_send() hook works by changing the traced call's
+ * instruction pointer. Where ftrace cannot do that (no WITH_ARGS and no
+ * WITH_REGS, or an accessor that compiles to nothing, as
+ * ftrace_instruction_pointer_set() does on arm64 6.1), the hook would
+ * run and change nothing: the module would half-work. So it is tried
+ * once, on a function of this module, before any kernel function is
+ * hooked.
+ *
+ * Return: 0, or -EOPNOTSUPP (one line logged), or the ftrace error.
+ */
+int zc_hook_check_redirect(unsigned long flags)
+{
+	struct zc_hook h = {
+		.name = "zc_redirect_probe",
+		.func = zc_redirect_entry,
+		.flags = flags,
+		.addr = (unsigned long)zc_redirect_probe,
+	};
+	int err, got;
+
+	BUILD_BUG_ON(!__same_type(ftrace_func_t,
+				  void (*)(unsigned long, unsigned long,
+					   struct ftrace_ops *,
+					   struct zc_fregs *)));
+	if (!ZC_CAN_REDIRECT) {
+		pr_err("ftrace on this kernel cannot redirect a traced call (no DYNAMIC_FTRACE_WITH_ARGS or _WITH_REGS)\n");
+		return -EOPNOTSUPP;
 	}
-	err = register_ftrace_function(&hook->ops);
-	if (err) {
-		pr_err("cannot hook %s: error %d%s\n", hook->name, err,
-		       err == -EBUSY ?
-		       " (kernel.ftrace_enabled is 0, or a livepatch or another module owns it)" :
-		       "");
-		ftrace_set_filter_ip(&hook->ops, hook->addr, 1, 0);
+	/* Permanent as the real hooks are: EBUSY while ftrace_enabled=0. */
+	err = zc_hook_attach(&h);
+	if (err)
 		return err;
+	got = zc_redirect_probe(1);
+	zc_hook_remove(&h);
+	if (got != 2) {
+		pr_err("ftrace on this kernel does not redirect a traced call (self-test got %d)\n",
+		       got);
+		return -EOPNOTSUPP;
 	}
 	return 0;
 }

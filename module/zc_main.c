@@ -76,7 +76,10 @@ static int __init zc_init(void)
 		       init_utsname()->release);
 		return -EOPNOTSUPP;
 	}
-	err = zc_hook_check_clones(zc_sendmsg_hook.name);
+	ZC_RESTART_HOOK_TYPECHECK();
+	err = zc_hook_check_redirect(zc_cmsg_hook.flags);
+	if (!err)
+		err = zc_hook_check_clones(zc_sendmsg_hook.name);
 	if (!err)
 		err = zc_hook_check_clones(zc_cmsg_hook.name);
 	if (err)

@@ -33,6 +33,7 @@ struct zc_hook {
 
 int zc_hook_install(struct zc_hook *hook);
 int zc_hook_check_clones(const char *name);
+int zc_hook_check_redirect(unsigned long flags);
 int zc_symbol_range(const char *name, unsigned long *start,
 		    unsigned long *end);
 void zc_hook_remove(struct zc_hook *hook);

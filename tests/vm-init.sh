@@ -26,8 +26,12 @@ dmesg_check() {
 	fi
 	# Reports, not the debug features' own boot lines ("RCU lockdep
 	# checking is enabled", "kmemleak: ... initialized"): KASAN, KFENCE,
-	# lockdep and might_sleep reports all carry BUG: or WARNING:.
-	bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|Call Trace|possible circular|possible recursive|inconsistent lock state|suspicious RCU|INFO: task|soft lockup|rcu_sched detected|RCU stall|general protection|UBSAN|sleeping function' | head -3)
+	# lockdep and might_sleep reports all carry BUG: or WARNING:. On
+	# arm64 a pointer authentication failure in the kernel is an
+	# "Internal error: Oops - FPAC" or, without FEAT_FPAC, an "Unable to
+	# handle kernel ..." fault at the poisoned address; a user program's
+	# BTI failure is a SIGILL logged as "unhandled exception: BTI".
+	bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|Call Trace|Internal error|Unable to handle|exception: BTI|possible circular|possible recursive|inconsistent lock state|suspicious RCU|INFO: task|soft lockup|rcu_sched detected|RCU stall|general protection|UBSAN|sleeping function' | head -3)
 	[ -n "$leaks" ] && bad="kmemleak: $leaks unreferenced objects $bad"
 	if [ -z "$bad" ]; then say "ok - dmesg_clean"; else
 		say "not ok - dmesg_clean # $(echo $bad | cut -c1-200)"

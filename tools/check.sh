@@ -23,6 +23,11 @@ stage_end "host dependencies"
 stage_start
 if build_tests; then ok "build userspace tests (C11 -Wall -Wextra -Werror)"; else
 	nok "build userspace tests"; fi
+# Other architectures' test programs, cross-built, if a kernel needs them.
+for a in $(for k in $KERNELS; do kernel_arch "$k"; done | sort -u | grep -vx amd64); do
+	if build_tests "$a"; then ok "build $a userspace tests (cross, static)"; else
+		nok "build $a userspace tests"; fi
+done
 stage_end "build userspace tests"
 
 # Host unit tests (the helper's tracker): no VM needed.

@@ -8,29 +8,40 @@
 set -euo pipefail
 
 kver=$1	# or --apt-only: just set up the private apt configuration,
-	# or --deb <package>: download one package and print its path
+	# or --deb <package> [arch]: download one package, print its path
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=$top/.cache
 dest=$cache/kernels/$kver
 [ -f "$dest/.ready" ] && exit 0
 case $kver in --apt-only | --deb) dest=$cache/kernels ;; esac
+# arm64 kernels come from a second private apt state of that architecture;
+# their kbuild host tools (fixdep, modpost) come from the amd64 package of
+# the same version, which runs here.
+arch=amd64
+case $kver in *-arm64) arch=arm64 ;; esac
+[ "$kver" = --deb ] && arch=${3:-amd64}
 
-apt=$cache/apt
-mkdir -p "$apt/lists/partial" "$apt/archives/partial" "$dest"
-if [ ! -f "$apt/sources.list" ]; then
-	for s in bookworm bookworm-updates bookworm-backports bullseye trixie sid experimental; do
-		echo "deb http://deb.debian.org/debian $s main"
-	done >"$apt/sources.list"
-	echo "deb http://deb.debian.org/debian-security bookworm-security main" >>"$apt/sources.list"
-	echo "deb http://deb.debian.org/debian-security bullseye-security main" >>"$apt/sources.list"
-fi
-aptopts=(-o Dir::Etc::sourcelist="$apt/sources.list" -o Dir::Etc::sourceparts=-
-	 -o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt"
-	 -o Dir::Cache::archives="$apt/archives" -o APT::Get::List-Cleanup=0 -o APT::Sandbox::User=root)
-# Refresh indexes at most once a day.
-if [ -z "$(find "$apt/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
-	apt-get -qq "${aptopts[@]}" update >/dev/null
-fi
+apt_setup() {		# apt_setup <arch>: sets $apt and aptopts for it
+	apt=$cache/apt
+	[ "$1" = amd64 ] || apt=$cache/apt-$1
+	mkdir -p "$apt/lists/partial" "$apt/archives/partial" "$dest"
+	if [ ! -f "$apt/sources.list" ]; then
+		for s in bookworm bookworm-updates bookworm-backports bullseye trixie sid experimental; do
+			echo "deb http://deb.debian.org/debian $s main"
+		done >"$apt/sources.list"
+		echo "deb http://deb.debian.org/debian-security bookworm-security main" >>"$apt/sources.list"
+		echo "deb http://deb.debian.org/debian-security bullseye-security main" >>"$apt/sources.list"
+	fi
+	aptopts=(-o Dir::Etc::sourcelist="$apt/sources.list" -o Dir::Etc::sourceparts=-
+		 -o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt"
+		 -o Dir::Cache::archives="$apt/archives" -o APT::Get::List-Cleanup=0 -o APT::Sandbox::User=root)
+	[ "$1" = amd64 ] || aptopts+=(-o APT::Architecture="$1" -o APT::Architectures::="$1")
+	# Refresh indexes at most once a day.
+	if [ -z "$(find "$apt/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
+		apt-get -qq "${aptopts[@]}" update >/dev/null
+	fi
+}
+apt_setup "$arch"
 
 [ "$kver" = --apt-only ] && exit 0
 
@@ -70,9 +81,13 @@ hdr=$(dl "linux-headers-$kver")
 dpkg-deb -x "$hdr" "$root"
 # The arch headers depend on a -common tree and a kbuild package.
 for dep in $(dpkg-deb -f "$hdr" Depends | tr ',' '\n' | sed 's/(.*//; s/|.*//' |
-	     awk '{print $1}' | grep -E '^linux-(headers|kbuild)-'); do
+	     awk '{print $1}' | grep -E '^linux-headers-'); do
 	dpkg-deb -x "$(dl "$dep")" "$root"
 done
+kbuild=$(dpkg-deb -f "$hdr" Depends | tr ',' '\n' | sed 's/(.*//; s/|.*//' |
+	 awk '{print $1}' | grep -E '^linux-kbuild-')
+apt_setup amd64
+dpkg-deb -x "$(dl "$kbuild")" "$root"
 
 # 7.x keeps the kernel in /usr/lib/modules/<kver>/vmlinuz.
 cp "$root/boot/vmlinuz-$kver" "$dest/vmlinuz" 2>/dev/null ||

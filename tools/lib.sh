@@ -12,10 +12,46 @@ stage_end() {		# stage_end <label>; sets STAGE_SECS
 	printf '# stage %-40s %6.1fs\n' "$1" "$STAGE_SECS"
 }
 
-# Userspace test programs, kernel independent.
+# kernel_arch <kver>: the Debian architecture of a kernel (its flavour).
+kernel_arch() {
+	case $1 in
+	*-arm64) echo arm64 ;;
+	*) echo amd64 ;;
+	esac
+}
+
+# kbuild_cross <kver>: the make variables that cross-build for it.
+kbuild_cross() {
+	case $(kernel_arch "$1") in
+	arm64) echo ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- ;;
+	esac
+}
+
+# tests_dir <kver>: where the test programs for its architecture are.
+tests_dir() {
+	case $(kernel_arch "$1") in
+	amd64) echo "$BUILD/tests" ;;
+	*) echo "$BUILD/tests-$(kernel_arch "$1")" ;;
+	esac
+}
+
+# Userspace test programs, kernel independent: build_tests [arch].
+# amd64 builds natively (32-bit with -m32); arm64 cross-builds static
+# aarch64 programs with branch protection (BTI and pointer authentication,
+# enforced by QEMU's -cpu max) and the 32-bit ones for armhf (AArch32).
 build_tests() {
-	mkdir -p "$BUILD/tests"
-	make -s -C "$TOP/tests" OUT="$BUILD/tests" CFLAGS_TEST="$CFLAGS_TEST"
+	case ${1:-amd64} in
+	amd64)
+		mkdir -p "$BUILD/tests"
+		make -s -C "$TOP/tests" OUT="$BUILD/tests" CFLAGS_TEST="$CFLAGS_TEST" ;;
+	arm64)
+		bash "$TOP/tools/deps.sh" arm64 || return 1
+		mkdir -p "$BUILD/tests-arm64"
+		make -s -C "$TOP/tests" OUT="$BUILD/tests-arm64" CC=aarch64-linux-gnu-gcc \
+			CC32=arm-linux-gnueabihf-gcc \
+			CFLAGS_TEST="$CFLAGS_TEST -mbranch-protection=standard" \
+			CFLAGS_TEST32="$CFLAGS_TEST" ;;
+	esac
 }
 
 # toolchain_of <kver>: the toolchain column of tools/kernels.txt (host if
@@ -47,31 +83,52 @@ in_toolchain() {
 # the source tree in build/<kver>/ with the kernel's own compiler family.
 build_module() {
 	local k=$1 kd=$TOP/.cache/kernels/$1/build out=$BUILD/$1
-	local tc pahole=()
+	local tc pahole=() cross
 	tc=$(toolchain_of "$k")
+	read -ra cross <<<"$(kbuild_cross "$k")"
+	bash "$TOP/tools/toolchain.sh" "$tc" "$(kernel_arch "$k")" >/dev/null || return 1
 	command -v pahole >/dev/null || pahole=(PAHOLE=)
 	rm -rf "$out/src" "$out/kmod"
 	mkdir -p "$out/src" "$out/kmod"
 	cp -r "$TOP/Kbuild" "$TOP/module" "$TOP/include" "$out/src/"
 	cp "$TOP/tests/kmod/"* "$out/kmod/"
 	sed -i 's#"../../module/#"'"$TOP"'/module/#' "$out/kmod/zc_ipmodify_owner.c"
-	in_toolchain "$tc" make -s -C "$kd" M="$out/src" "${pahole[@]}" modules 2>&1 |
+	in_toolchain "$tc" make -s -C "$kd" M="$out/src" "${cross[@]}" "${pahole[@]}" modules 2>&1 |
 		grep -v 'Skipping BTF generation' || true
-	in_toolchain "$tc" make -s -C "$kd" M="$out/kmod" ZC_TOP="$TOP" "${pahole[@]}" modules 2>&1 |
+	in_toolchain "$tc" make -s -C "$kd" M="$out/kmod" ZC_TOP="$TOP" "${cross[@]}" "${pahole[@]}" \
+		modules 2>&1 |
 		grep -v 'Skipping BTF generation' || true
 	[ -f "$out/src/zcnotify.ko" ] && [ -f "$out/kmod/zc_ipmodify_owner.ko" ]
 }
 
+# busybox_of <arch> <dest>: a static busybox for the architecture (the
+# host's for amd64; Debian's busybox-static package of that architecture
+# otherwise, downloaded once).
+busybox_of() {
+	local deb x=$BUILD/busybox-$1
+	if [ "$1" = amd64 ]; then
+		cp /bin/busybox "$2"
+		return
+	fi
+	if [ ! -x "$x" ]; then
+		deb=$(bash "$TOP/tools/fetch-kernel.sh" --deb busybox-static "$1") || return 1
+		rm -rf "$x.d" && dpkg-deb -x "$deb" "$x.d" &&
+			cp "$(find "$x.d" -name busybox -type f -perm -u+x | head -1)" "$x"
+		rm -rf "$x.d"
+	fi
+	cp "$x" "$2"
+}
+
 # build_initramfs <kver> <out.cpio.gz>
 build_initramfs() {
-	local k=$1 img=$2 root=$BUILD/$1/initramfs
+	local k=$1 img=$2 root=$BUILD/$1/initramfs t
+	t=$(tests_dir "$k")
 	rm -rf "$root"
 	mkdir -p "$root"/{bin,proc,sys,dev,tmp}
-	cp /bin/busybox "$root/bin/busybox"
+	busybox_of "$(kernel_arch "$k")" "$root/bin/busybox"
 	cp "$TOP/tests/vm-init.sh" "$root/init"
-	cp "$BUILD/tests/zc_test" "$BUILD/tests/zc_test32" "$BUILD/tests/zc_demo" \
-	   "$BUILD/tests/zc_fuzz" "$BUILD/tests/zc_fuzz32" \
-	   "$BUILD/tests/zcstat" "$root/bin/"
+	cp "$t/zc_test" "$t/zc_test32" "$t/zc_demo" "$t/zc_fuzz" "$t/zc_fuzz32" \
+	   "$t/zcstat" "$root/bin/"
 	cp "$TOP/tests/m32-tests.txt" "$root/"
 	cp "$BUILD/$k/src/zcnotify.ko" "$BUILD/$k/kmod/zc_ipmodify_owner.ko" "$root/"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$img"

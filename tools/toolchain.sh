@@ -1,12 +1,21 @@
 #!/bin/bash
-# toolchain.sh <suite> -- a minimal Debian chroot of <suite> with the
-# compiler and kbuild tools its kernels were built with, made once with
+# toolchain.sh <suite> [arch] -- a minimal Debian chroot of <suite> with
+# the compiler and kbuild tools its kernels were built with, made once with
 # debootstrap into .cache/chroots/<suite>. "host" means: use this machine.
+# arch arm64 adds that suite's aarch64 cross compiler (on the host too).
 # Prints the chroot path (empty for host).
 set -euo pipefail
-suite=$1
+suite=$1 arch=${2:-amd64}
 top=$(cd "$(dirname "$0")/.." && pwd)
-[ "$suite" = host ] && exit 0
+cross=()
+[ "$arch" = arm64 ] && cross=(gcc-aarch64-linux-gnu)
+if [ "$suite" = host ]; then
+	if [ ${#cross[@]} -gt 0 ] && ! command -v aarch64-linux-gnu-gcc-12 >/dev/null; then
+		DEBIAN_FRONTEND=noninteractive apt-get -qq install -y \
+			gcc-12-aarch64-linux-gnu "${cross[@]}" >/dev/null 2>&1
+	fi
+	exit 0
+fi
 dir=$top/.cache/chroots/$suite
 if [ ! -f "$dir/.ready" ]; then
 	command -v debootstrap >/dev/null ||
@@ -20,5 +29,11 @@ if [ ! -f "$dir/.ready" ]; then
 		"$suite" "$dir" http://deb.debian.org/debian >"$dir.log" 2>&1 ||
 		{ tail -20 "$dir.log" >&2; exit 1; }
 	touch "$dir/.ready"
+fi
+if [ ${#cross[@]} -gt 0 ] && [ ! -f "$dir/.ready-$arch" ]; then
+	chroot "$dir" sh -c 'apt-get -qq -o Acquire::Check-Valid-Until=false update && DEBIAN_FRONTEND=noninteractive \
+		apt-get -qq install -y --no-install-recommends "$@"' sh "${cross[@]}" \
+		>"$dir.$arch.log" 2>&1 || { tail -20 "$dir.$arch.log" >&2; exit 1; }
+	touch "$dir/.ready-$arch"
 fi
 echo "$dir"

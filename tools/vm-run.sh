@@ -9,6 +9,23 @@ kver=$1 initrd=$2 log=$3 tmo=${4:-900} append=${5:-}
 top=$(cd "$(dirname "$0")/.." && pwd)
 kdir=$top/.cache/kernels/$kver
 
+case $kver in
+*-arm64)
+	# arm64: the virt board, the kernel's Image as Debian ships it (no
+	# Secure Boot: -kernel boots it directly). -cpu max emulates pointer
+	# authentication (the kernel and the module are built with pac-ret and
+	# it is enforced), BTI (enforced for user programs built with it) and
+	# AArch32 at EL0 (the 32-bit tests); pauth-impdef only picks QEMU's
+	# faster signing algorithm. No -icount lane on arm64.
+	exec timeout --foreground -k 5 "$tmo" qemu-system-aarch64 \
+		-M virt -accel "tcg,thread=${TCG_THREAD:-single}" -smp 2 \
+		-cpu max,pauth-impdef=on -m "${VM_MEM:-1G}" -nographic -no-reboot \
+		-kernel "$kdir/vmlinuz" -initrd "$initrd" \
+		-append "console=ttyAMA0 panic=-1 quiet $append" \
+		-nic none </dev/null >"$log" 2>&1
+	;;
+esac
+
 vmlinux=$kdir/vmlinux
 # A kernel may ask to boot its bzImage (the KASAN debug build does not
 # start from the PVH entry of its ELF image).

@@ -4,7 +4,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 k=$1 tests=$2
-build_tests
+build_tests "$(kernel_arch "$k")"
 build_module "$k" >/dev/null
 build_initramfs "$k" "$BUILD/$k/initramfs.cpio.gz"
 bash "$TOP/tools/vm-run.sh" "$k" "$BUILD/$k/initramfs.cpio.gz" \

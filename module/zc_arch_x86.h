@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * zcnotify - x86-64: which system call the current task is in (native,
+ * i386 direct and through socketcall()), and where an interrupted system
+ * call is restarted. Included by zc_compat.h only.
+ */
+#ifndef _ZC_ARCH_X86_H
+#define _ZC_ARCH_X86_H
+
+#include <linux/signal.h>
+
+#ifndef SYS_SENDMMSG
+#define SYS_SENDMMSG	20
+#endif
+/*
+ * zc_arch_sendmsg_syscall - identify the sendmsg()/sendmmsg() system call
+ * in @regs (native, or i386 direct or through socketcall()); false for
+ * every other system call: setsockopt(), io_uring_enter(), x32, ...
+ */
+static inline bool zc_arch_sendmsg_syscall(struct pt_regs *regs,
+					   struct zc_sysid *id)
+{
+	long n = syscall_get_nr(current, regs);
+	u32 sc[2];
+
+	/* The first two arguments, as syscall_get_arguments() finds them. */
+	id->nr = n;
+	id->compat = false;
+#ifdef CONFIG_IA32_EMULATION
+	if (in_ia32_syscall()) {
+		id->compat = true;
+		id->fd = (u32)regs->bx;
+		id->msg = (u32)regs->cx;
+		id->mmsg = n == __NR_ia32_sendmmsg;
+		if (n == __NR_ia32_sendmsg || n == __NR_ia32_sendmmsg)
+			return true;
+		if (n != __NR_ia32_socketcall ||
+		    (id->fd != SYS_SENDMSG && id->fd != SYS_SENDMMSG))
+			return false;
+		/* socketcall(call, args): args[0] is the fd, args[1] the msghdr */
+		if (copy_from_user_nofault(sc, (u32 __user *)id->msg, sizeof(sc)))
+			return false;
+		id->nr = n | id->fd << 16;
+		id->mmsg = id->fd == SYS_SENDMMSG;
+		id->fd = sc[0];
+		id->msg = sc[1];
+		return true;
+	}
+#endif
+	id->fd = regs->di;
+	id->msg = regs->si;
+	id->mmsg = n == __NR_sendmmsg;
+	return n == __NR_sendmsg || n == __NR_sendmmsg;
+}
+
+/*
+ * ZC_RESTART_HOOK - the function every return to user mode after an
+ * interrupted system call passes through before the kernel restarts it,
+ * with the call's return value still in the registers: get_signal() since
+ * 5.18 (called for signals, stops, the freezer, ptrace and
+ * TIF_NOTIFY_SIGNAL alike; x86 decides on the restart after it returns);
+ * before that, where the decision is made in
+ * arch_do_signal_or_restart(regs, has_signal), that function, since it
+ * calls get_signal() only for a real signal.
+ */
+#ifdef ZC_HAVE_DO_SIGNAL_HAS_SIGNAL
+#include <linux/entry-common.h>
+#define ZC_RESTART_HOOK		"arch_do_signal_or_restart"
+#define ZC_RESTART_HOOK_TYPE	void (*)(struct pt_regs *, bool)
+#define ZC_RESTART_HOOK_FUNC	arch_do_signal_or_restart
+#else
+#define ZC_RESTART_HOOK		"get_signal"
+#define ZC_RESTART_HOOK_TYPE	bool (*)(struct ksignal *)
+#define ZC_RESTART_HOOK_FUNC	get_signal
+#endif
+
+#endif /* _ZC_ARCH_X86_H */

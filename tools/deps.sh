@@ -3,12 +3,12 @@
 # Idempotent: does nothing when everything is already there.
 set -euo pipefail
 
-# deps.sh [arm64]: also what arm64 kernels need (QEMU for aarch64, the
-# cross compilers for the module and for static aarch64/armhf tests).
+# deps.sh [arm64]: also what arm64 kernels need here (QEMU for aarch64,
+# bookworm's gcc-12 cross compiler for its kernels; the test programs are
+# built in the trixie chroot, see lib.sh build_tests).
 pkgs=(qemu-system-x86 busybox-static pahole sparse cpio gzip xz-utils zstd
       make gcc gcc-12-multilib libc6-dev libelf-dev bc flex bison kmod python3 liburing-dev)
-[ "${1:-}" = arm64 ] && pkgs+=(qemu-system-arm gcc-12-aarch64-linux-gnu gcc-aarch64-linux-gnu
-	gcc-arm-linux-gnueabihf libc6-dev-arm64-cross libc6-dev-armhf-cross)
+[ "${1:-}" = arm64 ] && pkgs+=(qemu-system-arm gcc-12-aarch64-linux-gnu)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

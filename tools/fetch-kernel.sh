@@ -34,7 +34,8 @@ apt_setup() {		# apt_setup <arch>: sets $apt and aptopts for it
 	fi
 	aptopts=(-o Dir::Etc::sourcelist="$apt/sources.list" -o Dir::Etc::sourceparts=-
 		 -o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt"
-		 -o Dir::Cache::archives="$apt/archives" -o APT::Get::List-Cleanup=0 -o APT::Sandbox::User=root)
+		 -o Dir::Cache::archives="$apt/archives" -o APT::Get::List-Cleanup=0 -o APT::Sandbox::User=root
+		 -o Acquire::Check-Valid-Until=false)
 	[ "$1" = amd64 ] || aptopts+=(-o APT::Architecture="$1" -o APT::Architectures::="$1")
 	# Refresh indexes at most once a day.
 	if [ -z "$(find "$apt/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then

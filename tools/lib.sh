@@ -36,18 +36,21 @@ tests_dir() {
 }
 
 # Userspace test programs, kernel independent: build_tests [arch].
-# amd64 builds natively (32-bit with -m32); arm64 cross-builds static
-# aarch64 programs with branch protection (BTI and pointer authentication,
-# enforced by QEMU's -cpu max) and the 32-bit ones for armhf (AArch32).
+# amd64 builds natively (32-bit with -m32). arm64 cross-builds, in the
+# trixie chroot, static aarch64 programs with branch protection (BTI and
+# pointer authentication, enforced by QEMU's -cpu max; bookworm's aarch64
+# libc has no BTI notes, which would turn BTI off for the whole program)
+# and the 32-bit ones for armhf (AArch32).
 build_tests() {
 	case ${1:-amd64} in
 	amd64)
 		mkdir -p "$BUILD/tests"
 		make -s -C "$TOP/tests" OUT="$BUILD/tests" CFLAGS_TEST="$CFLAGS_TEST" ;;
 	arm64)
-		bash "$TOP/tools/deps.sh" arm64 || return 1
+		bash "$TOP/tools/toolchain.sh" trixie arm64 >/dev/null || return 1
 		mkdir -p "$BUILD/tests-arm64"
-		make -s -C "$TOP/tests" OUT="$BUILD/tests-arm64" CC=aarch64-linux-gnu-gcc \
+		in_toolchain trixie make -s -C "$TOP/tests" OUT="$BUILD/tests-arm64" \
+			CC=aarch64-linux-gnu-gcc \
 			CC32=arm-linux-gnueabihf-gcc \
 			CFLAGS_TEST="$CFLAGS_TEST -mbranch-protection=standard" \
 			CFLAGS_TEST32="$CFLAGS_TEST" ;;

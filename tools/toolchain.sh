@@ -7,13 +7,14 @@
 set -euo pipefail
 suite=$1 arch=${2:-amd64}
 top=$(cd "$(dirname "$0")/.." && pwd)
+# arm64: the kernel's cross compiler, and in a chroot also static C
+# libraries for aarch64 and armhf test programs (trixie's are built with
+# branch protection, so the programs get BTI landing pads throughout).
 cross=()
-[ "$arch" = arm64 ] && cross=(gcc-aarch64-linux-gnu)
+[ "$arch" = arm64 ] && cross=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+			     gcc-arm-linux-gnueabihf libc6-dev-armhf-cross)
 if [ "$suite" = host ]; then
-	if [ ${#cross[@]} -gt 0 ] && ! command -v aarch64-linux-gnu-gcc-12 >/dev/null; then
-		DEBIAN_FRONTEND=noninteractive apt-get -qq install -y \
-			gcc-12-aarch64-linux-gnu "${cross[@]}" >/dev/null 2>&1
-	fi
+	[ "$arch" = arm64 ] && bash "$top/tools/deps.sh" arm64
 	exit 0
 fi
 dir=$top/.cache/chroots/$suite
@@ -30,10 +31,10 @@ if [ ! -f "$dir/.ready" ]; then
 		{ tail -20 "$dir.log" >&2; exit 1; }
 	touch "$dir/.ready"
 fi
-if [ ${#cross[@]} -gt 0 ] && [ ! -f "$dir/.ready-$arch" ]; then
+if [ ${#cross[@]} -gt 0 ] && [ ! -f "$dir/.ready-$arch.2" ]; then
 	chroot "$dir" sh -c 'apt-get -qq -o Acquire::Check-Valid-Until=false update && DEBIAN_FRONTEND=noninteractive \
 		apt-get -qq install -y --no-install-recommends "$@"' sh "${cross[@]}" \
 		>"$dir.$arch.log" 2>&1 || { tail -20 "$dir.$arch.log" >&2; exit 1; }
-	touch "$dir/.ready-$arch"
+	touch "$dir/.ready-$arch.2"
 fi
 echo "$dir"

@@ -2,7 +2,8 @@
 /*
  * Test helper: owns __sock_cmsg_send with an IPMODIFY ftrace_ops, as a
  * livepatch of that function would, so that loading zcnotify must fail
- * with -EBUSY. Its callback changes nothing.
+ * with -EBUSY. Its callback changes nothing. It asks for SAVE_REGS only
+ * where the kernel needs it (arm64 6.2+ has no WITH_REGS and refuses it).
  */
 #include <linux/ftrace.h>
 #include <linux/kprobes.h>
@@ -18,7 +19,7 @@ static void notrace zc_owner_cb(unsigned long ip, unsigned long parent_ip,
 
 static struct ftrace_ops zc_owner_ops = {
 	.func = zc_owner_cb,
-	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY,
+	.flags = ZC_FTRACE_ARGS_FLAGS | FTRACE_OPS_FL_IPMODIFY,
 };
 
 static int __init zc_owner_init(void)

@@ -1,6 +1,6 @@
 #!/bin/busybox sh
 # /init of the test VM: runs the suite against the stock kernel and prints
-# results on the serial console for tools/check.sh to parse. Everything
+# results on the serial console for harness/check.sh to parse. Everything
 # the suite prints goes through lines starting with "ZC: ".
 /bin/busybox --install -s /bin
 mount -t proc proc /proc

@@ -7,6 +7,6 @@ k=$1 tests=$2
 build_tests
 build_module "$k" >/dev/null
 build_initramfs "$k" "$BUILD/$k/initramfs.cpio.gz"
-bash "$TOP/tools/vm-run.sh" "$k" "$BUILD/$k/initramfs.cpio.gz" \
+bash "$TOP/harness/vm-run.sh" "$k" "$BUILD/$k/initramfs.cpio.gz" \
 	"$BUILD/$k/console.log" "${VM_TIMEOUT:-300}" "zctests=$tests softlockup_panic=1 ${APPEND:-}" || true
 tr -d '\r' <"$BUILD/$k/console.log"

@@ -11,13 +11,13 @@ T_ALL=$(date +%s)
 passed=0 failed=0 n=0
 summary=()
 mkdir -p "$BUILD"
-: >"$BUILD/summary.tsv"	# one line per kernel, for tools/matrix.sh
+: >"$BUILD/summary.tsv"	# one line per kernel, for harness/matrix.sh
 
 ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1${2:+ # $2}"; }
 
 stage_start
-bash "$TOP/tools/deps.sh" || { nok "host dependencies"; }
+bash "$TOP/harness/deps.sh" || { nok "host dependencies"; }
 stage_end "host dependencies"
 
 stage_start
@@ -39,7 +39,7 @@ for k in $KERNELS; do
 		nok "$k: $2" "${3:-}"; kf=$((kf + 1)); fi; }
 
 	stage_start
-	if ! bash "$TOP/tools/fetch-kernel.sh" "$k"; then
+	if ! bash "$TOP/harness/fetch-kernel.sh" "$k"; then
 		rec fail "fetch kernel packages"; summary+=("$k: $kp passed, $kf failed")
 		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$k" "$(toolchain_of "$k")" \
 			no no "$kp" "$kf" no 0 0 0 >>"$BUILD/summary.tsv"
@@ -67,7 +67,7 @@ for k in $KERNELS; do
 	stage_start
 	img=$BUILD/$k/initramfs.cpio.gz log=$BUILD/$k/console.log
 	build_initramfs "$k" "$img"
-	bash "$TOP/tools/vm-run.sh" "$k" "$img" "$log" "$VM_TIMEOUT"
+	bash "$TOP/harness/vm-run.sh" "$k" "$img" "$log" "$VM_TIMEOUT"
 	rc=$?
 	stage_end "$k: boot and run tests in QEMU"
 	t_vm=$STAGE_SECS

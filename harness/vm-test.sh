@@ -1,6 +1,6 @@
 #!/bin/bash
 # vm-test.sh <kver> <test,test,...> -- debugging aid: run some tests (glob
-# patterns as zc_test takes them) in the VM and print the console.
+# patterns as make check TESTS= takes them) in the VM and print the console.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 k=$1 tests=$2

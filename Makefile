@@ -2,12 +2,13 @@
 # zcnotify top-level Makefile.
 #   make [KDIR=...]     build zcnotify.ko (default: the running kernel)
 #   make check          full test suite in QEMU on stock Debian kernels
+#                       (TESTS=glob,glob: only those; KERNELS="k k": those)
 #   make demo           boot a stock kernel and run the demo
 #   make lint           checkpatch --strict and sparse
 #   make bench          benchmark on stock kernels in QEMU (wall clock, TCG)
 #   make bench-icount   the benchmark in executed instructions (QEMU -icount)
 #   make bench-host     what reaping costs on this machine's kernel, real CPU
-#   make matrix         the suite on every kernel in tools/kernels.txt
+#   make matrix         the suite on every kernel in harness/kernels.txt
 #   make check-dkms     dkms add/build/install + modprobe inside a Debian VM
 #   make stress         long fuzz and soak with an unload storm
 #   make check-debug    the suite on a KASAN/lockdep/KMEMLEAK 6.1 build
@@ -34,42 +35,43 @@ clean:
 	rm -f *.ko *.o *.mod *.mod.c .*.cmd Module.symvers modules.order \
 		module/*.o module/.*.cmd
 
+# TESTS and KERNELS reach check.sh from the command line or the environment.
 check:
-	./tools/check.sh
+	TESTS="$(TESTS)" KERNELS="$(KERNELS)" ./harness/check.sh
 
 demo:
-	./tools/demo.sh
+	./harness/demo.sh
 
 lint:
-	./tools/lint.sh
+	./harness/lint.sh
 
 bench:
-	./tools/bench.sh
+	./bench/bench.sh
 
 bench-icount:
-	./tools/bench-icount.sh
+	./bench/bench-icount.sh
 
 bench-host:
-	./tools/bench-host.sh
+	./bench/bench-host.sh
 
 matrix:
-	./tools/matrix.sh
+	./harness/matrix.sh
 
 check-dkms:
-	./tools/check-dkms.sh
+	./packaging/check-dkms.sh
 
 stress:
-	./tools/stress.sh
+	./harness/stress.sh
 
 check-debug:
-	./tools/check-debug.sh
+	./harness/check-debug.sh
 
 # zcnotify-bench needs liburing (Debian: liburing-dev).
 install: install-dev
 	install -d $(DESTDIR)$(PREFIX)/bin
 	$(CC) -std=c11 -Wall -Wextra -Werror -O2 -o $(DESTDIR)$(PREFIX)/bin/zcstat tools/zcstat.c
 	$(CC) -std=c11 -Wall -Wextra -Werror -O2 -pthread -Iinclude/uapi \
-		-o $(DESTDIR)$(PREFIX)/bin/zcnotify-bench tools/zc_bench.c -luring
+		-o $(DESTDIR)$(PREFIX)/bin/zcnotify-bench bench/zc_bench.c -luring
 
 # Headers, pkg-config file and man page (what libzcnotify-dev ships).
 install-dev:
@@ -90,7 +92,7 @@ dkms-remove:
 	rm -rf /usr/src/zcnotify-$(VERSION)
 
 deb:
-	./tools/mkdeb.sh
+	./packaging/mkdeb.sh
 
 .PHONY: install install-dev dkms-install dkms-remove deb
 .PHONY: all modules clean check demo lint bench bench-icount bench-host matrix check-dkms stress check-debug

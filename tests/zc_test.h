@@ -1,9 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * zc_test - the case table and the helpers the test files share.
+ * zc_test - the case tables and the helpers the test files share.
  *
- * Each tests/adv_*.c file holds the adversarial cases of one contract
- * point, named after it, in a table that zc_test.c runs with the others.
+ * The cases live in one file per contract area, each with its table(s)
+ * below, which zc_test.c (the runner) runs in the order it lists them:
+ *
+ *   protocol.c        well-formed requests: absent_*, basic_*,
+ *                     sendmmsg_*, other_cmsgs_*, bounded_*
+ *   invalid_input.c   malformed or unreadable requests: invalid_*, efault_*
+ *   errors.c          failed sends, competing readers: errors_*, hybrid_*
+ *   helper.c          the zcn.h helper: helper_*, fallback_*
+ *   module_control.c  load refusals, sysfs, counters: load_errors, sysfs,
+ *                     stats_udp4
+ *   unload.c          unloading under traffic: unload_traffic,
+ *                     unload_blocked, soak
+ *   adv_*.c           adversarial cases, one contract point per file,
+ *                     named after it
+ *
+ * zc_testlib.c holds the helpers declared at the end of this file;
+ * zc_lib.c the protocol helpers of zc_lib.h.
  */
 #ifndef ZC_TEST_H
 #define ZC_TEST_H
@@ -32,6 +47,15 @@ struct t_case {
 	{ n "_udp4", f, AF_INET, SOCK_DGRAM, tmo },			\
 	{ n "_udp6", f, AF_INET6, SOCK_DGRAM, tmo }
 
+/* *_absent_cases: run before the module is loaded. */
+extern const struct t_case protocol_absent_cases[];
+extern const struct t_case helper_absent_cases[];
+extern const struct t_case module_control_cases[];
+extern const struct t_case protocol_cases[];
+extern const struct t_case helper_cases[];
+extern const struct t_case invalid_input_cases[];
+extern const struct t_case errors_cases[];
+extern const struct t_case unload_cases[];
 extern const struct t_case adv_stale_cases[];
 extern const struct t_case adv_shared_buffer_cases[];
 extern const struct t_case adv_restart_cases[];
@@ -40,6 +64,8 @@ extern const struct t_case adv_uffd_cases[];
 extern const struct t_case adv_io_uring_cases[];
 extern const struct t_case adv_sendmmsg_partial_cases[];
 extern const struct t_case adv_helper_silent_cases[];
+
+/* zc_testlib.c */
 
 /* MSG_ZEROCOPY sends without requests, their completions left queued. */
 int queue_completions(struct t_ctx *t, struct zc_pair *p, struct zc_ledger *l,

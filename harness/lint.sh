@@ -6,7 +6,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cp=$TOP/.cache/checkpatch
 if [ ! -x "$cp/scripts/checkpatch.pl" ]; then
-	deb=$(bash "$TOP/tools/fetch-kernel.sh" --deb linux-source-6.1)
+	deb=$(bash "$TOP/harness/fetch-kernel.sh" --deb linux-source-6.1)
 	tmp=$(mktemp -d)
 	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" --wildcards '*/linux-source-6.1.tar.xz'
 	mkdir -p "$cp"
@@ -22,7 +22,7 @@ echo "== checkpatch --strict"
 	"$TOP"/tests/kmod/*.c || rc=1
 echo "== sparse"
 k=${KERNEL:-${DEFAULT_KERNELS%% *}}
-bash "$TOP/tools/fetch-kernel.sh" "$k"
+bash "$TOP/harness/fetch-kernel.sh" "$k"
 out=$BUILD/lint-$k
 rm -rf "$out" && mkdir -p "$out"
 cp -r "$TOP/Kbuild" "$TOP/module" "$TOP/include" "$out/"
@@ -32,7 +32,7 @@ warn=$(echo "$log" | grep -E "$out/(module|include)/.*(warning|error)" || true)
 if [ ! -f "$out/zcnotify.ko" ]; then echo "$log"; echo "sparse: build failed"; rc=1
 elif [ -n "$warn" ]; then echo "$warn"; rc=1; else echo "sparse: clean"; fi
 echo "== userspace (-Wall -Wextra -Werror, C11)"
-if build_tests && gcc $CFLAGS_TEST -o "$BUILD/tests/zc_bench" "$TOP/tools/zc_bench.c" -luring; then
+if build_tests && gcc $CFLAGS_TEST -o "$BUILD/tests/zc_bench" "$TOP/bench/zc_bench.c" -luring; then
 	echo "userspace: clean"
 else
 	rc=1

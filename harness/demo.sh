@@ -5,15 +5,15 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 k=${KERNEL:-6.12.117+deb12-amd64}
-bash "$TOP/tools/deps.sh"
-bash "$TOP/tools/fetch-kernel.sh" "$k"
+bash "$TOP/harness/deps.sh"
+bash "$TOP/harness/fetch-kernel.sh" "$k"
 build_tests
 mkdir -p "$BUILD"
 build_module "$k" >"$BUILD/$k.build.log" 2>&1 || {
 	cat "$BUILD/$k.build.log"; exit 1; }
 build_initramfs "$k" "$BUILD/$k/initramfs.cpio.gz"
 echo "booting $k under QEMU (TCG)..."
-bash "$TOP/tools/vm-run.sh" "$k" "$BUILD/$k/initramfs.cpio.gz" \
+bash "$TOP/harness/vm-run.sh" "$k" "$BUILD/$k/initramfs.cpio.gz" \
 	"$BUILD/$k/demo.log" 300 zcmode=demo || true
 tr -d '\r' <"$BUILD/$k/demo.log" | sed -n 's/^ZC: //p' | grep -v '^END$'
 grep -q 'each exactly once' "$BUILD/$k/demo.log"

@@ -8,17 +8,17 @@
 # Knobs (environment): KERNELS, RUNS, SENDS, LANES, SIZE (for NS), INTERVALS, METHODS, NS
 # (request sizes tried), OH_CALLS, THREADS (0: skip), TH_CALLS.
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../harness/lib.sh"
 KERNELS=${KERNELS:-6.1.0-56-amd64 6.12.117+deb12-amd64}
 RUNS=${RUNS:-2}
 out=$BUILD/bench-icount
 mkdir -p "$out"
-bash "$TOP/tools/deps.sh"
+bash "$TOP/harness/deps.sh"
 build_tests
-gcc $CFLAGS_TEST -o "$BUILD/tests/zc_bench" "$TOP/tools/zc_bench.c" -luring
+gcc $CFLAGS_TEST -o "$BUILD/tests/zc_bench" "$TOP/bench/zc_bench.c" -luring
 : >"$out/raw.txt"
 for k in $KERNELS; do
-	bench_root "$k" "$TOP/tools/vm-bench-icount.sh"
+	bench_root "$k" "$TOP/bench/vm-bench-icount.sh"
 	root=$BUILD/$k/initramfs
 	cat >"$root/bench.conf" <<CONF
 SENDS=${SENDS:-3000}
@@ -35,11 +35,11 @@ CONF
 	pack_root "$k" "$BUILD/$k/icount.cpio.gz"
 	for run in $(seq "$RUNS"); do
 		stage_start
-		ICOUNT=1 VM_MEM=${VM_MEM:-3G} bash "$TOP/tools/vm-run.sh" "$k" \
+		ICOUNT=1 VM_MEM=${VM_MEM:-3G} bash "$TOP/harness/vm-run.sh" "$k" \
 			"$BUILD/$k/icount.cpio.gz" "$BUILD/$k/icount-$run.log" 3000 zcmode=bench || true
 		tr -d '\r' <"$BUILD/$k/icount-$run.log" | sed -n 's/^ZC: //p' |
 			sed "s/^/kernel=$k run=$run /" >>"$out/raw.txt"
 		stage_end "$k: instruction-count run $run"
 	done
 done
-python3 "$TOP/tools/bench-icount-report.py" "$out/raw.txt" | tee "$out/report.md"
+python3 "$TOP/bench/bench-icount-report.py" "$out/raw.txt" | tee "$out/report.md"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs inside the bench VM (busybox sh): the method comparison, interleaved
 # over repetitions, then plain sendmsg() with the module loaded and not.
-# Parameters come from /bench.conf (written by tools/bench.sh).
+# Parameters come from /bench.conf (written by bench/bench.sh).
 . /bench.conf
 insmod /dummy.ko 2>/dev/null
 ip link add dummy0 type dummy

@@ -1,10 +1,10 @@
 #!/bin/bash
-# make matrix: the whole suite on every kernel of tools/kernels.txt, each
+# make matrix: the whole suite on every kernel of harness/kernels.txt, each
 # module built with its kernel's compiler family, then the table.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-KERNELS=$(awk '!/^#/ && NF { print $1 }' "$TOP/tools/kernels.txt")
-KERNELS="$KERNELS" bash "$TOP/tools/check.sh"
+KERNELS=$(awk '!/^#/ && NF { print $1 }' "$TOP/harness/kernels.txt")
+KERNELS="$KERNELS" bash "$TOP/harness/check.sh"
 rc=$?
 echo
 echo "## kernel matrix"

@@ -6,11 +6,11 @@
 # ICOUNT=1 counts instructions (guest time = instructions, one vCPU), so
 # the samples are shares of executed instructions.
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../harness/lib.sh"
 k=${1:-6.1.0-56-amd64}
 img=$TOP/.cache/chroots/perf-bookworm
 if [ ! -f "$img/.ready" ]; then
-	base=$(bash "$TOP/tools/dkms-image.sh")
+	base=$(bash "$TOP/packaging/dkms-image.sh")
 	rm -rf "$img"
 	cp -a "$base" "$img"
 	unshare -m sh -c "mount -t proc proc '$img/proc' && chroot '$img' sh -c 'apt-get -qq update &&
@@ -23,8 +23,8 @@ mkdir -p "$out"
 [ -s "$out/base.cpio.gz" ] && [ "$out/base.cpio.gz" -nt "$img/.ready" ] ||
 	(cd "$img" && find . -path ./proc -prune -o -print | cpio -o -H newc --quiet | gzip -1) >"$out/base.cpio.gz"
 build_tests
-gcc $CFLAGS_TEST -o "$BUILD/tests/zc_bench" "$TOP/tools/zc_bench.c" -luring
-bash "$TOP/tools/fetch-kernel.sh" "$k"
+gcc $CFLAGS_TEST -o "$BUILD/tests/zc_bench" "$TOP/bench/zc_bench.c" -luring
+bash "$TOP/harness/fetch-kernel.sh" "$k"
 build_module "$k" >/dev/null 2>&1
 ov=$out/overlay
 rm -rf "$ov" && mkdir -p "$ov/proc"
@@ -64,5 +64,5 @@ INIT
 chmod +x "$ov/init"
 (cd "$ov" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/overlay.cpio.gz"
 cat "$out/base.cpio.gz" "$out/overlay.cpio.gz" >"$out/initramfs.cpio.gz"
-VM_MEM=3G bash "$TOP/tools/vm-run.sh" "$k" "$out/initramfs.cpio.gz" "$out/$k.log" 1200 || true
+VM_MEM=3G bash "$TOP/harness/vm-run.sh" "$k" "$out/initramfs.cpio.gz" "$out/$k.log" 1200 || true
 tr -d '\r' <"$out/$k.log" | sed -n 's/^ZC: //p' | grep -v '^END$'

@@ -115,7 +115,7 @@ static socklen_t addr(int family, bool dummy, struct sockaddr_storage *ss)
 
 /*
  * The veth lane (IPv4 only): the receiving end lives in the network
- * namespace "zcpeer" at 10.11.0.2 (tools/bench-host.sh creates it), so the
+ * namespace "zcpeer" at 10.11.0.2 (bench/bench-host.sh creates it), so the
  * data really crosses a veth pair, as in the kernel's msg_zerocopy.sh.
  */
 static int enter_netns(const char *path)

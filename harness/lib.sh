@@ -57,11 +57,11 @@ build_tests() {
 	esac
 }
 
-# toolchain_of <kver>: the toolchain column of tools/kernels.txt (host if
+# toolchain_of <kver>: the toolchain column of harness/kernels.txt (host if
 # the kernel is not listed).
 toolchain_of() {
 	awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print "host" }' \
-		"$TOP/tools/kernels.txt"
+		"$TOP/harness/kernels.txt"
 }
 
 # in_toolchain <suite> <cmd...>: run a command with the compiler family
@@ -75,7 +75,7 @@ in_toolchain() {
 		return
 	fi
 	local root
-	root=$(bash "$TOP/tools/toolchain.sh" "$suite")
+	root=$(bash "$TOP/harness/toolchain.sh" "$suite")
 	mkdir -p "$root$TOP"
 	unshare -m sh -c 'mount --bind "$1" "$2$1" && mount -t proc proc "$2/proc" &&
 		shift 2 && exec chroot "$0" "$@"' \
@@ -154,7 +154,7 @@ copy_dummy_ko() {
 # dummy.ko; the caller adds /bench.conf and packs it with pack_root.
 bench_root() {
 	local k=$1 root=$BUILD/$1/initramfs
-	bash "$TOP/tools/fetch-kernel.sh" "$k"
+	bash "$TOP/harness/fetch-kernel.sh" "$k"
 	build_module "$k" >"$BUILD/$k.build.log" 2>&1
 	build_initramfs "$k" "$BUILD/$k/initramfs.cpio.gz"
 	cp "$BUILD/tests/zc_bench" "$root/bin/"

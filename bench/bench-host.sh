@@ -11,11 +11,11 @@
 # creates (as the kernel's msg_zerocopy.sh does) and removes.
 # Knobs: SIZES, INTERVALS, PROTOS, LANES, SENDS, REPS.
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../harness/lib.sh"
 out=$BUILD/bench-host
 mkdir -p "$out"
-bash "$TOP/tools/deps.sh"
-gcc $CFLAGS_TEST -o "$out/zc_bench" "$TOP/tools/zc_bench.c" -luring
+bash "$TOP/harness/deps.sh"
+gcc $CFLAGS_TEST -o "$out/zc_bench" "$TOP/bench/zc_bench.c" -luring
 SIZES=${SIZES:-4096 65536}
 INTERVALS=${INTERVALS:-1 8 32 512}
 PROTOS=${PROTOS:-tcp4 udp4}

@@ -8,7 +8,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 k=${1:-6.12.117+deb12-amd64} mode=${2:-multi}
-bash "$TOP/tools/fetch-kernel.sh" "$k"
+bash "$TOP/harness/fetch-kernel.sh" "$k"
 build_tests
 mkdir -p "$BUILD"
 build_module "$k" >/dev/null 2>&1
@@ -35,6 +35,6 @@ echo "XMC: survived $i tracer toggles"
 poweroff -f
 INIT
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$BUILD/$k/xmc.cpio.gz"
-TCG_THREAD=$mode bash "$TOP/tools/vm-run.sh" "$k" "$BUILD/$k/xmc.cpio.gz" \
+TCG_THREAD=$mode bash "$TOP/harness/vm-run.sh" "$k" "$BUILD/$k/xmc.cpio.gz" \
 	"$BUILD/$k/xmc.log" 300 loglevel=4 || true
 grep -a -m3 'XMC:\|Oops\|BUG' "$BUILD/$k/xmc.log"

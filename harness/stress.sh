@@ -8,10 +8,10 @@ set -uo pipefail
 KERNELS=${KERNELS:-$DEFAULT_KERNELS}
 SEED=${SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 passed=0 failed=0 n=0
-bash "$TOP/tools/deps.sh"
+bash "$TOP/harness/deps.sh"
 build_tests
 for k in $KERNELS; do	# build everything before the long runs start
-	bash "$TOP/tools/fetch-kernel.sh" "$k"
+	bash "$TOP/harness/fetch-kernel.sh" "$k"
 	build_module "$k" >"$BUILD/$k.build.log" 2>&1 || { echo "not ok - $k: build"; exit 1; }
 	build_initramfs "$k" "$BUILD/$k/stress.cpio.gz"
 	cat >"$BUILD/$k/initramfs/stress.conf" <<CONF
@@ -27,7 +27,7 @@ done
 echo "# seed $SEED"
 for k in $KERNELS; do
 	stage_start
-	bash "$TOP/tools/vm-run.sh" "$k" "$BUILD/$k/stress.cpio.gz" \
+	bash "$TOP/harness/vm-run.sh" "$k" "$BUILD/$k/stress.cpio.gz" \
 		"$BUILD/$k/stress.log" 3600 zcmode=stress || true
 	stage_end "$k: stress in QEMU"
 	tr -d '\r' <"$BUILD/$k/stress.log" | sed -n 's/^ZC: //p' >"$BUILD/$k/stress.results"

@@ -4,15 +4,15 @@
 # does; then compile and run the tests there, modprobe -r, dkms remove.
 # Prints each step's result and the closing "N passed, N failed".
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../harness/lib.sh"
 KERNELS=${KERNELS:-$DEFAULT_KERNELS}
 out=$BUILD/dkms
 mkdir -p "$out"
 passed=0 failed=0 n=0
 
 stage_start
-bash "$TOP/tools/deps.sh"
-img=$(bash "$TOP/tools/dkms-image.sh") || { echo "not ok 1 - dkms image"; echo "0 passed, 1 failed"; exit 1; }
+bash "$TOP/harness/deps.sh"
+img=$(bash "$TOP/packaging/dkms-image.sh") || { echo "not ok 1 - dkms image"; echo "0 passed, 1 failed"; exit 1; }
 if [ ! -s "$out/base.cpio.gz" ] || [ "$img/.ready" -nt "$out/base.cpio.gz" ]; then
 	(cd "$img" && find . -path ./proc -prune -o -print | cpio -o -H newc --quiet | gzip -1) \
 		>"$out/base.cpio.gz"
@@ -24,8 +24,8 @@ ov=$out/overlay
 rm -rf "$ov"
 mkdir -p "$ov/usr/src/zcnotify-0.1.0" "$ov/proc"
 (cd "$TOP" && git ls-files -z | xargs -0 cp --parents -t "$ov/usr/src/zcnotify-0.1.0")
-cp "$TOP/tools/vm-dkms-init.sh" "$ov/init"
-bash "$TOP/tools/mkdeb.sh" >/dev/null
+cp "$TOP/packaging/vm-dkms-init.sh" "$ov/init"
+bash "$TOP/packaging/mkdeb.sh" >/dev/null
 mkdir -p "$ov/debs"
 cp "$BUILD"/deb/*.deb "$ov/debs/"
 (cd "$ov" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/overlay.cpio.gz"
@@ -33,8 +33,8 @@ cat "$out/base.cpio.gz" "$out/overlay.cpio.gz" >"$out/initramfs.cpio.gz"
 
 for k in $KERNELS; do
 	stage_start
-	bash "$TOP/tools/fetch-kernel.sh" "$k"
-	VM_MEM=3G bash "$TOP/tools/vm-run.sh" "$k" "$out/initramfs.cpio.gz" \
+	bash "$TOP/harness/fetch-kernel.sh" "$k"
+	VM_MEM=3G bash "$TOP/harness/vm-run.sh" "$k" "$out/initramfs.cpio.gz" \
 		"$out/$k.log" 1800 || true
 	stage_end "$k: dkms lane in QEMU"
 	tr -d '\r' <"$out/$k.log" | sed -n 's/^ZC: //p' >"$out/$k.results"

@@ -15,13 +15,13 @@ rel_file=$dir/release
 if [ -f "$dir/.ready" ]; then cat "$rel_file"; exit 0; fi
 mkdir -p "$dir"
 if [ ! -f "$src/Makefile" ]; then
-	deb=$(bash "$top/tools/fetch-kernel.sh" --deb linux-source-6.1)
+	deb=$(bash "$top/harness/fetch-kernel.sh" --deb linux-source-6.1)
 	rm -rf "$src" && mkdir -p "$src"
 	dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards '*/linux-source-6.1.tar.xz' |
 		xz -dc | tar -x -C "$src" --strip-components=1
 fi
 cd "$src"
-bash "$top/tools/fetch-kernel.sh" 6.1.0-56-amd64
+bash "$top/harness/fetch-kernel.sh" 6.1.0-56-amd64
 cp "$top/.cache/kernels/6.1.0-56-amd64/config" .config
 echo -n >"$dir/lsmod.empty"
 make -s LSMOD="$dir/lsmod.empty" localmodconfig </dev/null >/dev/null 2>&1 || true

@@ -1,23 +1,38 @@
 #!/bin/bash
 # make check: build and run the whole suite on stock Debian kernels in QEMU.
-# KERNELS="..." overrides the kernel list. Prints a result per test per
-# kernel, a summary per kernel, and the closing "N passed, N failed" line.
+# KERNELS="..." overrides the kernel list. TESTS="GLOB,GLOB..." runs only
+# the tests whose names, as printed here (basic_udp4, basic_udp4_m32,
+# fuzz, tracker_in_order...), match one of the globs; dmesg_clean always
+# runs. Prints a result per test per kernel, a summary per kernel, and the
+# closing "N passed, N failed" line.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 KERNELS=${KERNELS:-$DEFAULT_KERNELS}
+TESTS=$(echo "${TESTS:-}" | tr -s ', ' '  ' | sed 's/^ //; s/ $//')
 VM_TIMEOUT=${VM_TIMEOUT:-1200}
 T_ALL=$(date +%s)
 passed=0 failed=0 n=0
 summary=()
 mkdir -p "$BUILD"
-: >"$BUILD/summary.tsv"	# one line per kernel, for tools/matrix.sh
+: >"$BUILD/summary.tsv"	# one line per kernel, for harness/matrix.sh
 
 ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1${2:+ # $2}"; }
+# want <name>: TESTS is empty or one of its globs matches the name (the
+# VM's /init applies the same rule to zctests=).
+want() {
+	local - p
+	set -f
+	[ -z "$TESTS" ] && return 0
+	for p in $TESTS; do
+		case $1 in $p) return 0 ;; esac
+	done
+	return 1
+}
 
 stage_start
-bash "$TOP/tools/deps.sh" || { nok "host dependencies"; }
+bash "$TOP/harness/deps.sh" || { nok "host dependencies"; }
 stage_end "host dependencies"
 
 stage_start
@@ -31,12 +46,39 @@ done
 stage_end "build userspace tests"
 
 # Host unit tests (the helper's tracker): no VM needed.
+selected=0
 while read -r line; do
+	case $line in
+	"ok - "*) r=${line#ok - } ;;
+	"not ok - "*) r=${line#not ok - } ;;
+	*) continue ;;
+	esac
+	want "${r%% # *}" || continue
+	selected=$((selected + 1))
 	case $line in
 	"ok - "*) ok "host: ${line#ok - }" ;;
 	"not ok - "*) r=${line#not ok - }; nok "host: ${r%% # *}" "${r#* # }" ;;
 	esac
 done < <("$BUILD/tests/unit_tracker")
+
+# What every kernel's VM must report, TESTS applied.
+expected=$(set -f
+	   for name in $("$BUILD/tests/zc_test" list) \
+		       $("$BUILD/tests/zc_test32" list $(cat "$TOP/tests/m32-tests.txt")) \
+		       fuzz fuzz_m32; do
+		   want "$name" && echo "$name"
+	   done)
+selected=$((selected + $(echo "$expected" | grep -c .)))
+[ -n "$TESTS" ] && want dmesg_clean && selected=$((selected + 1))
+expected="$expected dmesg_clean"
+append=""
+if [ -n "$TESTS" ]; then
+	append="zctests=${TESTS// /,}"
+	if [ "$selected" -eq 0 ]; then
+		nok "TESTS='$TESTS' matches no test" "see: $BUILD/tests/zc_test list"
+		KERNELS=""
+	fi
+fi
 
 for k in $KERNELS; do
 	kp=0 kf=0 t_fetch=0 t_build=0 t_vm=0 built=no loaded=no dclean=no
@@ -44,7 +86,7 @@ for k in $KERNELS; do
 		nok "$k: $2" "${3:-}"; kf=$((kf + 1)); fi; }
 
 	stage_start
-	if ! bash "$TOP/tools/fetch-kernel.sh" "$k"; then
+	if ! bash "$TOP/harness/fetch-kernel.sh" "$k"; then
 		rec fail "fetch kernel packages"; summary+=("$k: $kp passed, $kf failed")
 		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$k" "$(toolchain_of "$k")" \
 			no no "$kp" "$kf" no 0 0 0 >>"$BUILD/summary.tsv"
@@ -72,16 +114,12 @@ for k in $KERNELS; do
 	stage_start
 	img=$BUILD/$k/initramfs.cpio.gz log=$BUILD/$k/console.log
 	build_initramfs "$k" "$img"
-	bash "$TOP/tools/vm-run.sh" "$k" "$img" "$log" "$VM_TIMEOUT"
+	bash "$TOP/harness/vm-run.sh" "$k" "$img" "$log" "$VM_TIMEOUT" "$append"
 	rc=$?
 	stage_end "$k: boot and run tests in QEMU"
 	t_vm=$STAGE_SECS
 
 	# Results as the VM printed them; every expected test must appear.
-	expected=$(set -f
-		   "$BUILD/tests/zc_test" list
-		   "$BUILD/tests/zc_test32" list $(cat "$TOP/tests/m32-tests.txt")
-		   echo fuzz fuzz_m32 dmesg_clean)
 	tr -d '\r' <"$log" | sed -n 's/^ZC: //p' >"$BUILD/$k/results"
 	grep '^#' "$BUILD/$k/results" | grep -v '^# \[' | head -40
 	for name in $expected; do

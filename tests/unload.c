@@ -1,0 +1,481 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * unload: the module goes away while applications use it.
+ *
+ * Senders keep going through load/unload cycles (unload_traffic); rmmod
+ * succeeds while a sender is blocked inside a hooked sendmsg(), which then
+ * returns normally (unload_blocked); a soak of workers with failures on
+ * purpose and an unload storm (soak). Afterwards the stock behaviour
+ * (EINVAL, MSG_ERRQUEUE) delivers the rest, and every completion arrives
+ * exactly once.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "zc_lib.h"
+#include "zc_test.h"
+
+/* Senders that keep going while the module comes and goes. */
+struct churn {
+	struct t_ctx t;
+	struct zc_pair p;
+	struct zc_ledger l;
+	atomic_int *stop;
+	int err;
+};
+
+static void *churn_sender(void *arg)
+{
+	struct churn *c = arg;
+	int got;
+
+	while (!atomic_load(c->stop)) {
+		ssize_t n = zc_send_zc(&c->t, &c->p, 4096, 0, 8, &c->l, &got);
+
+		if (got == -1) {
+			c->err = -1;
+			break;
+		}
+		if (n < 0 && errno == EINVAL) {
+			/* Module absent: stock behaviour, fall back. */
+			if (zc_send(&c->p, 4096, MSG_ZEROCOPY, NULL,
+				    &c->l) != 4096 && errno != ENOBUFS) {
+				c->err = t_fail(&c->t, "plain send: %s",
+						strerror(errno));
+				break;
+			}
+			if (zc_read_errqueue(&c->t, c->p.tx, &c->l, NULL) < 0) {
+				c->err = -1;
+				break;
+			}
+		} else if (n != 4096) {
+			c->err = t_fail(&c->t, "send: %zd (%s)", n,
+					strerror(errno));
+			break;
+		}
+		zc_pair_drain_rx(&c->p);
+	}
+	return NULL;
+}
+
+static int t_unload_traffic(struct t_ctx *t, const struct t_env *e)
+{
+	static const int fam[2] = { AF_INET, AF_INET6 };
+	static const int typ[2] = { SOCK_STREAM, SOCK_DGRAM };
+	struct churn c[2];
+	atomic_int stop = 0;
+	uint32_t via_cmsg = 0;
+	pthread_t th[2];
+	int i, cycle, ret = 0, refused = 0;
+
+	if (zc_loaded())
+		CHECK(t, !zc_unload("zcnotify"), "rmmod: %s", strerror(errno));
+	for (i = 0; i < 2; i++) {
+		memset(&c[i], 0, sizeof(c[i]));
+		c[i].stop = &stop;
+		if (zc_pair_open(t, &c[i].p, fam[i], typ[i], true) ||
+		    zc_ledger_init(&c[i].l, 1 << 20))
+			return -1;
+		pthread_create(&th[i], NULL, churn_sender, &c[i]);
+	}
+	for (cycle = 0; cycle < 12 && !ret; cycle++) {
+		if (zc_load(e->ko, ""))
+			ret = t_fail(t, "load %d: %s", cycle, strerror(errno));
+		usleep(100000 + (cycle % 4) * 50000);
+		if (!ret && zc_unload_retry("zcnotify", &refused))
+			ret = t_fail(t, "unload %d: %s", cycle,
+				     strerror(errno));
+		usleep(50000);
+	}
+	if (zc_loaded() && zc_unload("zcnotify"))
+		ret = t_fail(t, "final unload: %s", strerror(errno));
+	atomic_store(&stop, 1);
+	for (i = 0; i < 2; i++) {
+		pthread_join(th[i], NULL);
+		if (c[i].err && !ret)
+			ret = t_fail(t, "%s sender: %s",
+				     zc_pair_name(&c[i].p), c[i].t.why);
+		/* Module gone: the error queue must deliver the rest. */
+		if (!ret && zc_settle(t, &c[i].p, &c[i].l, true, 15000))
+			ret = -1;
+		if (!ret && zc_ledger_verify(t, &c[i].l))
+			ret = -1;
+		via_cmsg += c[i].l.ids_cmsg;
+		printf("# unload_traffic %s: %u sends, %u ids via cmsg\n",
+		       zc_pair_name(&c[i].p), c[i].l.sends, c[i].l.ids_cmsg);
+		zc_ledger_free(&c[i].l);
+		zc_pair_close(&c[i].p);
+	}
+	if (!ret && !via_cmsg)
+		ret = t_fail(t, "no completion ever came through the cmsg");
+	printf("# unload_traffic: 12 load/unload cycles, rmmod refused %d times (module in use)\n",
+	       refused);
+	return ret;
+}
+
+/* A sender blocked inside a hooked sendmsg() while the module goes. */
+struct blocked {
+	struct t_ctx t;
+	struct zc_pair *p;
+	struct zc_ledger *l;
+	struct zc_req r;
+	atomic_int done;
+	ssize_t n;
+	int err;
+};
+
+static void *blocked_sender(void *arg)
+{
+	struct blocked *b = arg;
+
+	zc_req_init(&b->r);
+	zc_req_add_zc(&b->r, 8);
+	b->n = zc_send(b->p, b->p->buflen, MSG_ZEROCOPY, &b->r, b->l);
+	b->err = errno;
+	atomic_store(&b->done, 1);
+	return NULL;
+}
+
+static int t_unload_blocked(struct t_ctx *t, const struct t_env *e)
+{
+	int small = 16384, ret = -1, got;
+	struct zc_ledger l;
+	struct blocked b;
+	struct zc_pair p;
+	struct zc_req r;
+	pthread_t th;
+	long t0, dt;
+	ssize_t n;
+
+	if (!zc_loaded())
+		CHECK(t, !zc_load(e->ko, ""), "load: %s", strerror(errno));
+	if (zc_pair_open(t, &p, AF_INET, SOCK_STREAM, true) ||
+	    zc_ledger_init(&l, 4096))
+		goto out;
+	setsockopt(p.tx, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	setsockopt(p.rx, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	if (queue_completions(t, &p, &l, 5))
+		goto out;
+	memset(&b, 0, sizeof(b));
+	b.p = &p;
+	b.l = &l;
+	pthread_create(&th, NULL, blocked_sender, &b);
+	usleep(500000);
+	if (atomic_load(&b.done)) {
+		t_fail(t, "sender did not block (%zd)", b.n);
+		goto join;
+	}
+	t0 = zc_now_ms();
+	if (zc_unload("zcnotify")) {
+		t_fail(t, "unload with a blocked sender: %s", strerror(errno));
+		goto join;
+	}
+	dt = zc_now_ms() - t0;
+	printf("# unload_blocked: rmmod done in %ld ms, sender %s\n", dt,
+	       atomic_load(&b.done) ? "done" : "still blocked");
+	ret = 0;
+join:
+	while (!atomic_load(&b.done)) {
+		zc_pair_drain_rx(&p);
+		usleep(1000);
+	}
+	pthread_join(th, NULL);
+	if (ret)
+		goto out;
+	ret = -1;
+	if (b.n != (ssize_t)p.buflen) {
+		t_fail(t, "blocked send returned %zd (%s)", b.n,
+		       strerror(b.err));
+		goto out;
+	}
+	got = zc_req_collect(t, &b.r, &l);
+	if (got == -1)
+		goto out;
+	/* The application keeps working: stock EINVAL, errqueue delivers. */
+	zc_req_init(&r);
+	zc_req_add_zc(&r, 8);
+	n = zc_send(&p, 1000, MSG_ZEROCOPY, &r, &l);
+	if (!(n < 0 && errno == EINVAL) || !zc_req_untouched(&r)) {
+		t_fail(t, "cmsg after unload: %zd (%s), want EINVAL", n,
+		       n < 0 ? strerror(errno) : "success");
+		goto out;
+	}
+	if (zc_send(&p, 1000, MSG_ZEROCOPY, NULL, &l) != 1000) {
+		t_fail(t, "plain send after unload: %s", strerror(errno));
+		goto out;
+	}
+	if (zc_settle(t, &p, &l, false, 15000))
+		goto out;
+	ret = zc_ledger_verify(t, &l);
+out:
+	zc_ledger_free(&l);
+	zc_pair_close(&p);
+	return ret;
+}
+
+/*
+ * Soak: workers sending with MSG_ZEROCOPY on their own sockets, reaping
+ * through the cmsg, MSG_ERRQUEUE or both, with failures on purpose
+ * (non-blocking sockets filling up, peers closing, optmem_max lowered so
+ * that ENOBUFS happens), while the module is unloaded and loaded again
+ * and a sender sits blocked in sendmsg(). Every send counter value must
+ * be accounted for exactly once. Length from ZC_SOAK_SECS (default 20),
+ * unload cycles from ZC_SOAK_UNLOADS (default 10).
+ */
+enum soak_mode { SOAK_CMSG, SOAK_ERRQ_THREAD, SOAK_NONBLOCK, SOAK_MIXED,
+		 SOAK_CLOSER, SOAK_NR };
+
+struct soak {
+	struct t_ctx t;
+	enum soak_mode mode;
+	int family, type;
+	atomic_int *stop;
+	struct zc_pair p;
+	struct zc_ledger l;
+	atomic_int reader_stop;
+	long sends, completions, lost, dups, pairs;
+	int err;
+};
+
+static void *soak_reader(void *arg)
+{
+	struct soak *s = arg;
+	struct pollfd pfd;
+
+	while (!atomic_load(&s->reader_stop)) {
+		pfd.fd = s->p.tx;
+		pfd.events = 0;
+		poll(&pfd, 1, 5);
+		if (zc_read_errqueue(&s->t, s->p.tx, &s->l, NULL) < 0)
+			break;
+	}
+	return NULL;
+}
+
+/* Close out one socket pair: collect the rest, check, add to totals. */
+static int soak_finish_pair(struct soak *s)
+{
+	int ret = zc_settle(&s->t, &s->p, &s->l, false, 20000);
+
+	s->sends += s->l.sends;
+	s->completions += s->l.ids_cmsg + s->l.ids_errqueue;
+	s->lost += zc_ledger_missing(&s->l);
+	s->dups += s->l.dups + s->l.bogus;
+	s->pairs++;
+	if (!ret)
+		ret = zc_ledger_verify(&s->t, &s->l);
+	zc_ledger_free(&s->l);
+	zc_pair_close(&s->p);
+	return ret;
+}
+
+static int soak_open_pair(struct soak *s)
+{
+	int small = 16384;
+
+	if (zc_pair_open(&s->t, &s->p, s->family, s->type, true) ||
+	    zc_ledger_init(&s->l, 1 << 21))
+		return -1;
+	if (s->mode == SOAK_NONBLOCK) {
+		setsockopt(s->p.tx, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+		fcntl(s->p.tx, F_SETFL, O_NONBLOCK);
+	}
+	return 0;
+}
+
+static void *soak_worker(void *arg)
+{
+	struct soak *s = arg;
+	pthread_t reader;
+	long i = 0;
+	int got;
+
+	if (soak_open_pair(s)) {
+		s->err = -1;
+		return NULL;
+	}
+	if (s->mode == SOAK_ERRQ_THREAD)
+		pthread_create(&reader, NULL, soak_reader, s);
+	while (!atomic_load(s->stop) && !s->err) {
+		bool cmsg = s->mode == SOAK_CMSG || s->mode == SOAK_ERRQ_THREAD ||
+			    (s->mode == SOAK_MIXED && i % 2);
+		ssize_t n;
+
+		i++;
+		if (cmsg) {
+			struct zc_req r;
+
+			zc_req_init(&r);
+			zc_req_add_zc(&r, 8);
+			n = zc_send(&s->p, 2048, MSG_ZEROCOPY, &r, &s->l);
+			got = zc_req_collect(&s->t, &r, &s->l);
+			if (got == -1)
+				s->err = -1;
+		} else {
+			n = zc_send(&s->p, 2048, MSG_ZEROCOPY, NULL, &s->l);
+		}
+		if (n < 0 && errno != EINVAL && errno != EAGAIN &&
+		    errno != ENOBUFS && errno != EPIPE && errno != ECONNRESET)
+			s->err = t_fail(&s->t, "send: %s", strerror(errno));
+		if (s->mode != SOAK_CMSG && s->mode != SOAK_ERRQ_THREAD &&
+		    zc_read_errqueue(&s->t, s->p.tx, &s->l, NULL) < 0)
+			s->err = -1;
+		if (s->mode == SOAK_CMSG && n < 0 &&
+		    zc_read_errqueue(&s->t, s->p.tx, &s->l, NULL) < 0)
+			s->err = -1;	/* module absent: errqueue fallback */
+		if (s->mode == SOAK_NONBLOCK && n < 0 && errno == EAGAIN &&
+		    i % 16 == 0)
+			zc_pair_drain_rx(&s->p);
+		else if (s->mode != SOAK_NONBLOCK)
+			zc_pair_drain_rx(&s->p);
+		if (s->mode == SOAK_CLOSER && i % 300 == 0) {
+			/* The peer goes away: EPIPE, then a fresh pair. */
+			close(s->p.rx);
+			s->p.rx = -1;
+			zc_send(&s->p, 2048, MSG_ZEROCOPY, NULL, &s->l);
+			if (soak_finish_pair(s) || soak_open_pair(s))
+				s->err = -1;
+		}
+	}
+	if (s->mode == SOAK_ERRQ_THREAD) {
+		atomic_store(&s->reader_stop, 1);
+		pthread_join(reader, NULL);
+	}
+	if (s->mode == SOAK_NONBLOCK)
+		fcntl(s->p.tx, F_SETFL, 0);
+	if (!s->err && soak_finish_pair(s))
+		s->err = -1;
+	return NULL;
+}
+
+static long meminfo(const char *key)
+{
+	char line[128];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)))
+			v = atol(line + strlen(key) + 1);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static int t_soak(struct t_ctx *t, const struct t_env *e)
+{
+	static const int fam[SOAK_NR] = { AF_INET, AF_INET6, AF_INET6,
+					  AF_INET, AF_INET };
+	static const int typ[SOAK_NR] = { SOCK_STREAM, SOCK_DGRAM, SOCK_STREAM,
+					  SOCK_DGRAM, SOCK_STREAM };
+	const char *env_s = getenv("ZC_SOAK_SECS"), *env_u = getenv("ZC_SOAK_UNLOADS");
+	int secs = env_s ? atoi(env_s) : 20, unloads = env_u ? atoi(env_u) : 10;
+	long sends = 0, comps = 0, lost = 0, dups = 0, slab0, slab1;
+	struct soak *w = calloc(SOAK_NR, sizeof(*w));
+	struct blocked b;
+	struct zc_pair bp;
+	struct zc_ledger bl;
+	pthread_t th[SOAK_NR], bth;
+	atomic_int stop = 0;
+	int i, cycle, refused = 0, ret = 0, small = 16384;
+	long t_end;
+	char optmem[32] = "";
+	FILE *f;
+
+	if (!w)
+		return t_fail(t, "out of memory");
+	if (zc_loaded())
+		CHECK(t, !zc_unload("zcnotify"), "rmmod: %s", strerror(errno));
+	slab0 = meminfo("Slab:");
+	CHECK(t, !zc_load(e->ko, ""), "load: %s", strerror(errno));
+	f = fopen("/proc/sys/net/core/optmem_max", "r");
+	if (f && fgets(optmem, sizeof(optmem), f))
+		write_sysctl("/proc/sys/net/core/optmem_max", "12288");
+	if (f)
+		fclose(f);
+
+	/* A sender that stays blocked in sendmsg() through the unloads. */
+	CHECK(t, !zc_pair_open(t, &bp, AF_INET, SOCK_STREAM, true) &&
+	      !zc_ledger_init(&bl, 4096), "blocked pair: %s", t->why);
+	setsockopt(bp.tx, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	setsockopt(bp.rx, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	memset(&b, 0, sizeof(b));
+	b.p = &bp;
+	b.l = &bl;
+	pthread_create(&bth, NULL, blocked_sender, &b);
+
+	for (i = 0; i < SOAK_NR; i++) {
+		w[i].mode = i;
+		w[i].family = fam[i];
+		w[i].type = typ[i];
+		w[i].stop = &stop;
+		pthread_create(&th[i], NULL, soak_worker, &w[i]);
+	}
+	t_end = zc_now_ms() + secs * 1000L;
+	for (cycle = 0; (cycle < unloads || zc_now_ms() < t_end) && !ret; cycle++) {
+		usleep(cycle < unloads ? 20000 + 10000 * (cycle % 5) : 200000);
+		if (cycle >= unloads)
+			continue;
+		if (zc_unload_retry("zcnotify", &refused))
+			ret = t_fail(t, "unload %d: %s", cycle, strerror(errno));
+		usleep(10000);
+		if (!ret && zc_load(e->ko, ""))
+			ret = t_fail(t, "load %d: %s", cycle, strerror(errno));
+	}
+	atomic_store(&stop, 1);
+	for (i = 0; i < SOAK_NR; i++) {
+		pthread_join(th[i], NULL);
+		if (w[i].err && !ret)
+			ret = t_fail(t, "worker %d: %s", i, w[i].t.why);
+		sends += w[i].sends;
+		comps += w[i].completions;
+		lost += w[i].lost;
+		dups += w[i].dups;
+	}
+	if (atomic_load(&b.done) && !ret)
+		ret = t_fail(t, "the blocked sender was not blocked");
+	while (!atomic_load(&b.done)) {
+		zc_pair_drain_rx(&bp);
+		usleep(1000);
+	}
+	pthread_join(bth, NULL);
+	if (zc_req_collect(t, &b.r, &bl) == -1 && !ret)
+		ret = -1;
+	if (!ret && zc_settle(t, &bp, &bl, false, 20000))
+		ret = -1;
+	if (!ret && zc_ledger_verify(t, &bl))
+		ret = -1;
+	zc_ledger_free(&bl);
+	zc_pair_close(&bp);
+	if (optmem[0])
+		write_sysctl("/proc/sys/net/core/optmem_max", optmem);
+	if (zc_loaded() && zc_unload_retry("zcnotify", &refused) && !ret)
+		ret = t_fail(t, "final unload: %s", strerror(errno));
+	usleep(200000);
+	slab1 = meminfo("Slab:");
+	printf("# soak: %ds, %d unload cycles (%d refused while in use), %ld sends, %ld completions, lost %ld, duplicated %ld, slab %+ld kB\n",
+	       secs, unloads, refused, sends, comps, lost, dups, slab1 - slab0);
+	if (!ret && (lost || dups))
+		ret = t_fail(t, "lost %ld, duplicated %ld", lost, dups);
+	free(w);
+	if (!zc_loaded())
+		zc_load(e->ko, "");
+	return ret;
+}
+
+const struct t_case unload_cases[] = {
+	{ "unload_traffic", t_unload_traffic, 0, 0, 120 },
+	{ "unload_blocked", t_unload_blocked, 0, 0, 60 },
+	{ "soak", t_soak, 0, 0, 1800 },
+	{ NULL }
+};

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zc_testlib: what the test files share beyond zc_lib's protocol helpers
+ * (declared in zc_test.h): expectations on the error queue, loading and
+ * unloading the module, the kernel log, sysfs parameters, sysctls and the
+ * stats counters.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "zc_lib.h"
+#include "zc_test.h"
+
+int queue_completions(struct t_ctx *t, struct zc_pair *p,
+		      struct zc_ledger *l, int sends)
+{
+	int i;
+
+	for (i = 0; i < sends; i++) {
+		CHECK(t, zc_send(p, 1000, MSG_ZEROCOPY, NULL, l) == 1000,
+		      "zerocopy send %d: %s", i, strerror(errno));
+		zc_pair_drain_rx(p);
+	}
+	zc_wait_outq(p->tx, 5000);
+	usleep(50000);
+	zc_pair_drain_rx(p);
+	return 0;
+}
+
+/* After rejected requests: everything must still be on the error queue. */
+int expect_all_queued(struct t_ctx *t, struct zc_pair *p,
+		      struct zc_ledger *l)
+{
+	CHECK(t, zc_read_errqueue(t, p->tx, l, NULL) >= 0, "%s", t->why);
+	CHECK(t, !l->ids_cmsg, "%u ids came through a rejected cmsg",
+	      l->ids_cmsg);
+	CHECK(t, !zc_ledger_missing(l),
+	      "%u of %u completions lost by a rejected request",
+	      zc_ledger_missing(l), l->sends);
+	return zc_ledger_verify(t, l);
+}
+
+int expect_einval(struct t_ctx *t, struct zc_pair *p, struct zc_req *r,
+		  const char *what)
+{
+	ssize_t ret = zc_send(p, 100, 0, r, NULL);
+
+	CHECK(t, ret < 0 && errno == EINVAL, "%s: got %zd (%s), want EINVAL",
+	      what, ret, ret < 0 ? strerror(errno) : "success");
+	CHECK(t, zc_req_untouched(r), "%s: control buffer changed", what);
+	return 0;
+}
+
+/* Module control (root in the test VM). */
+
+int zc_load(const char *ko, const char *params)
+{
+	int fd = open(ko, O_RDONLY | O_CLOEXEC), ret, err;
+
+	if (fd < 0)
+		return -1;
+	ret = syscall(SYS_finit_module, fd, params, 0);
+	err = errno;
+	close(fd);
+	errno = err;
+	return ret;
+}
+
+int zc_unload(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK);
+}
+
+/*
+ * rmmod may be refused (EAGAIN) while a task is inside the module: retry
+ * for a while, as an administrator would.
+ */
+int zc_unload_retry(const char *name, int *refused)
+{
+	int i, ret = -1;
+
+	for (i = 0; i < 200; i++) {
+		ret = zc_unload(name);
+		if (!ret || (errno != EAGAIN && errno != EBUSY))
+			break;
+		(*refused)++;
+		usleep(5000);
+	}
+	return ret;
+}
+
+bool zc_loaded(void)
+{
+	return !access("/sys/module/zcnotify", F_OK);
+}
+
+/*
+ * Lines the module logged: kernel log lines containing @needle, except the
+ * kernel's own taint notices on the first load of an unsigned module.
+ */
+int klog_count(const char *needle)
+{
+	int len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	char *buf, *line, *save = NULL;
+	int n = 0;
+
+	if (len <= 0)
+		return -1;
+	buf = malloc(len + 1);
+	if (!buf)
+		return -1;
+	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, len);
+	buf[len > 0 ? len : 0] = 0;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		n += strstr(line, needle) && !strstr(line, "taint");
+	free(buf);
+	return n;
+}
+
+int read_param(const char *name, char *buf, size_t len)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/zcnotify/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(buf, len, f))
+		buf[0] = 0;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+int write_sysctl(const char *path, const char *v)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fputs(v, f);
+	return fclose(f);
+}
+
+const char *const stat_names[] = {
+	"requests", "ranges", "completions", "full", "einval", "efault",
+	"norecord", "eintr",
+};
+
+int read_stats(struct t_ctx *t, long long *v)
+{
+	char path[128], buf[64];
+	int i;
+
+	for (i = 0; i < S_NR; i++) {
+		snprintf(path, sizeof(path), "stats/%s", stat_names[i]);
+		CHECK(t, !read_param(path, buf, sizeof(buf)), "no %s counter",
+		      stat_names[i]);
+		v[i] = atoll(buf);
+	}
+	return 0;
+}

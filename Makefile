@@ -37,7 +37,7 @@ clean:
 
 # TESTS and KERNELS reach check.sh from the command line or the environment.
 check:
-	TESTS="$(TESTS)" KERNELS="$(KERNELS)" ./harness/check.sh
+	TESTS="$(TESTS)" KERNELS="$(KERNELS)" ARCH="$(ARCH)" ./harness/check.sh
 
 demo:
 	./harness/demo.sh

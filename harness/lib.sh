@@ -4,6 +4,8 @@
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=$TOP/build
 DEFAULT_KERNELS="6.1.0-56-amd64 6.12.117+deb12-amd64"
+# make check ARCH=arm64: bookworm's two kernels, arm64 flavour.
+ARM64_KERNELS="6.1.0-56-arm64 6.12.117+deb12-arm64"
 CFLAGS_TEST="-std=c11 -Wall -Wextra -Werror -O2 -static -pthread -I$TOP/include/uapi -I$TOP/include"
 
 stage_start() { STAGE_T0=$(date +%s.%N); }
@@ -47,7 +49,7 @@ build_tests() {
 		mkdir -p "$BUILD/tests"
 		make -s -C "$TOP/tests" OUT="$BUILD/tests" CFLAGS_TEST="$CFLAGS_TEST" ;;
 	arm64)
-		bash "$TOP/tools/toolchain.sh" trixie arm64 >/dev/null || return 1
+		bash "$TOP/harness/toolchain.sh" trixie arm64 >/dev/null || return 1
 		mkdir -p "$BUILD/tests-arm64"
 		in_toolchain trixie make -s -C "$TOP/tests" OUT="$BUILD/tests-arm64" \
 			CC=aarch64-linux-gnu-gcc \
@@ -55,6 +57,11 @@ build_tests() {
 			CFLAGS_TEST="$CFLAGS_TEST -mbranch-protection=standard" \
 			CFLAGS_TEST32="$CFLAGS_TEST" ;;
 	esac
+}
+
+# lane_kernels <lane>: the kernels harness/kernels.txt puts in a lane.
+lane_kernels() {
+	awk -v l="$1" '!/^#/ && $3 == l { print $1 }' "$TOP/harness/kernels.txt" | xargs
 }
 
 # toolchain_of <kver>: the toolchain column of harness/kernels.txt (host if
@@ -89,7 +96,7 @@ build_module() {
 	local tc pahole=() cross
 	tc=$(toolchain_of "$k")
 	read -ra cross <<<"$(kbuild_cross "$k")"
-	bash "$TOP/tools/toolchain.sh" "$tc" "$(kernel_arch "$k")" >/dev/null || return 1
+	bash "$TOP/harness/toolchain.sh" "$tc" "$(kernel_arch "$k")" >/dev/null || return 1
 	command -v pahole >/dev/null || pahole=(PAHOLE=)
 	rm -rf "$out/src" "$out/kmod"
 	mkdir -p "$out/src" "$out/kmod"
@@ -114,7 +121,7 @@ busybox_of() {
 		return
 	fi
 	if [ ! -x "$x" ]; then
-		deb=$(bash "$TOP/tools/fetch-kernel.sh" --deb busybox-static "$1") || return 1
+		deb=$(bash "$TOP/harness/fetch-kernel.sh" --deb busybox-static "$1") || return 1
 		rm -rf "$x.d" && dpkg-deb -x "$deb" "$x.d" &&
 			cp "$(find "$x.d" -name busybox -type f -perm -u+x | head -1)" "$x"
 		rm -rf "$x.d"

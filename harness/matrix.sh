@@ -8,8 +8,18 @@ KERNELS="$KERNELS" bash "$TOP/harness/check.sh"
 rc=$?
 echo
 echo "## kernel matrix"
-printf '%-22s %-9s %-6s %-6s %6s %6s %-6s %8s %8s %8s\n' kernel toolchain built loaded passed failed dmesg fetch_s build_s vm_s
+# compiler_of <kver>: the compiler its module was built with, as the
+# kernel's headers name it (CROSS_COMPILE filled in for arm64).
+compiler_of() {
+	local cc
+	cc=$(sed -n 's/^CC = .*)\([a-z0-9.+-]*gcc[a-z0-9.-]*\)$/\1/p' \
+		"$TOP/.cache/kernels/$1/build/.kernelvariables" 2>/dev/null)
+	case $(kernel_arch "$1") in arm64) cc=aarch64-linux-gnu-$cc ;; esac
+	echo "${cc:-?}"
+}
+printf '%-22s %-9s %-25s %-6s %-6s %6s %6s %-6s %8s %8s %8s\n' kernel toolchain compiler built loaded passed failed dmesg fetch_s build_s vm_s
 while IFS=$'\t' read -r k tc b l p f d tf tb tv; do
-	printf '%-22s %-9s %-6s %-6s %6s %6s %-6s %8.1f %8.1f %8.1f\n' "$k" "$tc" "$b" "$l" "$p" "$f" "$d" "$tf" "$tb" "$tv"
+	printf '%-22s %-9s %-25s %-6s %-6s %6s %6s %-6s %8.1f %8.1f %8.1f\n' "$k" "$tc" "$(compiler_of "$k")" \
+		"$b" "$l" "$p" "$f" "$d" "$tf" "$tb" "$tv"
 done <"$BUILD/summary.tsv"
 exit $rc

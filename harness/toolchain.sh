@@ -14,7 +14,7 @@ cross=()
 [ "$arch" = arm64 ] && cross=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 			     gcc-arm-linux-gnueabihf libc6-dev-armhf-cross)
 if [ "$suite" = host ]; then
-	[ "$arch" = arm64 ] && bash "$top/tools/deps.sh" arm64
+	[ "$arch" = arm64 ] && bash "$top/harness/deps.sh" arm64
 	exit 0
 fi
 dir=$top/.cache/chroots/$suite

@@ -29,6 +29,16 @@ int t_fail(struct t_ctx *t, const char *fmt, ...)
 	return -1;
 }
 
+int t_skip(struct t_ctx *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->why, sizeof(t->why), fmt, ap);
+	va_end(ap);
+	return T_SKIP;
+}
+
 long zc_now_ms(void)
 {
 	struct timespec ts;

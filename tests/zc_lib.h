@@ -21,6 +21,14 @@ struct t_ctx {
 
 int t_fail(struct t_ctx *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * A test that cannot be built on this kernel (a missing kernel feature,
+ * not a module fault) returns T_SKIP through t_skip(); it is reported as
+ * "ok - NAME # SKIP reason", the reason saying what is missing.
+ */
+#define T_SKIP	1
+int t_skip(struct t_ctx *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #define CHECK(t, cond, ...)						\
 	do {								\

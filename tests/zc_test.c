@@ -63,7 +63,7 @@ static const char *abi_suffix(void)
 static int run_one(const struct t_case *c, struct t_env *env)
 {
 	struct t_ctx t = { .why = "" };
-	int status, fds[2];
+	int status, fds[2], ret;
 	pid_t pid;
 	char why[sizeof(t.why)] = "";
 	ssize_t n;
@@ -77,11 +77,12 @@ static int run_one(const struct t_case *c, struct t_env *env)
 		alarm(c->timeout_s);
 		env->family = c->family;
 		env->type = c->type;
-		if (c->fn(&t, env)) {
+		ret = c->fn(&t, env);
+		if (ret) {
 			if (!t.why[0])
 				strcpy(t.why, "failed");
 			n = write(fds[1], t.why, strlen(t.why));
-			_exit(n < 0 ? 2 : 1);
+			_exit(n < 0 ? 2 : ret == T_SKIP ? 3 : 1);
 		}
 		fflush(stdout);
 		_exit(0);
@@ -93,6 +94,10 @@ static int run_one(const struct t_case *c, struct t_env *env)
 	waitpid(pid, &status, 0);
 	if (WIFEXITED(status) && !WEXITSTATUS(status)) {
 		printf("ok - %s%s\n", c->name, abi_suffix());
+		return 0;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 3) {
+		printf("ok - %s%s # SKIP %s\n", c->name, abi_suffix(), why);
 		return 0;
 	}
 	if (WIFSIGNALED(status))

@@ -7,7 +7,7 @@ set -euo pipefail
 k=${KERNEL:-6.12.117+deb12-amd64}
 bash "$TOP/harness/deps.sh"
 bash "$TOP/harness/fetch-kernel.sh" "$k"
-build_tests
+build_tests "$(kernel_arch "$k")"
 mkdir -p "$BUILD"
 build_module "$k" >"$BUILD/$k.build.log" 2>&1 || {
 	cat "$BUILD/$k.build.log"; exit 1; }

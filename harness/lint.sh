@@ -1,7 +1,7 @@
 #!/bin/bash
 # make lint: checkpatch.pl --strict (taken from Debian's linux-source
 # package into .cache, never committed) and sparse on the module, built
-# against the first default kernel.
+# against the first default kernel and cross-built for an arm64 one.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cp=$TOP/.cache/checkpatch
@@ -21,16 +21,21 @@ echo "== checkpatch --strict"
 	"$TOP"/module/*.[ch] "$TOP"/include/uapi/linux/zcnotify.h \
 	"$TOP"/tests/kmod/*.c || rc=1
 echo "== sparse"
-k=${KERNEL:-${DEFAULT_KERNELS%% *}}
-bash "$TOP/harness/fetch-kernel.sh" "$k"
-out=$BUILD/lint-$k
-rm -rf "$out" && mkdir -p "$out"
-cp -r "$TOP/Kbuild" "$TOP/module" "$TOP/include" "$out/"
-log=$(make -s -C "$TOP/.cache/kernels/$k/build" M="$out" C=2 CHECK="sparse -Wsparse-all" modules 2>&1 |
-	grep -v 'Skipping BTF' || true)
-warn=$(echo "$log" | grep -E "$out/(module|include)/.*(warning|error)" || true)
-if [ ! -f "$out/zcnotify.ko" ]; then echo "$log"; echo "sparse: build failed"; rc=1
-elif [ -n "$warn" ]; then echo "$warn"; rc=1; else echo "sparse: clean"; fi
+# Against the first default kernel, and an arm64 one (cross: the arm64
+# compat header is compiled only there).
+for k in ${KERNEL:-${DEFAULT_KERNELS%% *} 6.12.117+deb12-arm64}; do
+	bash "$TOP/harness/fetch-kernel.sh" "$k"
+	bash "$TOP/harness/toolchain.sh" "$(toolchain_of "$k")" "$(kernel_arch "$k")" >/dev/null
+	read -ra cross <<<"$(kbuild_cross "$k")"
+	out=$BUILD/lint-$k
+	rm -rf "$out" && mkdir -p "$out"
+	cp -r "$TOP/Kbuild" "$TOP/module" "$TOP/include" "$out/"
+	log=$(make -s -C "$TOP/.cache/kernels/$k/build" M="$out" "${cross[@]}" C=2 \
+		CHECK="sparse -Wsparse-all" modules 2>&1 | grep -v 'Skipping BTF' || true)
+	warn=$(echo "$log" | grep -E "$out/(module|include)/.*(warning|error)" || true)
+	if [ ! -f "$out/zcnotify.ko" ]; then echo "$log"; echo "sparse ($k): build failed"; rc=1
+	elif [ -n "$warn" ]; then echo "$warn"; rc=1; else echo "sparse ($k): clean"; fi
+done
 echo "== userspace (-Wall -Wextra -Werror, C11)"
 if build_tests && gcc $CFLAGS_TEST -o "$BUILD/tests/zc_bench" "$TOP/bench/zc_bench.c" -luring; then
 	echo "userspace: clean"

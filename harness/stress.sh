@@ -9,8 +9,8 @@ KERNELS=${KERNELS:-$DEFAULT_KERNELS}
 SEED=${SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 passed=0 failed=0 n=0
 bash "$TOP/harness/deps.sh"
-build_tests
 for k in $KERNELS; do	# build everything before the long runs start
+	build_tests "$(kernel_arch "$k")" || { echo "not ok - $k: build tests"; exit 1; }
 	bash "$TOP/harness/fetch-kernel.sh" "$k"
 	build_module "$k" >"$BUILD/$k.build.log" 2>&1 || { echo "not ok - $k: build"; exit 1; }
 	build_initramfs "$k" "$BUILD/$k/stress.cpio.gz"

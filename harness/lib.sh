@@ -49,6 +49,7 @@ build_tests() {
 		mkdir -p "$BUILD/tests"
 		make -s -C "$TOP/tests" OUT="$BUILD/tests" CFLAGS_TEST="$CFLAGS_TEST" ;;
 	arm64)
+		bash "$TOP/harness/deps.sh" arm64 || return 1
 		bash "$TOP/harness/toolchain.sh" trixie arm64 >/dev/null || return 1
 		mkdir -p "$BUILD/tests-arm64"
 		in_toolchain trixie make -s -C "$TOP/tests" OUT="$BUILD/tests-arm64" \

@@ -5,7 +5,8 @@
 #                       (TESTS=glob,glob: only those; KERNELS="k k": those)
 #   make demo           boot a stock kernel and run the demo
 #   make lint           checkpatch --strict and sparse
-#   make bench          benchmark on stock kernels in QEMU (wall clock, TCG)
+#   make bench          benchmark on stock kernels in QEMU (TCG wall clock
+#                       and instruction counts, one CSV and SVG)
 #   make bench-icount   the benchmark in executed instructions (QEMU -icount)
 #   make bench-host     what reaping costs on this machine's kernel, real CPU
 #   make matrix         the suite on every kernel in harness/kernels.txt
@@ -13,9 +14,9 @@
 #   make stress         long fuzz and soak with an unload storm
 #   make check-debug    the suite on a KASAN/lockdep/KMEMLEAK 6.1 build
 #   make install        header, helper, pkg-config file, man page, zcstat,
-#                       zcnotify-bench
+#                       zcnotify-bench (install-dev, install-tools: parts)
 #   make dkms-install   copy to /usr/src and dkms install (dkms-remove undoes)
-#   make deb            zcnotify-dkms and libzcnotify-dev packages
+#   make deb            zcnotify-dkms, libzcnotify-dev and zcnotify-tools packages
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -66,11 +67,17 @@ stress:
 check-debug:
 	./harness/check-debug.sh
 
-# zcnotify-bench needs liburing (Debian: liburing-dev).
-install: install-dev
+install: install-dev install-tools
+
+# zcstat and zcnotify-bench (what zcnotify-tools ships). zcnotify-bench
+# needs liburing (Debian: liburing-dev). CPPFLAGS, CFLAGS and LDFLAGS from
+# the environment or the command line are added (dpkg-buildflags' in make deb).
+TOOLS_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2
+install-tools:
 	install -d $(DESTDIR)$(PREFIX)/bin
-	$(CC) -std=c11 -Wall -Wextra -Werror -O2 -o $(DESTDIR)$(PREFIX)/bin/zcstat tools/zcstat.c
-	$(CC) -std=c11 -Wall -Wextra -Werror -O2 -pthread -Iinclude/uapi \
+	$(CC) $(TOOLS_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) \
+		-o $(DESTDIR)$(PREFIX)/bin/zcstat tools/zcstat.c
+	$(CC) $(TOOLS_CFLAGS) -pthread -Iinclude/uapi $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) \
 		-o $(DESTDIR)$(PREFIX)/bin/zcnotify-bench bench/zc_bench.c -luring
 
 # Headers, pkg-config file and man page (what libzcnotify-dev ships).
@@ -91,8 +98,10 @@ dkms-remove:
 	dkms remove zcnotify/$(VERSION) --all
 	rm -rf /usr/src/zcnotify-$(VERSION)
 
+# build/deb/: zcnotify-dkms and libzcnotify-dev (all), zcnotify-tools (this
+# machine's architecture); Build-Depends in debian/control.
 deb:
 	./packaging/mkdeb.sh
 
-.PHONY: install install-dev dkms-install dkms-remove deb
+.PHONY: install install-dev install-tools dkms-install dkms-remove deb
 .PHONY: all modules clean check demo lint bench bench-icount bench-host matrix check-dkms stress check-debug

@@ -2,15 +2,8 @@
 # Runs inside the instruction-count VM (busybox sh, one vCPU, QEMU
 # -icount: 1 ns of guest time = 1 instruction). Parameters: /bench.conf.
 . /bench.conf
-insmod /dummy.ko 2>/dev/null
-ip link add dummy0 type dummy
-ip addr add 10.9.0.1/24 dev dummy0
-ip link set dummy0 up
-# A permanent neighbour: no ARP resolution (queueing, then failing) that
-# would change the cost of the first sends of a run.
-ip neigh add 10.9.0.2 lladdr 02:00:00:00:00:02 dev dummy0 nud permanent
 echo 200000 >/proc/sys/kernel/threads-max
-insmod /zcnotify.ko || echo "insmod failed"
+. /vm-net.sh
 # Let the kernel's own start-up work (timers, workqueues) finish first:
 # with -icount,sleep=off idle guest time costs no host time, but work that
 # still runs would be counted into the first lanes.
@@ -33,7 +26,7 @@ done
 
 # What a request costs with n elements (interval 1; the control buffer
 # stays on the kernel's stack up to 36 bytes, n = 1).
-for n in $NS; do
+[ "$NS" = 0 ] || for n in $NS; do
 	ZC_N=$n /bin/zc_bench run dummy udp4 $SIZE 1 cmsg $SENDS
 done
 

@@ -3,14 +3,7 @@
 # over repetitions, then plain sendmsg() with the module loaded and not.
 # Parameters come from /bench.conf (written by bench/bench.sh).
 . /bench.conf
-insmod /dummy.ko 2>/dev/null
-ip link add dummy0 type dummy
-ip addr add 10.9.0.1/24 dev dummy0
-ip link set dummy0 up
-# A permanent neighbour: no ARP resolution (queueing, then failing) that
-# would change the cost of the first sends of a run.
-ip neigh add 10.9.0.2 lladdr 02:00:00:00:00:02 dev dummy0 nud permanent
-insmod /zcnotify.ko || echo "insmod failed"
+. /vm-net.sh
 
 rep=1
 while [ $rep -le $REPS ]; do

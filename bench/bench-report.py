@@ -20,6 +20,11 @@ import os
 import statistics
 import sys
 
+# The accelerator the wall-clock lane ran under (bench.sh: harness/kvm-probe.sh).
+ACCEL = os.environ.get('WALL_ACCEL', 'tcg')
+CLOCK = f'{ACCEL}_wall_clock'
+WALL = f'{ACCEL.upper()} wall clock'
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import METHODS, Icount, load_wall, per_send  # noqa: E402
 
@@ -37,7 +42,7 @@ def row(kern, clock, lane, proto, size, iv, m, run, unit, value):
 
 
 for kern in kernels:
-    print(f'\n## {kern}: MSG_ZEROCOPY completion methods, TCG wall clock (median of repetitions; '
+    print(f'\n## {kern}: MSG_ZEROCOPY completion methods, {WALL} (median of repetitions; '
           'ratio = MB/s over errqueue, same repetition)')
     print(f'{"lane":5} {"proto":5} {"size":>5} {"every":>5} {"method":8} {"MB/s":>8} {"sends/s":>9} {"CPU s/GB":>9} {"compl/reap":>10} {"sys/send":>8} {"ratio":>6} {"(min..max)":>13}')
     for cfg in configs:
@@ -50,7 +55,7 @@ for kern in kernels:
                 continue
             ratios = []
             for i, r in enumerate(rows):
-                cell = (kern, 'tcg_wall_clock') + cfg[1:] + (m, i + 1)
+                cell = (kern, CLOCK) + cfg[1:] + (m, i + 1)
                 for unit, value in (('ns_per_send', f'{per_send(r):.1f}'), ('mbps', r['mbps']),
                                     ('sends_per_s', r['sends_per_s']),
                                     ('cpu_s_per_gb', r['cpu_s_per_gb']),
@@ -74,21 +79,21 @@ for kern in kernels:
 
     keys = sorted({k[1:4] for k in over if k[0] == kern})
     if keys:
-        print(f'\n## {kern}: plain sendmsg() cost, TCG wall clock, module loaded vs not (interleaved repetitions)')
+        print(f'\n## {kern}: plain sendmsg() cost, {WALL}, module loaded vs not (interleaved repetitions)')
         print(f'{"proto":5} {"size":>5} {"cmsg":8} {"off ns":>8} {"on ns":>8} {"on/off":>7} {"(min..max)":>13}')
         for proto, size, cm in keys:
             off = over.get((kern, proto, size, cm, 'off'), [])
             on = over.get((kern, proto, size, cm, 'on'), [])
             for state, vals in (('off', off), ('on', on)):
                 for i, v in enumerate(vals):
-                    row(kern, 'tcg_wall_clock', 'plain-sendmsg', proto, size, '', cm, i + 1,
+                    row(kern, CLOCK, 'plain-sendmsg', proto, size, '', cm, i + 1,
                         f'ns_per_call_module_{state}', f'{v:.1f}')
             pairs = [b / a for a, b in zip(off, on) if a > 0]
             if not pairs:
                 continue
             print(f'{proto:5} {size:5} {cm:8} {statistics.median(off):8.1f} {statistics.median(on):8.1f} '
                   f'{statistics.median(pairs):7.3f} {min(pairs):6.3f}..{max(pairs):<6.3f}')
-            row(kern, 'tcg_wall_clock', 'plain-sendmsg', proto, size, '', cm, 'median',
+            row(kern, CLOCK, 'plain-sendmsg', proto, size, '', cm, 'median',
                 'on_off_ratio', f'{statistics.median(pairs):.4f}')
 
 icount_chart = []     # (group label, method, instructions relative to errqueue, text)
@@ -173,7 +178,7 @@ def panel(y, title, bars, ref, ref_label):
     return y + 20
 
 
-y = panel(0, 'TCG wall clock: throughput relative to poll+recvmsg(MSG_ERRQUEUE) (1.0 = same, longer = faster)',
+y = panel(0, f'{WALL}: throughput relative to poll+recvmsg(MSG_ERRQUEUE) (1.0 = same, longer = faster)',
           wall_chart, 1.0, '1.0 = errqueue')
 y = panel(y, 'Instructions per send (QEMU -icount), relative to errqueue at the same interval '
           '(shorter = fewer; in brackets: instructions per send)', icount_chart, 1.0, '1.0 = errqueue')

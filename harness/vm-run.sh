@@ -51,10 +51,12 @@ fi
 
 # ICOUNT=1: guest time counts executed instructions (1 ns each), one vCPU
 # (with two the guest hangs bringing up the second one), deterministic.
-accel=(-accel "tcg,thread=${TCG_THREAD:-single}" -smp 2)
-[ "${ICOUNT:-0}" = 1 ] && accel=(-accel tcg,thread=single -icount shift=0,sleep=off -smp 1)
+# ACCEL=kvm: -accel kvm (only where harness/kvm-probe.sh said it boots).
+accel=(-accel "tcg,thread=${TCG_THREAD:-single}" -smp 2 -cpu max)
+[ "${ICOUNT:-0}" = 1 ] && accel=(-accel tcg,thread=single -icount shift=0,sleep=off -smp 1 -cpu max)
+[ "${ACCEL:-tcg}" = kvm ] && [ "${ICOUNT:-0}" != 1 ] && accel=(-accel kvm -smp 2 -cpu host)
 timeout --foreground -k 5 "$tmo" qemu-system-x86_64 \
-	"${accel[@]}" -cpu max -m "${VM_MEM:-1G}" -nographic -no-reboot \
+	"${accel[@]}" -m "${VM_MEM:-1G}" -nographic -no-reboot \
 	-kernel "$vmlinux" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 quiet $append" \
 	-nic none </dev/null >"$log" 2>&1

@@ -9,6 +9,9 @@
 
 #include <linux/signal.h>
 
+/* The oldest kernel tested here: Debian bullseye's 5.10. */
+#define ZC_ARCH_KVER_MIN	(5 * 256 + 10)
+
 #ifndef SYS_SENDMMSG
 #define SYS_SENDMMSG	20
 #endif

@@ -24,18 +24,6 @@
 #include <asm/unistd.h>
 
 /*
- * Kernels whose sendmsg path this module was written against and tested,
- * as major * 256 + minor. Kbuild passes ZC_KVER for the target kernel.
- */
-#define ZC_KVER_MIN	(5 * 256 + 10)
-#define ZC_KVER_MAX	(7 * 256 + 3)
-
-static inline bool zc_kernel_supported(void)
-{
-	return ZC_KVER >= ZC_KVER_MIN && ZC_KVER <= ZC_KVER_MAX;
-}
-
-/*
  * ftrace callbacks: 5.10 passes struct pt_regs (only with SAVE_REGS),
  * 5.11+ struct ftrace_regs, opaque since 6.13 with accessors. The
  * registers a callback may read and change come with every call where
@@ -181,6 +169,19 @@ static inline bool zc_sysid_eq(const struct zc_sysid *a,
 #else
 #error "zcnotify: no system call identity helper for this architecture"
 #endif
+
+/*
+ * Kernels whose sendmsg path this module was written against and tested,
+ * as major * 256 + minor: from the architecture's ZC_ARCH_KVER_MIN to
+ * 7.3. Kbuild passes ZC_KVER for the target kernel.
+ */
+#define ZC_KVER_MIN	ZC_ARCH_KVER_MIN
+#define ZC_KVER_MAX	(7 * 256 + 3)
+
+static inline bool zc_kernel_supported(void)
+{
+	return ZC_KVER >= ZC_KVER_MIN && ZC_KVER <= ZC_KVER_MAX;
+}
 
 /*
  * ZC_RESTART_HOOK_TYPECHECK - fail the build if the restart hook the

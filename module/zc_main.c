@@ -72,8 +72,10 @@ static int __init zc_init(void)
 	int err;
 
 	if (!zc_kernel_supported()) {
-		pr_err("kernel %s is not supported (tested: 5.10 to 7.3): its sendmsg path may differ\n",
-		       init_utsname()->release);
+		pr_err("kernel %s is not supported (tested: %d.%d to %d.%d): its sendmsg path may differ\n",
+		       init_utsname()->release,
+		       ZC_KVER_MIN >> 8, ZC_KVER_MIN & 255,
+		       ZC_KVER_MAX >> 8, ZC_KVER_MAX & 255);
 		return -EOPNOTSUPP;
 	}
 	ZC_RESTART_HOOK_TYPECHECK();

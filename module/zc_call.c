@@ -362,7 +362,16 @@ void notrace zc_signal_entry(unsigned long ip, unsigned long parent_ip,
 	if (!id.mmsg && !zc_user_msg_ctl(id.msg, id.compat, &uctl, &len) &&
 	    (uctl != c->uctl || len != c->ctl_len))
 		return;
-	if (zc_syscall_restart_to_eintr())
+	/*
+	 * @processed outlives its call when no signal came: a later call
+	 * with the same arguments can be restarted before it ever reaches
+	 * ____sys_sendmsg() (arm64 restarts a call that met an asynchronous
+	 * MTE fault before running it; a seccomp user-notification wait ends
+	 * so on a signal). That call answered nothing: unless the answer is
+	 * still in the buffer (the caller did not reset its request), it is
+	 * restarted as usual.
+	 */
+	if (zc_user_answer_is(&c->answer) && zc_syscall_restart_to_eintr())
 		zc_stat_add(eintr, 1);
 	c->processed = false;
 }

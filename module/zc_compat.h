@@ -49,6 +49,19 @@
 #endif
 
 /*
+ * ZC_NOIPA - a function the compiler must call as written: not inlined,
+ * cloned, or its result derived from its body (the load-time redirect
+ * check calls one and looks at what came back). gcc says so with noipa;
+ * clang has no noipa, and optnone keeps it from inferring anything.
+ */
+#if __has_attribute(__noipa__)
+#define ZC_NOIPA	__attribute__((__noipa__))
+#else
+/* clang: optnone also keeps the function out of line */
+#define ZC_NOIPA	__attribute__((__optnone__))
+#endif
+
+/*
  * Every hook is permanent: while it is registered, kernel.ftrace_enabled
  * cannot be set to 0 (the sysctl answers EBUSY), and registering fails
  * with EBUSY while it is 0. A module whose hooks silently stop running

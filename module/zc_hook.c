@@ -84,15 +84,15 @@ int zc_hook_install(struct zc_hook *hook)
 
 /*
  * The load-time redirect check: a call of zc_redirect_probe() must end up
- * in zc_redirect_target(). noipa: the compiler may neither inline the
+ * in zc_redirect_target(). ZC_NOIPA: the compiler may neither inline the
  * probe, nor clone it, nor fold its result into the caller.
  */
-static __attribute__((__noipa__)) int zc_redirect_probe(int v)
+static ZC_NOIPA int zc_redirect_probe(int v)
 {
 	return v;
 }
 
-static __attribute__((__noipa__)) int zc_redirect_target(int v)
+static ZC_NOIPA int zc_redirect_target(int v)
 {
 	return v + 1;
 }
@@ -121,11 +121,10 @@ static void notrace zc_redirect_entry(unsigned long ip,
  */
 int zc_hook_check_redirect(unsigned long flags)
 {
-	struct zc_hook h = {
-		.name = "zc_redirect_probe",
+	/* Static, as ftrace_ops are: never left on ftrace's list from a stack. */
+	static struct zc_hook h = {
+		.name = "a zcnotify function (redirect self-test)",
 		.func = zc_redirect_entry,
-		.flags = flags,
-		.addr = (unsigned long)zc_redirect_probe,
 	};
 	int err, got;
 
@@ -137,6 +136,8 @@ int zc_hook_check_redirect(unsigned long flags)
 		pr_err("ftrace on this kernel cannot redirect a traced call (no DYNAMIC_FTRACE_WITH_ARGS or _WITH_REGS)\n");
 		return -EOPNOTSUPP;
 	}
+	h.flags = flags;
+	h.addr = (unsigned long)zc_redirect_probe;
 	/* Permanent as the real hooks are: EBUSY while ftrace_enabled=0. */
 	err = zc_hook_attach(&h);
 	if (err)

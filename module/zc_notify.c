@@ -72,6 +72,7 @@ struct zc_result {
 	u32 taken;
 	u64 ids;
 	bool bounded;
+	struct zc_answer_mark mark;
 };
 
 /*
@@ -138,6 +139,11 @@ static int zc_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
 		goto unlock;
 	}
 	err = 0;
+	res->mark.uzi = uzi;
+	res->mark.size = i < n ? i : n;
+	res->mark.lo = first.lo;
+	res->mark.zerocopy = i ? first.zerocopy : zc0;
+	res->mark.taken = i;
 	res->taken = i;
 	res->ids = ids;
 	res->bounded = i == n || skipped == ZC_NOTIFICATION_MAX;
@@ -223,6 +229,7 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n, bool may_sleep)
 		return err;
 	call->written[call->nwritten] = (__force unsigned long)uzi;
 	call->written_len[call->nwritten++] = call->plen;
+	call->answer = res.mark;
 	call->processed = true;
 	zc_stat_add(requests, 1);
 	zc_stat_add(ranges, res.taken);

@@ -152,6 +152,30 @@ int zc_user_head(const struct zc_info __user *uzi, struct zc_user_head *h)
 }
 
 /**
+ * zc_user_answer_is() - does the payload still hold the answer @m?
+ * @m: what the answer left there
+ *
+ * Compares the payload's size, arr[0].lo (if an element was written) and
+ * arr[0].zerocopy with what the answer left. A caller that reset its
+ * request for a new call (size n, the ZC_ELEM_UNWRITTEN marker) no longer
+ * matches. If the payload cannot be read without a fault, it is assumed
+ * to: the callers err on the side of "answered".
+ *
+ * Return: true if it matches or cannot be read.
+ */
+bool zc_user_answer_is(const struct zc_answer_mark *m)
+{
+	struct zc_info_elem e;
+	u32 size;
+
+	if (copy_from_user_nofault(&size, &m->uzi->size, sizeof(size)) ||
+	    copy_from_user_nofault(&e, &m->uzi->arr[0], sizeof(e)))
+		return true;
+	return size == m->size && e.zerocopy == m->zerocopy &&
+	       (!m->taken || e.lo == m->lo);
+}
+
+/**
  * zc_user_put_u32() - store a u32 in user memory with one instruction
  * @p: destination, inside a range access_ok() accepted
  * @v: value
@@ -234,8 +258,9 @@ int zc_user_put_u8(u8 __user *p, u8 v)
  */
 bool zc_user_fault_in(void __user *uaddr, size_t len)
 {
-	unsigned long a = (__force unsigned long)uaddr & PAGE_MASK;
-	unsigned long end = (__force unsigned long)uaddr + len;
+	/* VMAs know untagged addresses (arm64 TBI/MTE, x86 LAM). */
+	unsigned long a = untagged_addr((__force unsigned long)uaddr) & PAGE_MASK;
+	unsigned long end = untagged_addr((__force unsigned long)uaddr) + len;
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
 	bool ok = true;

@@ -45,6 +45,22 @@ struct tracepoint *zc_tracepoint_find(const char *name);
 #define ZC_CALL_WRITTEN_MAX	16
 
 /**
+ * struct zc_answer_mark - what an answer left in the caller's payload
+ * @uzi: the payload
+ * @size: the size it has now (the number of elements written, or n)
+ * @lo: arr[0].lo, if @taken
+ * @zerocopy: arr[0].zerocopy (written if @taken, the caller's otherwise)
+ * @taken: elements written
+ */
+struct zc_answer_mark {
+	struct zc_info __user *uzi;
+	u32 size;
+	u32 lo;
+	u8 zerocopy;
+	u32 taken;
+};
+
+/**
  * struct zc_call - what the ____sys_sendmsg() hook saw of the current call
  * @id: the system call that recorded it (zc_current_sendmsg_syscall())
  * @uctl: the caller's control buffer of the message being sent
@@ -62,6 +78,8 @@ struct tracepoint *zc_tracepoint_find(const char *name);
  *	call; no payload overlapping one of them is parsed again in the
  *	same call
  * @written_len: their lengths
+ * @answer: the last answer written in this system call: where, and the
+ *	size and arr[0] it left there (see zc_call_answer_intact())
  *
  * Nothing in here is a kernel pointer that is ever followed: a record may
  * be stale (an earlier call of the task), so every use checks it against
@@ -80,6 +98,7 @@ struct zc_call {
 	unsigned int nwritten;
 	unsigned long written[ZC_CALL_WRITTEN_MAX];
 	u16 written_len[ZC_CALL_WRITTEN_MAX];
+	struct zc_answer_mark answer;
 };
 
 int zc_calls_init(void);
@@ -113,6 +132,7 @@ struct zc_user_head {
 };
 
 int zc_user_head(const struct zc_info __user *uzi, struct zc_user_head *h);
+bool zc_user_answer_is(const struct zc_answer_mark *m);
 int zc_user_put_u32(u32 __user *p, u32 v);
 int zc_user_put_elem(struct zc_info_elem __user *p, u32 lo, u32 hi,
 		     u8 zerocopy);

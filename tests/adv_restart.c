@@ -11,6 +11,10 @@
  * PTRACE_INTERRUPT), and the cgroup v2 freezer. The sender blocks on a
  * full TCP socket whose receiver does not read, so its send cannot make
  * progress; every send counter value is then reported exactly once.
+ *
+ * And the other way round: a call that processed nothing is restarted as
+ * usual, even when an earlier call with the same arguments processed a
+ * request (unrelated: no request; notrun: restarted before it ran).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,10 +25,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "zc_lib.h"
@@ -304,6 +315,158 @@ out:
 	return ret;
 }
 
+/* The seccomp supervisor of t_restart_notrun(). */
+struct notrun {
+	pthread_t sender;
+	atomic_int listener;	/* -1 until the filter is in */
+	atomic_int restarted;	/* a second notification came */
+};
+
+static int notif_recv(int fd, struct seccomp_notif *req)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	if (poll(&pfd, 1, 5000) != 1)
+		return -1;
+	memset(req, 0, sizeof(*req));
+	return ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, req);
+}
+
+static void *notrun_supervisor(void *arg)
+{
+	struct notrun *s = arg;
+	struct seccomp_notif req;
+	struct seccomp_notif_resp resp = {
+		.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE,
+	};
+	int fd;
+
+	while ((fd = atomic_load(&s->listener)) < 0)
+		usleep(1000);
+	/* The first notification is never answered: a signal ends its wait. */
+	if (notif_recv(fd, &req))
+		return NULL;
+	usleep(50000);
+	pthread_kill(s->sender, SIGUSR1);
+	/* Restarted: let the call run this time. */
+	if (notif_recv(fd, &req))
+		return NULL;
+	atomic_store(&s->restarted, 1);
+	resp.id = req.id;
+	ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	return NULL;
+}
+
+/* Every sendmsg() of the calling thread waits for a seccomp supervisor. */
+static int seccomp_notify_sendmsg(void)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sendmsg, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = 4, .filter = code };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		       SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+}
+
+/*
+ * A call restarted before it ever reached the socket layer answered
+ * nothing, whatever an earlier call with the same fd, msghdr and control
+ * buffer did: a seccomp user-notification wait that a signal interrupts
+ * is restarted (-ERESTARTSYS) without running the call (arm64 does the
+ * same for an asynchronous MTE fault). With the request reset, it must be
+ * restarted as usual, run, and have its request answered; stats/eintr
+ * does not move. Direct sendmsg system calls, so that both calls are the
+ * same one on every ABI (i386 glibc would use socketcall()).
+ */
+static int t_restart_notrun(struct t_ctx *t, const struct t_env *e)
+{
+	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
+	struct notrun s = { .sender = pthread_self(), .listener = -1 };
+	long long a[S_NR], b[S_NR];
+	struct zc_ledger l;
+	struct zc_pair p;
+	struct zc_req r;
+	struct iovec iov;
+	struct msghdr m;
+	pthread_t th;
+	ssize_t n;
+	int fd, got, ret = -1;
+
+	if (zc_pair_open(t, &p, e->family, e->type, true) ||
+	    zc_ledger_init(&l, 64) || queue_completions(t, &p, &l, 3))
+		goto out;
+	zc_req_init(&r);
+	zc_req_add_zc(&r, 8);
+	memcpy(r.snap, r.ctl.buf, sizeof(r.snap));
+	iov.iov_base = p.buf;
+	iov.iov_len = 100;
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = r.ctl.buf;
+	m.msg_controllen = r.len;
+	n = syscall(SYS_sendmsg, p.tx, &m, 0);
+	if (n != 100) {
+		t_fail(t, "first call: %zd (%s), want sent", n,
+		       n < 0 ? strerror(errno) : "");
+		goto out;
+	}
+	got = zc_req_collect(t, &r, &l);
+	if (got < 0) {
+		if (got == -2)
+			t_fail(t, "first call: request not processed");
+		goto out;
+	}
+	zc_pair_drain_rx(&p);
+	if (queue_completions(t, &p, &l, 2) || read_stats(t, a))
+		goto out;
+	sigaction(SIGUSR1, &sa, NULL);
+	pthread_create(&th, NULL, notrun_supervisor, &s);
+	fd = seccomp_notify_sendmsg();
+	if (fd < 0) {
+		pthread_cancel(th);
+		pthread_join(th, NULL);
+		ret = t_skip(t, "no seccomp user notification here: %s", strerror(errno));
+		goto out;
+	}
+	atomic_store(&s.listener, fd);
+	zc_req_init(&r);			/* the same buffer, reset */
+	zc_req_add_zc(&r, 8);
+	memcpy(r.snap, r.ctl.buf, sizeof(r.snap));
+	n = syscall(SYS_sendmsg, p.tx, &m, 0);
+	pthread_join(th, NULL);
+	if (n != 100) {
+		t_fail(t, "call interrupted before it ran: %zd (%s), want it restarted and sent%s",
+		       n, n < 0 ? strerror(errno) : "",
+		       atomic_load(&s.restarted) ? "" : " (never restarted)");
+		goto out;
+	}
+	got = zc_req_collect(t, &r, &l);
+	if (got < 0) {
+		if (got == -2)
+			t_fail(t, "the restarted call did not process its request");
+		goto out;
+	}
+	if (read_stats(t, b) || b[S_EINTR] != a[S_EINTR]) {
+		t_fail(t, "stats/eintr went up by %lld, want 0", b[S_EINTR] - a[S_EINTR]);
+		goto out;
+	}
+	zc_pair_drain_rx(&p);
+	if (zc_settle(t, &p, &l, false, 10000))
+		goto out;
+	ret = zc_ledger_verify(t, &l);
+out:
+	zc_ledger_free(&l);
+	zc_pair_close(&p);
+	return ret;
+}
+
 static int t_restart_signal(struct t_ctx *t, const struct t_env *e)
 {
 	return restart_case(t, e, R_SIGNAL);
@@ -331,5 +494,6 @@ const struct t_case adv_restart_cases[] = {
 	{ "adv_restart_ptrace_tcp4", t_restart_ptrace, AF_INET, SOCK_STREAM, 60 },
 	{ "adv_restart_freeze_tcp4", t_restart_freeze, AF_INET, SOCK_STREAM, 60 },
 	{ "adv_restart_unrelated_tcp4", t_restart_unrelated, AF_INET, SOCK_STREAM, 60 },
+	PER_PROTO("adv_restart_notrun", t_restart_notrun, 30),
 	{ NULL }
 };

@@ -230,6 +230,25 @@ out:
 	return ret;
 }
 
+/*
+ * @m: @len bytes of @p's buffer with a fresh request for @n elements in
+ * @r; called again, the same msghdr and control buffer, reset.
+ */
+static void req_msg(struct msghdr *m, struct iovec *iov, struct zc_pair *p,
+		    size_t len, struct zc_req *r, uint32_t n)
+{
+	zc_req_init(r);
+	zc_req_add_zc(r, n);
+	memcpy(r->snap, r->ctl.buf, sizeof(r->snap));
+	iov->iov_base = p->buf;
+	iov->iov_len = len;
+	memset(m, 0, sizeof(*m));
+	m->msg_iov = iov;
+	m->msg_iovlen = 1;
+	m->msg_control = r->ctl.buf;
+	m->msg_controllen = r->len;
+}
+
 struct drain {
 	struct zc_pair *p;
 	int delay_ms;
@@ -271,16 +290,7 @@ static int t_restart_unrelated(struct t_ctx *t, const struct t_env *e)
 	if (zc_pair_open(t, &p, e->family, e->type, true) ||
 	    zc_ledger_init(&l, 4096) || fill(t, &p, &l) || read_stats(t, a))
 		goto out;
-	zc_req_init(&r);
-	zc_req_add_zc(&r, 1);
-	memcpy(r.snap, r.ctl.buf, sizeof(r.snap));
-	iov.iov_base = p.buf;
-	iov.iov_len = 65536;
-	memset(&m, 0, sizeof(m));
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = r.ctl.buf;
-	m.msg_controllen = r.len;
+	req_msg(&m, &iov, &p, 65536, &r, 1);
 	n = sendmsg(p.tx, &m, MSG_DONTWAIT);	/* processed, then EAGAIN */
 	if (!(n < 0 && errno == EAGAIN) || zc_req_collect(t, &r, &l) < 0) {
 		t_fail(t, "request on a full socket: %zd (%s), want EAGAIN, processed",
@@ -401,16 +411,7 @@ static int t_restart_notrun(struct t_ctx *t, const struct t_env *e)
 	if (zc_pair_open(t, &p, e->family, e->type, true) ||
 	    zc_ledger_init(&l, 64) || queue_completions(t, &p, &l, 3))
 		goto out;
-	zc_req_init(&r);
-	zc_req_add_zc(&r, 8);
-	memcpy(r.snap, r.ctl.buf, sizeof(r.snap));
-	iov.iov_base = p.buf;
-	iov.iov_len = 100;
-	memset(&m, 0, sizeof(m));
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = r.ctl.buf;
-	m.msg_controllen = r.len;
+	req_msg(&m, &iov, &p, 100, &r, 8);
 	n = syscall(SYS_sendmsg, p.tx, &m, 0);
 	if (n != 100) {
 		t_fail(t, "first call: %zd (%s), want sent", n,
@@ -436,9 +437,7 @@ static int t_restart_notrun(struct t_ctx *t, const struct t_env *e)
 		goto out;
 	}
 	atomic_store(&s.listener, fd);
-	zc_req_init(&r);			/* the same buffer, reset */
-	zc_req_add_zc(&r, 8);
-	memcpy(r.snap, r.ctl.buf, sizeof(r.snap));
+	req_msg(&m, &iov, &p, 100, &r, 8);	/* the same buffer, reset */
 	n = syscall(SYS_sendmsg, p.tx, &m, 0);
 	pthread_join(th, NULL);
 	if (n != 100) {

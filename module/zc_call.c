@@ -319,6 +319,19 @@ struct zc_call *zc_call_claim(struct sock *sk)
 	return c;
 }
 
+/* The payload a call answered last (written[] is in answer order). */
+static struct zc_info __user *zc_call_answered(const struct zc_call *c)
+{
+	return (struct zc_info __user *)c->written[c->nwritten - 1];
+}
+
+/* The number of elements that payload asked for. */
+static u32 zc_call_answered_n(const struct zc_call *c)
+{
+	return (c->written_len[c->nwritten - 1] - sizeof(u32)) /
+	       sizeof(struct zc_info_elem);
+}
+
 /**
  * zc_signal_entry() - ftrace callback on get_signal() entry (on kernels
  *	before 5.18: arch_do_signal_or_restart(), see ZC_RESTART_HOOK)
@@ -371,7 +384,9 @@ void notrace zc_signal_entry(unsigned long ip, unsigned long parent_ip,
 	 * still in the buffer (the caller did not reset its request), it is
 	 * restarted as usual.
 	 */
-	if (zc_user_answer_is(&c->answer) && zc_syscall_restart_to_eintr())
+	if (c->nwritten &&
+	    zc_user_answer_is(zc_call_answered(c), zc_call_answered_n(c),
+			      c->answer) && zc_syscall_restart_to_eintr())
 		zc_stat_add(eintr, 1);
 	c->processed = false;
 }

@@ -72,7 +72,6 @@ struct zc_result {
 	u32 taken;
 	u64 ids;
 	bool bounded;
-	struct zc_answer_mark mark;
 };
 
 /*
@@ -90,9 +89,12 @@ struct zc_result {
  *
  * Work under the lock is bounded: at most @n completions and
  * ZC_NOTIFICATION_MAX other entries are looked at.
+ *
+ * On success @mark is ZC_MARK() of what the answer left in the payload,
+ * for the restart hook (zc_user_answer_is()).
  */
 static int zc_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
-		      u8 zc0, struct zc_result *res)
+		      u8 zc0, struct zc_result *res, u64 *mark)
 {
 	struct sk_buff_head *q = &sk->sk_error_queue;
 	struct zc_info_elem e, first;
@@ -139,11 +141,7 @@ static int zc_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
 		goto unlock;
 	}
 	err = 0;
-	res->mark.uzi = uzi;
-	res->mark.size = i < n ? i : n;
-	res->mark.lo = first.lo;
-	res->mark.zerocopy = i ? first.zerocopy : zc0;
-	res->mark.taken = i;
+	*mark = i ? ZC_MARK(first.lo, i, first.zerocopy) : ZC_MARK(0, 0, zc0);
 	res->taken = i;
 	res->ids = ids;
 	res->bounded = i == n || skipped == ZC_NOTIFICATION_MAX;
@@ -221,15 +219,14 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n, bool may_sleep)
 	if (head.size != n)
 		return -EINVAL;
 
-	err = zc_deliver(sk, uzi, n, head.zerocopy, &res);
+	err = zc_deliver(sk, uzi, n, head.zerocopy, &res, &call->answer);
 	/* Not writable without a fault: make it so if that cannot wait. */
 	if (err == -EFAULT && may_sleep && zc_user_fault_in(uzi, ZC_INFO_SIZE(n)))
-		err = zc_deliver(sk, uzi, n, head.zerocopy, &res);
+		err = zc_deliver(sk, uzi, n, head.zerocopy, &res, &call->answer);
 	if (err)
 		return err;
 	call->written[call->nwritten] = (__force unsigned long)uzi;
 	call->written_len[call->nwritten++] = call->plen;
-	call->answer = res.mark;
 	call->processed = true;
 	zc_stat_add(requests, 1);
 	zc_stat_add(ranges, res.taken);

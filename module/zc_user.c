@@ -152,8 +152,10 @@ int zc_user_head(const struct zc_info __user *uzi, struct zc_user_head *h)
 }
 
 /**
- * zc_user_answer_is() - does the payload still hold the answer @m?
- * @m: what the answer left there
+ * zc_user_answer_is() - does a payload still hold an answer?
+ * @uzi: the payload
+ * @n: the number of elements it asked for
+ * @mark: ZC_MARK() of what the answer left there
  *
  * Compares the payload's size, arr[0].lo (if an element was written) and
  * arr[0].zerocopy with what the answer left. A caller that reset its
@@ -163,16 +165,17 @@ int zc_user_head(const struct zc_info __user *uzi, struct zc_user_head *h)
  *
  * Return: true if it matches or cannot be read.
  */
-bool zc_user_answer_is(const struct zc_answer_mark *m)
+bool zc_user_answer_is(const struct zc_info __user *uzi, u32 n, u64 mark)
 {
+	u32 taken = ZC_MARK_TAKEN(mark);
 	struct zc_info_elem e;
 	u32 size;
 
-	if (copy_from_user_nofault(&size, &m->uzi->size, sizeof(size)) ||
-	    copy_from_user_nofault(&e, &m->uzi->arr[0], sizeof(e)))
+	if (copy_from_user_nofault(&size, &uzi->size, sizeof(size)) ||
+	    copy_from_user_nofault(&e, &uzi->arr[0], sizeof(e)))
 		return true;
-	return size == m->size && e.zerocopy == m->zerocopy &&
-	       (!m->taken || e.lo == m->lo);
+	return size == min(taken, n) && e.zerocopy == ZC_MARK_ZC(mark) &&
+	       (!taken || e.lo == ZC_MARK_LO(mark));
 }
 
 /**

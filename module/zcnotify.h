@@ -44,21 +44,17 @@ struct tracepoint *zc_tracepoint_find(const char *name);
 /* Requests one sendmmsg() call may carry (each in its own buffer). */
 #define ZC_CALL_WRITTEN_MAX	16
 
-/**
- * struct zc_answer_mark - what an answer left in the caller's payload
- * @uzi: the payload
- * @size: the size it has now (the number of elements written, or n)
- * @lo: arr[0].lo, if @taken
- * @zerocopy: arr[0].zerocopy (written if @taken, the caller's otherwise)
- * @taken: elements written
+/*
+ * What an answer left in the caller's payload (its call's last @written
+ * one), packed in one word so that recording it costs one store on the
+ * answering path: arr[0].lo, the number of elements written (size is that,
+ * or n if n were written) and arr[0].zerocopy (written if any were, the
+ * caller's otherwise).
  */
-struct zc_answer_mark {
-	struct zc_info __user *uzi;
-	u32 size;
-	u32 lo;
-	u8 zerocopy;
-	u32 taken;
-};
+#define ZC_MARK(lo, taken, zc)	((u64)(lo) << 32 | (u32)(taken) << 8 | (u8)(zc))
+#define ZC_MARK_LO(m)		((u32)((m) >> 32))
+#define ZC_MARK_TAKEN(m)	((u32)(m) >> 8)
+#define ZC_MARK_ZC(m)		((u8)(m))
 
 /**
  * struct zc_call - what the ____sys_sendmsg() hook saw of the current call
@@ -78,8 +74,7 @@ struct zc_answer_mark {
  *	call; no payload overlapping one of them is parsed again in the
  *	same call
  * @written_len: their lengths
- * @answer: the last answer written in this system call: where, and the
- *	size and arr[0] it left there (see zc_call_answer_intact())
+ * @answer: ZC_MARK() of the last answer written in this system call
  *
  * Nothing in here is a kernel pointer that is ever followed: a record may
  * be stale (an earlier call of the task), so every use checks it against
@@ -98,7 +93,7 @@ struct zc_call {
 	unsigned int nwritten;
 	unsigned long written[ZC_CALL_WRITTEN_MAX];
 	u16 written_len[ZC_CALL_WRITTEN_MAX];
-	struct zc_answer_mark answer;
+	u64 answer;
 };
 
 int zc_calls_init(void);
@@ -132,7 +127,7 @@ struct zc_user_head {
 };
 
 int zc_user_head(const struct zc_info __user *uzi, struct zc_user_head *h);
-bool zc_user_answer_is(const struct zc_answer_mark *m);
+bool zc_user_answer_is(const struct zc_info __user *uzi, u32 n, u64 mark);
 int zc_user_put_u32(u32 __user *p, u32 v);
 int zc_user_put_elem(struct zc_info_elem __user *p, u32 lo, u32 hi,
 		     u8 zerocopy);

@@ -105,7 +105,11 @@
  *   (a signal, even with SA_RESTART; a stop and continue; a ptrace attach;
  *   the cgroup freezer) is not restarted: it fails with EINTR, the answer
  *   in the buffer (a restarted call would parse the answer as a new
- *   request). Send the data again; the request can be sent along.
+ *   request). Send the data again; the request can be sent along. Reset
+ *   the request (@size n, arr[0].zerocopy ZC_ELEM_UNWRITTEN) before every
+ *   call: a later call that the kernel restarts before it runs (a seccomp
+ *   user notification, an arm64 asynchronous MTE fault) is told apart
+ *   from the answered one by that, and restarted as usual.
  * - The same payload is never parsed twice in one system call: in a
  *   sendmmsg() batch whose messages share one control buffer, the first
  *   message's request is processed and the next message using that buffer

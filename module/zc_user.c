@@ -168,14 +168,15 @@ int zc_user_head(const struct zc_info __user *uzi, struct zc_user_head *h)
 bool zc_user_answer_is(const struct zc_info __user *uzi, u32 n, u64 mark)
 {
 	u32 taken = ZC_MARK_TAKEN(mark);
-	struct zc_info_elem e;
-	u32 size;
+	struct {			/* size and arr[0]: the first 16 bytes */
+		u32 size;
+		struct zc_info_elem e;
+	} h;
 
-	if (copy_from_user_nofault(&size, &uzi->size, sizeof(size)) ||
-	    copy_from_user_nofault(&e, &uzi->arr[0], sizeof(e)))
+	if (copy_from_user_nofault(&h, uzi, sizeof(h)))
 		return true;
-	return size == min(taken, n) && e.zerocopy == ZC_MARK_ZC(mark) &&
-	       (!taken || e.lo == ZC_MARK_LO(mark));
+	return h.size == min(taken, n) && h.e.zerocopy == ZC_MARK_ZC(mark) &&
+	       (!taken || h.e.lo == ZC_MARK_LO(mark));
 }
 
 /**
@@ -262,8 +263,8 @@ int zc_user_put_u8(u8 __user *p, u8 v)
 bool zc_user_fault_in(void __user *uaddr, size_t len)
 {
 	/* VMAs know untagged addresses (arm64 TBI/MTE, x86 LAM). */
-	unsigned long a = untagged_addr((__force unsigned long)uaddr) & PAGE_MASK;
-	unsigned long end = untagged_addr((__force unsigned long)uaddr) + len;
+	unsigned long u = untagged_addr((__force unsigned long)uaddr);
+	unsigned long a = u & PAGE_MASK, end = u + len;
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
 	bool ok = true;

@@ -186,13 +186,24 @@ static int run_blocked(struct t_ctx *t, struct zc_pair *p, struct blocked *b,
 	return 0;
 }
 
+/* zc_req_collect(), and a request that was not processed is a failure. */
+static int collect_processed(struct t_ctx *t, struct zc_req *r,
+			     struct zc_ledger *l, const char *what)
+{
+	int got = zc_req_collect(t, r, l);
+
+	if (got == -2)
+		return t_fail(t, "%s: request not processed", what);
+	return got < 0 ? -1 : 0;
+}
+
 static int restart_case(struct t_ctx *t, const struct t_env *e, int how)
 {
 	long long a[S_NR], b2[S_NR];
 	struct zc_ledger l;
 	struct zc_pair p;
 	struct blocked *b;
-	int got, ret = -1;
+	int ret = -1;
 
 	b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -208,12 +219,8 @@ static int restart_case(struct t_ctx *t, const struct t_env *e, int how)
 		       b->ret < 0 ? strerror(b->err) : "sent");
 		goto out;
 	}
-	got = zc_req_collect(t, &b->r, &l);
-	if (got < 0) {
-		if (got == -2)
-			t_fail(t, "the interrupted call's request was not processed");
+	if (collect_processed(t, &b->r, &l, "the interrupted call"))
 		goto out;
-	}
 	if (b2[S_EINTR] - a[S_EINTR] != 1) {
 		t_fail(t, "stats/eintr went up by %lld, want 1",
 		       b2[S_EINTR] - a[S_EINTR]);
@@ -406,7 +413,7 @@ static int t_restart_notrun(struct t_ctx *t, const struct t_env *e)
 	struct msghdr m;
 	pthread_t th;
 	ssize_t n;
-	int fd, got, ret = -1;
+	int fd, ret = -1;
 
 	if (zc_pair_open(t, &p, e->family, e->type, true) ||
 	    zc_ledger_init(&l, 64) || queue_completions(t, &p, &l, 3))
@@ -418,12 +425,8 @@ static int t_restart_notrun(struct t_ctx *t, const struct t_env *e)
 		       n < 0 ? strerror(errno) : "");
 		goto out;
 	}
-	got = zc_req_collect(t, &r, &l);
-	if (got < 0) {
-		if (got == -2)
-			t_fail(t, "first call: request not processed");
+	if (collect_processed(t, &r, &l, "first call"))
 		goto out;
-	}
 	zc_pair_drain_rx(&p);
 	if (queue_completions(t, &p, &l, 2) || read_stats(t, a))
 		goto out;
@@ -446,12 +449,8 @@ static int t_restart_notrun(struct t_ctx *t, const struct t_env *e)
 		       atomic_load(&s.restarted) ? "" : " (never restarted)");
 		goto out;
 	}
-	got = zc_req_collect(t, &r, &l);
-	if (got < 0) {
-		if (got == -2)
-			t_fail(t, "the restarted call did not process its request");
+	if (collect_processed(t, &r, &l, "the restarted call"))
 		goto out;
-	}
 	if (read_stats(t, b) || b[S_EINTR] != a[S_EINTR]) {
 		t_fail(t, "stats/eintr went up by %lld, want 0", b[S_EINTR] - a[S_EINTR]);
 		goto out;

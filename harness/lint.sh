@@ -4,6 +4,9 @@
 # against the first default kernel and cross-built for an arm64 one.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# sparse, the compilers and (for the arm64 cross build) gcc-12-aarch64:
+# installed here, before their first use, not by a later lane.
+bash "$TOP/harness/deps.sh" arm64
 cp=$TOP/.cache/checkpatch
 if [ ! -x "$cp/scripts/checkpatch.pl" ]; then
 	deb=$(bash "$TOP/harness/fetch-kernel.sh" --deb linux-source-6.1)

@@ -37,6 +37,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/task_work.h>
 #include <linux/vmalloc.h>
 #include <net/sock.h>
 #include <trace/events/sched.h>
@@ -51,6 +52,9 @@ struct zc_task_rec {
 	struct hlist_node node;
 	struct task_struct *task;	/* owner, compared only */
 	struct zc_call call;
+	struct callback_head hold;	/* zc_call_release(), while held */
+	bool held;			/* a module reference, hold queued */
+	bool exited;			/* sched_process_exit has run */
 	struct rcu_head rcu;
 };
 
@@ -98,6 +102,8 @@ static struct zc_task_rec *zc_rec_get(void)
 		hlist_del(&r->node);
 		zc_nfree--;
 		memset(&r->call, 0, sizeof(r->call));
+		r->held = false;
+		r->exited = false;
 		r->task = current;
 		hash_add_rcu(zc_recs, &r->node, (unsigned long)current);
 		atomic_inc(&zc_nrecs);
@@ -139,9 +145,10 @@ static int zc_recs_add(gfp_t flags)
 /**
  * zc_calls_refill() - grow the record pool if it runs low
  *
- * Called in the context of a request; never sleeps. Allocating is not
- * allowed with preemption disabled on PREEMPT_RT: then a later request
- * grows the pool.
+ * Called in the context of a request that holds its call (zc_call_hold():
+ * a module reference), never from a callback that holds none: the page
+ * allocator takes sleeping locks on PREEMPT_RT. Never sleeps otherwise;
+ * with preemption disabled on PREEMPT_RT a later request grows the pool.
  */
 void zc_calls_refill(void)
 {
@@ -173,6 +180,64 @@ static void zc_call_reset(struct zc_call *c, const struct zc_sysid *id)
 	c->nwritten = 0;
 }
 
+static void zc_rec_unhash(struct zc_task_rec *r);
+
+/*
+ * The task is on its way back to user mode (or exiting): the call that
+ * answered is over. Where the architecture decides on a restart only
+ * after task work has run (x86), this is also the place that keeps the
+ * answered call from being restarted; elsewhere the restart hook, which
+ * runs before any task work there, did that already.
+ */
+static void notrace zc_call_release(struct callback_head *work)
+{
+	struct zc_task_rec *r = container_of(work, struct zc_task_rec, hold);
+
+	if (ZC_RESTART_DECIDED_AFTER_TASK_WORK && r->call.processed &&
+	    zc_syscall_restart_to_eintr())
+		zc_stat_add(eintr, 1);
+	r->call.processed = false;
+	r->held = false;
+	if (r->exited)
+		zc_rec_unhash(r);
+	module_put(THIS_MODULE);
+}
+
+/**
+ * zc_call_hold() - keep the module while the current call may restart
+ * @call: the current task's record
+ *
+ * An answered call must not be restarted and answered again, and the
+ * module that answered it is the only one that knows it was: a reloaded
+ * instance would parse the answer as a new request. So before a call's
+ * first answer it takes a module reference, which task work drops when
+ * the task returns to user mode (zc_call_release()): rmmod is refused
+ * while an answered call is still in the kernel (blocked on a full
+ * socket, say), and @processed means exactly "answered since the task
+ * last left the kernel". The reference also covers whatever may sleep
+ * in the answer (PREEMPT_RT's sleeping spinlocks, the page allocator):
+ * a module is never freed under a task that sleeps inside it.
+ *
+ * Return: true if held (the call may be answered), false if the module is
+ * going away or the task is exiting (the request is not answered).
+ */
+bool zc_call_hold(struct zc_call *call)
+{
+	struct zc_task_rec *r = container_of(call, struct zc_task_rec, call);
+
+	if (r->held)
+		return true;
+	if (!try_module_get(THIS_MODULE))
+		return false;
+	init_task_work(&r->hold, zc_call_release);
+	if (task_work_add(current, &r->hold, TWA_RESUME)) {
+		module_put(THIS_MODULE);
+		return false;
+	}
+	r->held = true;
+	return true;
+}
+
 /*
  * The fast path: a message whose control buffer holds the request and
  * nothing else is answered right here, and the kernel is told the message
@@ -191,12 +256,12 @@ static void zc_answer_at_entry(struct sock *sk, struct zc_call *c,
 {
 	u32 n;
 
-	if (IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible())
+	if (!zc_callback_may_sleep())
 		return;
 	if (c->plen < ZC_INFO_SIZE(1) || c->plen > ZC_INFO_SIZE(ZC_NOTIFICATION_MAX))
 		return;
 	n = (c->plen - ZC_INFO_SIZE(0)) / sizeof(struct zc_info_elem);
-	if (zc_answer(sk, c, n, false))
+	if (zc_answer(sk, c, n, msg))
 		return;
 	c->armed = false;
 	msg->msg_controllen = 0;
@@ -215,7 +280,14 @@ static void zc_answer_at_entry(struct sock *sk, struct zc_call *c,
  * carries a request inside a sendmsg()/sendmmsg() system call, and
  * answers it at once if it is the message's only control message (then
  * the kernel sees no control messages); disarms the task's record
- * otherwise.
+ * otherwise. io_uring's sends never touch the record: its task work may
+ * run on the way out of an interrupted sendmsg() of the same task, whose
+ * registers would make it look like a message of that call.
+ *
+ * The walk of the user's headers here is nofault and bounded
+ * (ZC_WALK_ENTRY_HEADERS): a buffer that is not readable right now, or
+ * holds more headers, is recorded for a full walk at the parse
+ * (zc_call_claim()), where the kernel has just read it.
  */
 void notrace zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
 			      struct ftrace_ops *ops, struct zc_fregs *fregs)
@@ -226,14 +298,16 @@ void notrace zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
 	void *used_address = (void *)zc_fregs_arg(fregs, 3);
 	bool first = zc_first_message(used_address);
 	bool compat = flags & MSG_CMSG_COMPAT;
-	struct zc_info __user *payload;
+	struct zc_info __user *payload = NULL;
 	struct zc_task_rec *r;
 	struct zc_sysid id;
 	struct zc_call *c;
 	bool alone = false;
-	size_t plen;
+	size_t plen = 0;
 	int nreq = 0;
 
+	if (parent_ip >= zc_io_uring_start && parent_ip < zc_io_uring_end)
+		return;
 	if (!msg->msg_controllen || !sock->sk ||
 	    !sock_flag(sock->sk, SOCK_ZEROCOPY) || !zc_sock_inet(sock->sk)) {
 		/*
@@ -250,10 +324,10 @@ void notrace zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
 	}
 	if (!zc_current_sendmsg_syscall(&id))
 		memset(&id, 0, sizeof(id));	/* matches no system call */
-	if (id.nr && msg->msg_controllen <= INT_MAX &&	/* else ENOBUFS */
-	    !(parent_ip >= zc_io_uring_start && parent_ip < zc_io_uring_end))
+	if (id.nr && msg->msg_controllen <= INT_MAX)	/* else ENOBUFS */
 		nreq = zc_user_find(msg->msg_control_user, msg->msg_controllen,
-				    compat, &payload, &plen, &alone);
+				    compat, ZC_WALK_ENTRY_HEADERS, &payload,
+				    &plen, &alone);
 	if (!nreq) {
 		if (atomic_read(&zc_nrecs)) {
 			c = zc_call_find();
@@ -265,7 +339,6 @@ void notrace zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
 		return;
 	}
 	r = zc_rec_get();
-	zc_calls_refill();
 	if (!r) {
 		zc_stat_add(norecord, 1);
 		return;
@@ -277,7 +350,7 @@ void notrace zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
 	c->ctl_len = msg->msg_controllen;
 	c->payload = payload;
 	c->plen = plen;
-	c->nreq = nreq;
+	c->nreq = nreq;		/* ZC_WALK_LATER: walked at the parse */
 	c->sk = (unsigned long)sock->sk;
 	c->armed = true;
 	if (alone)
@@ -292,7 +365,7 @@ void notrace zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
  * very message on @sk recorded it in the current system call; NULL for
  * every other way into __sock_cmsg_send() (setsockopt(), io_uring, kernel
  * senders, a call that was not recorded). The record stays valid until
- * the current task exits.
+ * the current task exits. Called where the task may sleep.
  */
 struct zc_call *zc_call_claim(struct sock *sk)
 {
@@ -316,46 +389,40 @@ struct zc_call *zc_call_claim(struct sock *sk)
 	if (!id.mmsg && (zc_user_msg_ctl(id.msg, id.compat, &uctl, &len) ||
 			 uctl != c->uctl || len != c->ctl_len))
 		return NULL;
+	/* The entry could not finish its walk: the kernel has just read it. */
+	if (c->nreq == ZC_WALK_LATER) {
+		bool alone;
+
+		c->nreq = zc_user_find(c->uctl, c->ctl_len, id.compat,
+				       ZC_WALK_PARSE, &c->payload, &c->plen,
+				       &alone);
+		if (c->nreq <= 0)
+			return NULL;
+	}
 	return c;
 }
 
-/* The payload a call answered last (written[] is in answer order). */
-static struct zc_info __user *zc_call_answered(const struct zc_call *c)
-{
-	return (struct zc_info __user *)c->written[c->nwritten - 1];
-}
-
-/* The number of elements that payload asked for. */
-static u32 zc_call_answered_n(const struct zc_call *c)
-{
-	return (c->written_len[c->nwritten - 1] - sizeof(u32)) /
-	       sizeof(struct zc_info_elem);
-}
-
 /**
- * zc_signal_entry() - ftrace callback on get_signal() entry (on kernels
- *	before 5.18: arch_do_signal_or_restart(), see ZC_RESTART_HOOK)
+ * zc_signal_entry() - ftrace callback on the restart hook (ZC_RESTART_HOOK)
  * @ip: address of the traced function
  * @parent_ip: its caller
  * @ops: our ftrace_ops
  * @fregs: unused
  *
- * get_signal() runs on the way back to user mode whenever a signal, a
- * stop, the freezer or a tracer interrupted the task, and before the
- * kernel decides to restart an interrupted system call. A restarted
- * sendmsg() would parse its control buffer again, which by now holds the
- * results of its request: a call that processed a request returns EINTR
- * instead (documented in the uapi header). The call is recognised by its
- * arguments and, for sendmsg(), by its control buffer being the one that
- * was answered.
+ * The restart hook runs on the way back to user mode whenever a signal, a
+ * stop, the freezer or a tracer interrupted the task, before the kernel
+ * decides to restart an interrupted system call. A restarted sendmsg()
+ * would parse its control buffer again, which by now holds the results of
+ * its request: a call that processed a request returns EINTR instead
+ * (documented in the uapi header). @processed identifies that call by
+ * construction: it is set by an answer and cleared when the task next
+ * leaves the kernel (zc_call_release()), so no argument, control buffer
+ * or payload needs to be read back to recognise it.
  */
 void notrace zc_signal_entry(unsigned long ip, unsigned long parent_ip,
 			     struct ftrace_ops *ops, struct zc_fregs *fregs)
 {
-	struct zc_sysid id;
 	struct zc_call *c;
-	void __user *uctl;
-	size_t len;
 
 	if (!atomic_read(&zc_nrecs))
 		return;
@@ -364,29 +431,7 @@ void notrace zc_signal_entry(unsigned long ip, unsigned long parent_ip,
 		return;
 	/* No message is being parsed now: nothing run from here may claim. */
 	c->armed = false;
-	if (!c->processed || !zc_current_sendmsg_syscall(&id) ||
-	    !zc_sysid_eq(&id, &c->id))
-		return;
-	/*
-	 * A later call with the same arguments but another control buffer
-	 * (or none) is not the one answered. If the msghdr cannot be read
-	 * now, err on the side of EINTR: a restart would lose the answer.
-	 */
-	if (!id.mmsg && !zc_user_msg_ctl(id.msg, id.compat, &uctl, &len) &&
-	    (uctl != c->uctl || len != c->ctl_len))
-		return;
-	/*
-	 * @processed outlives its call when no signal came: a later call
-	 * with the same arguments can be restarted before it ever reaches
-	 * ____sys_sendmsg() (arm64 restarts a call that met an asynchronous
-	 * MTE fault before running it; a seccomp user-notification wait ends
-	 * so on a signal). That call answered nothing: unless the answer is
-	 * still in the buffer (the caller did not reset its request), it is
-	 * restarted as usual.
-	 */
-	if (c->nwritten &&
-	    zc_user_answer_is(zc_call_answered(c), zc_call_answered_n(c),
-			      c->answer) && zc_syscall_restart_to_eintr())
+	if (c->processed && zc_syscall_restart_to_eintr())
 		zc_stat_add(eintr, 1);
 	c->processed = false;
 }
@@ -413,10 +458,27 @@ static void zc_recs_free(void)
 	atomic_set(&zc_nrecs, 0);
 }
 
+/* Take a record out of the table; it returns to the pool after a grace period. */
+static void zc_rec_unhash(struct zc_task_rec *r)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&zc_recs_lock, flags);
+	hash_del_rcu(&r->node);
+	atomic_dec(&zc_nrecs);
+	raw_spin_unlock_irqrestore(&zc_recs_lock, flags);
+	/* Lookups of other tasks may still walk through it. */
+	call_rcu(&r->rcu, zc_rec_free_rcu);
+}
+
+/*
+ * A task exits. A call it answered (killed while blocked) still has its
+ * hold queued, which exit_task_work() runs after this probe: the record
+ * is given back by zc_call_release() then.
+ */
 static ZC_EXIT_PROBE_PROTO(zc_task_exit)
 {
 	struct zc_task_rec *r;
-	unsigned long flags;
 
 	if (!atomic_read(&zc_nrecs))
 		return;
@@ -425,12 +487,9 @@ static ZC_EXIT_PROBE_PROTO(zc_task_exit)
 	rcu_read_unlock();
 	if (!r)
 		return;
-	raw_spin_lock_irqsave(&zc_recs_lock, flags);
-	hash_del_rcu(&r->node);
-	atomic_dec(&zc_nrecs);
-	raw_spin_unlock_irqrestore(&zc_recs_lock, flags);
-	/* Lookups of other tasks may still walk through it. */
-	call_rcu(&r->rcu, zc_rec_free_rcu);
+	r->exited = true;
+	if (!r->held)
+		zc_rec_unhash(r);
 }
 
 /**

@@ -221,17 +221,30 @@ static inline bool zc_current_sendmsg_syscall(struct zc_sysid *id)
 }
 
 /*
- * zc_get_user_page_nowait_write - get_user_pages() of one page for
- * writing, without waiting (FOLL_NOWAIT); the caller holds the mmap lock.
- * 6.5 dropped the vmas argument.
+ * zc_callback_may_sleep - may an ftrace callback call what might sleep
+ * (the security hooks; on PREEMPT_RT the error queue's spinlock)? Not
+ * under another tracer of the function, which calls it with preemption
+ * disabled. Kernels without PREEMPT_COUNT (Debian's 5.10) cannot tell,
+ * and there preemption is never disabled around a callback for anything
+ * that sleeping would break, the kernel's own might_sleep() checks
+ * included.
  */
-static inline long zc_get_user_page_nowait_write(unsigned long addr,
-						 struct page **page)
+static inline bool zc_callback_may_sleep(void)
+{
+	return !IS_ENABLED(CONFIG_PREEMPT_COUNT) || preemptible();
+}
+
+/*
+ * zc_get_user_page - get_user_pages() of one page with @gup_flags; the
+ * caller holds the mmap lock. 6.5 dropped the vmas argument.
+ */
+static inline long zc_get_user_page(unsigned long addr, unsigned int gup_flags,
+				    struct page **page)
 {
 #if ZC_KVER >= 6 * 256 + 5
-	return get_user_pages(addr, 1, FOLL_WRITE | FOLL_NOWAIT, page);
+	return get_user_pages(addr, 1, gup_flags, page);
 #else
-	return get_user_pages(addr, 1, FOLL_WRITE | FOLL_NOWAIT, page, NULL);
+	return get_user_pages(addr, 1, gup_flags, page, NULL);
 #endif
 }
 

@@ -87,6 +87,9 @@ static int __init zc_init(void)
 	if (err)
 		return err;
 
+	err = zc_lsm_init();
+	if (err)
+		return err;
 	err = zc_stats_init();
 	if (err)
 		return err;

@@ -89,12 +89,9 @@ struct zc_result {
  *
  * Work under the lock is bounded: at most @n completions and
  * ZC_NOTIFICATION_MAX other entries are looked at.
- *
- * On success @mark is ZC_MARK() of what the answer left in the payload,
- * for the restart hook (zc_user_answer_is()).
  */
 static int zc_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
-		      u8 zc0, struct zc_result *res, u64 *mark)
+		      u8 zc0, struct zc_result *res)
 {
 	struct sk_buff_head *q = &sk->sk_error_queue;
 	struct zc_info_elem e, first;
@@ -141,7 +138,6 @@ static int zc_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
 		goto unlock;
 	}
 	err = 0;
-	*mark = i ? ZC_MARK(first.lo, i, first.zerocopy) : ZC_MARK(0, 0, zc0);
 	res->taken = i;
 	res->ids = ids;
 	res->bounded = i == n || skipped == ZC_NOTIFICATION_MAX;
@@ -167,9 +163,14 @@ unlock:
 	return err;
 }
 
-/* Nothing written earlier in this system call is parsed again. */
+/*
+ * Nothing written earlier in this system call is parsed again, whatever
+ * address it is reached by: a sendmmsg() whose messages map one page
+ * twice is compared by physical extent (zc_user_extent()).
+ */
 static bool zc_call_may_write(const struct zc_call *c,
-			      const struct zc_info __user *uzi, size_t len)
+			      struct zc_info __user *uzi, size_t len,
+			      struct zc_extent *x, bool may_sleep)
 {
 	unsigned long a = (__force unsigned long)uzi;
 	unsigned int i;
@@ -180,6 +181,15 @@ static bool zc_call_may_write(const struct zc_call *c,
 		if (a < c->written[i] + c->written_len[i] &&
 		    c->written[i] < a + len)
 			return false;
+	if (!c->id.mmsg)	/* one message: nothing else can alias it */
+		return true;
+	if (!zc_user_extent(uzi, len, x) &&
+	    !(may_sleep && zc_user_fault_in(uzi, len) &&
+	      zc_user_extent(uzi, len, x)))
+		return false;
+	for (i = 0; i < c->nwritten; i++)
+		if (zc_extent_overlap(&c->written_at[i], x))
+			return false;
 	return true;
 }
 
@@ -188,25 +198,31 @@ static bool zc_call_may_write(const struct zc_call *c,
  * @sk: the socket of the call
  * @call: the current message's record, claimed
  * @n: the number of elements asked for (1..ZC_NOTIFICATION_MAX)
- * @may_sleep: the caller's context may sleep: pages that are only
- *	readable may be made writable (zc_user_fault_in())
+ * @entry_msg: the message, when answered at ____sys_sendmsg() entry (in
+ *	the ftrace callback: nothing may fault or wait); NULL at the parse,
+ *	where pages may be faulted in (zc_user_fault_in())
  *
- * The payload is the user's own, found at entry from the user's own
- * headers: the only request of the message, of the length @n needs and
- * asking for @n. A payload written earlier in the same system call is
- * refused.
+ * The payload is the user's own, found from the user's own headers: the
+ * only request of the message, of the length @n needs and asking for @n.
+ * A payload written earlier in the same system call is refused. Only a
+ * caller the security module lets send on the socket and read its error
+ * queue is answered (zc_lsm_may_answer()). The call is held
+ * (zc_call_hold()) before anything is taken.
  *
- * Return: 0 (answered, counted), -EINVAL or -EFAULT (nothing taken).
+ * Return: 0 (answered, counted), -EINVAL, -EFAULT or the security
+ * module's error (nothing taken).
  */
-int zc_answer(struct sock *sk, struct zc_call *call, u32 n, bool may_sleep)
+int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
+	      struct msghdr *entry_msg)
 {
 	struct zc_info __user *uzi = call->payload;
+	bool may_sleep = !entry_msg;
 	struct zc_result res = {};
 	struct zc_user_head head;
+	struct zc_extent x;
 	int err;
 
-	if (call->nreq != 1 || call->plen != ZC_INFO_SIZE(n) ||
-	    !zc_call_may_write(call, uzi, call->plen))
+	if (call->nreq != 1 || call->plen != ZC_INFO_SIZE(n))
 		return -EINVAL;
 	/* The payload spans at most two pages: every access below is in it. */
 	if (!access_ok(uzi, ZC_INFO_SIZE(n)))
@@ -216,16 +232,24 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n, bool may_sleep)
 		err = zc_user_head(uzi, &head);
 	if (err)
 		return err;
-	if (head.size != n)
+	if (head.size != n || !zc_call_may_write(call, uzi, call->plen, &x, may_sleep))
 		return -EINVAL;
+	err = zc_lsm_may_answer(sk, entry_msg);
+	if (err)
+		return err;
+	if (!zc_call_hold(call))
+		return -EINVAL;
+	zc_calls_refill();
 
-	err = zc_deliver(sk, uzi, n, head.zerocopy, &res, &call->answer);
-	/* Not writable without a fault: make it so if that cannot wait. */
+	err = zc_deliver(sk, uzi, n, head.zerocopy, &res);
+	/* Not writable without a fault: make it so where that may wait. */
 	if (err == -EFAULT && may_sleep && zc_user_fault_in(uzi, ZC_INFO_SIZE(n)))
-		err = zc_deliver(sk, uzi, n, head.zerocopy, &res, &call->answer);
+		err = zc_deliver(sk, uzi, n, head.zerocopy, &res);
 	if (err)
 		return err;
 	call->written[call->nwritten] = (__force unsigned long)uzi;
+	if (call->id.mmsg)
+		call->written_at[call->nwritten] = x;
 	call->written_len[call->nwritten++] = call->plen;
 	call->processed = true;
 	zc_stat_add(requests, 1);
@@ -254,10 +278,9 @@ static int zc_notify(struct sock *sk, struct cmsghdr *cmsg)
 	    cmsg->cmsg_len != CMSG_LEN(ZC_INFO_SIZE(n)))
 		return -EINVAL;
 	call = zc_call_claim(sk);
-	zc_calls_refill();
 	if (!call)
 		return -EINVAL;
-	return zc_answer(sk, call, n, true);
+	return zc_answer(sk, call, n, NULL);
 }
 
 /*

@@ -14,23 +14,25 @@
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/uaccess.h>
+#include <linux/userfaultfd_k.h>
 #include <net/compat.h>
 #include <uapi/linux/zcnotify.h>
 #include "zcnotify.h"
 
 /*
  * One control message header of the user's buffer, in its own layout:
- * three loads with page faults disabled.
+ * three loads with page faults disabled, or (@may_fault) allowed.
  */
-static bool zc_user_cmsghdr(const char __user *p, bool compat, size_t *len,
-			    int *level, int *type)
+static bool zc_user_cmsghdr(const char __user *p, bool compat, bool may_fault,
+			    size_t *len, int *level, int *type)
 {
 	int err;
 
 	if (!access_ok(p, compat ? sizeof(struct compat_cmsghdr) :
 				  sizeof(struct cmsghdr)))
 		return false;
-	pagefault_disable();
+	if (!may_fault)
+		pagefault_disable();
 	if (compat) {
 		const struct compat_cmsghdr __user *h = (const void __user *)p;
 		compat_size_t l;
@@ -46,7 +48,8 @@ static bool zc_user_cmsghdr(const char __user *p, bool compat, size_t *len,
 		err |= __get_user(*level, &h->cmsg_level);
 		err |= __get_user(*type, &h->cmsg_type);
 	}
-	pagefault_enable();
+	if (!may_fault)
+		pagefault_enable();
 	return !err;
 }
 
@@ -55,26 +58,34 @@ static bool zc_user_cmsghdr(const char __user *p, bool compat, size_t *len,
  * @uctl: the control buffer, as passed to sendmsg()
  * @ctl_len: its length (at most INT_MAX)
  * @compat: it has the 32-bit layout
+ * @max_headers: walk at most this many headers, nofault (the hook's
+ *	entry), or ZC_WALK_PARSE: all of them, faulting pages in (the parse,
+ *	where the task may sleep and the kernel has just read the buffer)
  * @payload: set to the payload of the first SCM_ZC_NOTIFICATION, if any
  * @plen: set to that payload's length
  * @alone: set to true if the buffer holds that message and nothing else
  *	the kernel would parse (at most fewer bytes than a header follow)
  *
  * Walks the headers the way the kernel walks its copy, stopping where the
- * kernel would reject the buffer. Nothing is faulted in: a buffer that
- * cannot be read right now counts as holding no request.
+ * kernel would reject the buffer.
  *
- * Return: the number of SCM_ZC_NOTIFICATION messages seen.
+ * Return: the number of SCM_ZC_NOTIFICATION messages seen, or
+ * ZC_WALK_LATER if a nofault walk could not finish (a header not readable
+ * without a fault, or more than @max_headers of them): walk again at the
+ * parse.
  */
 int zc_user_find(const void __user *uctl, size_t ctl_len, bool compat,
-		 struct zc_info __user **payload, size_t *plen, bool *alone)
+		 unsigned int max_headers, struct zc_info __user **payload,
+		 size_t *plen, bool *alone)
 {
 	size_t hlen = compat ? sizeof(struct compat_cmsghdr) :
 			       sizeof(struct cmsghdr);
 	size_t align = compat ? sizeof(compat_uint_t) : sizeof(long);
+	bool may_fault = max_headers == ZC_WALK_PARSE;
 	const char __user *u = uctl;
 	size_t off = 0, len;
-	int level, type, found = 0, walked = 0;
+	int level, type, found = 0;
+	unsigned int walked = 0;
 
 	*alone = false;
 	/*
@@ -84,8 +95,12 @@ int zc_user_find(const void __user *uctl, size_t ctl_len, bool compat,
 	if (ctl_len > ZC_CTL_WALK_MAX)
 		return 0;
 	while (off < ctl_len && ctl_len - off >= hlen) {
-		if (!zc_user_cmsghdr(u + off, compat, &len, &level, &type) ||
-		    len < hlen || len > ctl_len - off)
+		if (!may_fault && walked == max_headers)
+			return ZC_WALK_LATER;
+		if (!zc_user_cmsghdr(u + off, compat, may_fault, &len, &level,
+				     &type))
+			return may_fault ? found : ZC_WALK_LATER;
+		if (len < hlen || len > ctl_len - off)
 			return found;		/* the kernel rejects the rest */
 		walked++;
 		if (level == SOL_SOCKET && type == SCM_ZC_NOTIFICATION &&
@@ -152,34 +167,6 @@ int zc_user_head(const struct zc_info __user *uzi, struct zc_user_head *h)
 }
 
 /**
- * zc_user_answer_is() - does a payload still hold an answer?
- * @uzi: the payload
- * @n: the number of elements it asked for
- * @mark: ZC_MARK() of what the answer left there
- *
- * Compares the payload's size, arr[0].lo (if an element was written) and
- * arr[0].zerocopy with what the answer left. A caller that reset its
- * request for a new call (size n, the ZC_ELEM_UNWRITTEN marker) no longer
- * matches. If the payload cannot be read without a fault, it is assumed
- * to: the callers err on the side of "answered".
- *
- * Return: true if it matches or cannot be read.
- */
-bool zc_user_answer_is(const struct zc_info __user *uzi, u32 n, u64 mark)
-{
-	u32 taken = ZC_MARK_TAKEN(mark);
-	struct {			/* size and arr[0]: the first 16 bytes */
-		u32 size;
-		struct zc_info_elem e;
-	} h;
-
-	if (copy_from_user_nofault(&h, uzi, sizeof(h)))
-		return true;
-	return h.size == min(taken, n) && h.e.zerocopy == ZC_MARK_ZC(mark) &&
-	       (!taken || h.e.lo == ZC_MARK_LO(mark));
-}
-
-/**
  * zc_user_put_u32() - store a u32 in user memory with one instruction
  * @p: destination, inside a range access_ok() accepted
  * @v: value
@@ -242,21 +229,35 @@ int zc_user_put_u8(u8 __user *p, u8 v)
 	return err;
 }
 
+/*
+ * Can a write fault on @vma be waited for? Anonymous private memory and
+ * shared memory without a filesystem behind its writes (tmpfs/shmem,
+ * memfd, MAP_SHARED|MAP_ANONYMOUS: no page_mkwrite) fault like any user
+ * copy would; a swap-in is waited for. A userfaultfd-registered range is
+ * only asked (FOLL_NOWAIT: the user answers "retry", never waits on us).
+ * Other file mappings are left alone: a shared one's write fault calls
+ * the filesystem's page_mkwrite, a private one's may have to read the
+ * page first (a FUSE daemon that never answers).
+ */
+static unsigned int zc_user_fault_flags(struct vm_area_struct *vma, bool *ok)
+{
+	*ok = vma_is_anonymous(vma) ||
+	      ((vma->vm_flags & VM_SHARED) && !vma->vm_ops->page_mkwrite);
+	return userfaultfd_armed(vma) ? FOLL_WRITE | FOLL_NOWAIT : FOLL_WRITE;
+}
+
 /**
  * zc_user_fault_in() - make a user range present and writable, never waiting
  * on the user
  * @uaddr: start
  * @len: length (the pages it spans are at most two: len <= 772)
  *
- * For pages of anonymous private memory that are present but not
+ * For pages that are not present (swapped out, dropped by MADV_DONTNEED,
+ * shared memory a fork() child has not touched yet) or present but not
  * writable yet (the zero page of a buffer that was only read,
- * copy-on-write after fork(), NUMA hinting, a page being migrated).
- * Nothing here waits on something the user controls: the mmap lock is
- * only tried, the fault is asked not to wait (FOLL_NOWAIT: a userfaultfd
- * or a swap-in answers "retry" instead), and file mappings are left
- * alone: a shared one's write fault calls the filesystem's page_mkwrite,
- * a private one's may have to read the page first (a FUSE daemon that
- * never answers), and neither honours FOLL_NOWAIT everywhere.
+ * copy-on-write after fork(), NUMA hinting, a page being migrated), in the
+ * mappings zc_user_fault_flags() accepts. Called only where the task may
+ * sleep (the parse); the mmap lock is waited for, killably.
  *
  * Return: true if every page of the range could be made writable.
  */
@@ -267,20 +268,76 @@ bool zc_user_fault_in(void __user *uaddr, size_t len)
 	unsigned long a = u & PAGE_MASK, end = u + len;
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
+	unsigned int gup;
 	bool ok = true;
 
-	if (!mm || !len || !mmap_read_trylock(mm))
+	if (!mm || !len || mmap_read_lock_killable(mm))
 		return false;
 	for (; ok && a < end; a += PAGE_SIZE) {
 		struct page *page;
 
 		vma = find_vma(mm, a);
-		ok = vma && vma->vm_start <= a && vma_is_anonymous(vma) &&
-		     !(vma->vm_flags & VM_SHARED) &&
-		     zc_get_user_page_nowait_write(a, &page) == 1;
+		ok = vma && vma->vm_start <= a;
+		if (ok)
+			gup = zc_user_fault_flags(vma, &ok);
+		ok = ok && zc_get_user_page(a, gup, &page) == 1;
 		if (ok)
 			put_page(page);
 	}
 	mmap_read_unlock(mm);
 	return ok;
+}
+
+/**
+ * zc_user_extent() - where a user range is in physical memory, now
+ * @p: start of the range (a payload: at most two pages)
+ * @len: its length
+ * @x: set to the physical start and length of its part in each page
+ *
+ * Two mappings of one page (a memfd mapped twice, tagged aliases, a
+ * double-mapped ring) give two addresses for one payload; its physical
+ * extent is the same. Nofault (get_user_page_fast_only()), of the pages
+ * a write would reach now (FOLL_WRITE: after any copy-on-write).
+ *
+ * Return: true, or false if a page of it is not mapped writable now.
+ */
+bool zc_user_extent(const void __user *p, size_t len, struct zc_extent *x)
+{
+	unsigned long u = untagged_addr((__force unsigned long)p);
+	unsigned int i;
+
+	memset(x, 0, sizeof(*x));
+	for (i = 0; i < ARRAY_SIZE(x->phys) && len; i++) {
+		size_t part = min_t(size_t, len, PAGE_SIZE - offset_in_page(u));
+		struct page *page;
+
+		if (!get_user_page_fast_only(u & PAGE_MASK, FOLL_WRITE, &page))
+			return false;
+		x->phys[i] = page_to_phys(page) + offset_in_page(u);
+		x->len[i] = part;
+		put_page(page);
+		u += part;
+		len -= part;
+	}
+	return !len;
+}
+
+/**
+ * zc_extent_overlap() - do two physical extents share a byte?
+ * @a: one
+ * @b: the other
+ *
+ * Return: true if they do.
+ */
+bool zc_extent_overlap(const struct zc_extent *a, const struct zc_extent *b)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(a->phys); i++)
+		for (j = 0; j < ARRAY_SIZE(b->phys); j++)
+			if (a->len[i] && b->len[j] &&
+			    a->phys[i] < b->phys[j] + b->len[j] &&
+			    b->phys[j] < a->phys[i] + a->len[i])
+				return true;
+	return false;
 }

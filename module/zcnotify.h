@@ -44,17 +44,15 @@ struct tracepoint *zc_tracepoint_find(const char *name);
 /* Requests one sendmmsg() call may carry (each in its own buffer). */
 #define ZC_CALL_WRITTEN_MAX	16
 
-/*
- * What an answer left in the caller's payload (its call's last @written
- * one), packed in one word so that recording it costs one store on the
- * answering path: arr[0].lo, the number of elements written (size is that,
- * or n if n were written) and arr[0].zerocopy (written if any were, the
- * caller's otherwise).
+/**
+ * struct zc_extent - where a payload is in physical memory
+ * @phys: physical address of its part in each of the (at most two) pages
+ * @len: the length of each part (0: none)
  */
-#define ZC_MARK(lo, taken, zc)	((u64)(lo) << 32 | (u32)(taken) << 8 | (u8)(zc))
-#define ZC_MARK_LO(m)		((u32)((m) >> 32))
-#define ZC_MARK_TAKEN(m)	((u32)(m) >> 8)
-#define ZC_MARK_ZC(m)		((u8)(m))
+struct zc_extent {
+	phys_addr_t phys[2];
+	u16 len[2];
+};
 
 /**
  * struct zc_call - what the ____sys_sendmsg() hook saw of the current call
@@ -64,17 +62,19 @@ struct tracepoint *zc_tracepoint_find(const char *name);
  * @payload: the payload of its first SCM_ZC_NOTIFICATION, found at entry
  *	by walking the user's own headers
  * @plen: that payload's length
- * @nreq: the number of SCM_ZC_NOTIFICATION messages in it
+ * @nreq: the number of SCM_ZC_NOTIFICATION messages in it, or
+ *	ZC_WALK_LATER if the entry could not walk the whole buffer
  * @sk: the socket of the message; compared, never dereferenced
  * @armed: the message fields above describe the message now being sent,
  *	which carries a request, and no request of it was handled yet
- * @processed: a request was processed during this system call
+ * @processed: a request was processed since the task last left the
+ *	kernel, i.e. during this system call (zc_call_hold())
  * @nwritten: number of entries in @written
  * @written: user addresses of the payloads written during this system
  *	call; no payload overlapping one of them is parsed again in the
  *	same call
  * @written_len: their lengths
- * @answer: ZC_MARK() of the last answer written in this system call
+ * @written_at: their physical extents (sendmmsg() only)
  *
  * Nothing in here is a kernel pointer that is ever followed: a record may
  * be stale (an earlier call of the task), so every use checks it against
@@ -93,12 +93,13 @@ struct zc_call {
 	unsigned int nwritten;
 	unsigned long written[ZC_CALL_WRITTEN_MAX];
 	u16 written_len[ZC_CALL_WRITTEN_MAX];
-	u64 answer;
+	struct zc_extent written_at[ZC_CALL_WRITTEN_MAX];
 };
 
 int zc_calls_init(void);
 void zc_calls_exit(void);
 void zc_calls_refill(void);
+bool zc_call_hold(struct zc_call *call);
 struct zc_call *zc_call_claim(struct sock *sk);
 void zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
 		      struct ftrace_ops *ops, struct zc_fregs *fregs);
@@ -108,7 +109,17 @@ void zc_signal_entry(unsigned long ip, unsigned long parent_ip,
 /* zc_user.c: the caller's memory, never faulted in from a callback */
 
 int zc_user_find(const void __user *uctl, size_t ctl_len, bool compat,
-		 struct zc_info __user **payload, size_t *plen, bool *alone);
+		 unsigned int max_headers, struct zc_info __user **payload,
+		 size_t *plen, bool *alone);
+/* zc_user_find(): the walk did not finish; walk again at the parse */
+#define ZC_WALK_LATER		(-EAGAIN)
+/*
+ * Headers the ____sys_sendmsg() callback walks, nofault, maybe with
+ * preemption off: a request is usually the first or second.
+ */
+#define ZC_WALK_ENTRY_HEADERS	8
+/* zc_user_find()'s @max_headers at the parse: all, faults allowed */
+#define ZC_WALK_PARSE		0
 /*
  * Control buffers longer than this are not looked at (the kernel's optmem
  * limit refuses them: 20 KB by default on 6.1, 128 KB on 6.12).
@@ -127,18 +138,25 @@ struct zc_user_head {
 };
 
 int zc_user_head(const struct zc_info __user *uzi, struct zc_user_head *h);
-bool zc_user_answer_is(const struct zc_info __user *uzi, u32 n, u64 mark);
 int zc_user_put_u32(u32 __user *p, u32 v);
 int zc_user_put_elem(struct zc_info_elem __user *p, u32 lo, u32 hi,
 		     u8 zerocopy);
 int zc_user_put_u8(u8 __user *p, u8 v);
 bool zc_user_fault_in(void __user *uaddr, size_t len);
+bool zc_user_extent(const void __user *p, size_t len, struct zc_extent *x);
+bool zc_extent_overlap(const struct zc_extent *a, const struct zc_extent *b);
+
+/* zc_lsm.c: the security module's say on an answer */
+
+int zc_lsm_init(void);
+int zc_lsm_may_answer(struct sock *sk, struct msghdr *entry_msg);
 
 /* zc_notify.c: SCM_ZC_NOTIFICATION handling */
 
 bool zc_sock_inet(const struct sock *sk);
 bool zc_sock_ok(const struct sock *sk);
-int zc_answer(struct sock *sk, struct zc_call *call, u32 n, bool may_sleep);
+int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
+	      struct msghdr *entry_msg);
 
 /* zc_stats.c: counters in /sys/module/zcnotify/stats/ */
 

@@ -48,6 +48,9 @@ static const struct t_case *const tables[] = {
 	adv_io_uring_cases,
 	adv_sendmmsg_partial_cases,
 	adv_helper_silent_cases,
+	adv_alias_cases,
+	adv_reload_cases,
+	adv_page_absent_cases,
 };
 
 #define for_each_case(c, ti)						\

@@ -64,6 +64,9 @@ extern const struct t_case adv_uffd_cases[];
 extern const struct t_case adv_io_uring_cases[];
 extern const struct t_case adv_sendmmsg_partial_cases[];
 extern const struct t_case adv_helper_silent_cases[];
+extern const struct t_case adv_alias_cases[];
+extern const struct t_case adv_reload_cases[];
+extern const struct t_case adv_page_absent_cases[];
 
 /* zc_testlib.c */
 

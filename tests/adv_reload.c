@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * adv_reload: a call whose request was answered is never answered again,
+ * whatever happens to the module meanwhile.
+ *
+ * A blocking TCP sendmsg() whose lone request was answered at entry (a
+ * full answer: size 1 of 1, itself a valid request) blocks on a full
+ * socket. Only the module instance that answered knows it did: a
+ * reloaded one (rmmod && insmod, as a DKMS upgrade does) would let the
+ * kernel restart the call after an SA_RESTART signal and parse the answer
+ * as a new request, losing its completions. The contract: while such a
+ * call is in the kernel the module is in use (rmmod is refused with
+ * EAGAIN, as for any module in use); once the signal ends the call
+ * (EINTR, the answer in the buffer) rmmod succeeds. Every send counter
+ * value is reported exactly once.
+ *
+ * And a task killed while its answered call is blocked gives the module
+ * back when it exits (adv_reload_killed).
+ *
+ * Module: zc_call_hold() and zc_call_release() in module/zc_call.c.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "zc_lib.h"
+#include "zc_test.h"
+
+/* Shared with the child that blocks. */
+struct blocked {
+	struct zc_req r;
+	atomic_int started;
+	ssize_t ret;
+	int err;
+};
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+/* Fill @p's send path until a send cannot make progress. */
+static int fill(struct t_ctx *t, struct zc_pair *p, struct zc_ledger *l)
+{
+	int round, v = 4096;
+
+	setsockopt(p->tx, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+	setsockopt(p->rx, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+	for (round = 0; round < 3; round++) {
+		while (zc_send(p, 4096, MSG_ZEROCOPY | MSG_DONTWAIT, NULL, l) > 0)
+			;
+		CHECK(t, errno == EAGAIN || errno == ENOBUFS, "fill: %s",
+		      strerror(errno));
+		usleep(50000);
+	}
+	return 0;
+}
+
+/* The child: a blocking send with a lone request for one element. */
+static pid_t start_blocked(struct t_ctx *t, struct zc_pair *p,
+			   struct blocked *b)
+{
+	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		t_fail(t, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (!pid) {
+		sigaction(SIGUSR1, &sa, NULL);
+		zc_req_init(&b->r);
+		zc_req_add_zc(&b->r, 1);
+		memcpy(b->r.snap, b->r.ctl.buf, sizeof(b->r.snap));
+		atomic_store(&b->started, 1);
+		b->ret = zc_send(p, 65536, 0, &b->r, NULL);
+		b->err = errno;
+		_exit(0);
+	}
+	while (!atomic_load(&b->started))
+		usleep(1000);
+	usleep(300000);		/* blocked by now */
+	return pid;
+}
+
+/* Wait up to 3 s for @pid; 0 if it exited. */
+static int reap(pid_t pid)
+{
+	int st, i;
+
+	for (i = 0; i < 300; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return 0;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return -1;
+}
+
+static int t_reload_blocked(struct t_ctx *t, const struct t_env *e)
+{
+	struct zc_ledger l;
+	struct zc_pair p;
+	struct blocked *b;
+	int ret = -1, unloaded = 0, refused_err = 0, got;
+	pid_t pid = -1;
+
+	b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (b == MAP_FAILED)
+		return t_fail(t, "mmap: %s", strerror(errno));
+	if (zc_pair_open(t, &p, e->family, e->type, true) ||
+	    zc_ledger_init(&l, 4096) || fill(t, &p, &l))
+		goto out;
+	pid = start_blocked(t, &p, b);
+	if (pid < 0)
+		goto out;
+	if (b->ret || b->err) {
+		t_fail(t, "the send did not block: %zd (%s)", b->ret,
+		       strerror(b->err));
+		goto out;
+	}
+	/* An upgrade: unload and load again while the answered call waits. */
+	if (!zc_unload("zcnotify")) {
+		unloaded = 1;
+		if (zc_load(e->ko, "")) {
+			t_fail(t, "reload: %s", strerror(errno));
+			goto out;
+		}
+	} else {
+		refused_err = errno;
+	}
+	kill(pid, SIGUSR1);
+	if (reap(pid)) {
+		pid = -1;
+		t_fail(t, "the answered call was restarted (still blocked 3 s after SIGUSR1)");
+		goto out;
+	}
+	pid = -1;
+	if (!(b->ret < 0 && b->err == EINTR)) {
+		t_fail(t, "interrupted answered send: %zd (%s), want EINTR",
+		       b->ret, b->ret < 0 ? strerror(b->err) : "sent");
+		goto out;
+	}
+	got = zc_req_collect(t, &b->r, &l);
+	if (got == -2)
+		t_fail(t, "the blocked call's request not processed");
+	if (got < 0)
+		goto out;
+	if (zc_settle(t, &p, &l, false, 10000) || zc_ledger_verify(t, &l))
+		goto out;
+	if (unloaded) {
+		t_fail(t, "rmmod succeeded while an answered call was blocked");
+		goto out;
+	}
+	if (refused_err != EAGAIN && refused_err != EBUSY) {
+		t_fail(t, "rmmod with an answered call blocked: %s, want EAGAIN",
+		       strerror(refused_err));
+		goto out;
+	}
+	/* The call is over: the module is free to go, and comes back. */
+	if (zc_unload("zcnotify") || zc_load(e->ko, "")) {
+		t_fail(t, "reload after the call returned: %s", strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	if (!zc_loaded())
+		zc_load(e->ko, "");
+	zc_ledger_free(&l);
+	zc_pair_close(&p);
+	munmap(b, sizeof(*b));
+	return ret;
+}
+
+static int t_reload_killed(struct t_ctx *t, const struct t_env *e)
+{
+	struct zc_ledger l;
+	struct zc_pair p;
+	struct blocked *b;
+	int ret = -1, got, i;
+	pid_t pid;
+
+	b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (b == MAP_FAILED)
+		return t_fail(t, "mmap: %s", strerror(errno));
+	if (zc_pair_open(t, &p, e->family, e->type, true) ||
+	    zc_ledger_init(&l, 4096) || fill(t, &p, &l))
+		goto out;
+	pid = start_blocked(t, &p, b);
+	if (pid < 0)
+		goto out;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	/* The answer is in shared memory: its completions are still ours. */
+	got = zc_req_collect(t, &b->r, &l);
+	if (got == -2)
+		t_fail(t, "the killed call's request not processed");
+	if (got < 0 || zc_settle(t, &p, &l, false, 10000) ||
+	    zc_ledger_verify(t, &l))
+		goto out;
+	/* Its exit gave the module back (RCU may take a moment). */
+	for (i = 0; i < 100 && zc_unload("zcnotify"); i++)
+		usleep(10000);
+	if (i == 100) {
+		t_fail(t, "rmmod after the killed task exited: %s", strerror(errno));
+		goto out;
+	}
+	if (zc_load(e->ko, "")) {
+		t_fail(t, "load: %s", strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (!zc_loaded())
+		zc_load(e->ko, "");
+	zc_ledger_free(&l);
+	zc_pair_close(&p);
+	munmap(b, sizeof(*b));
+	return ret;
+}
+
+const struct t_case adv_reload_cases[] = {
+	{ "adv_reload_blocked_tcp4", t_reload_blocked, AF_INET, SOCK_STREAM, 60 },
+	{ "adv_reload_blocked_tcp6", t_reload_blocked, AF_INET6, SOCK_STREAM, 60 },
+	{ "adv_reload_killed_tcp4", t_reload_killed, AF_INET, SOCK_STREAM, 60 },
+	{ NULL }
+};

@@ -13,6 +13,7 @@
 #   make check-dkms     dkms add/build/install + modprobe inside a Debian VM
 #   make stress         long fuzz and soak with an unload storm
 #   make check-debug    the suite on a KASAN/lockdep/KMEMLEAK 6.1 build
+#   make check-debug-rt the same on a 6.12 PREEMPT_RT build (+ raw lock nesting)
 #   make install        header, helper, pkg-config file, man page, zcstat,
 #                       zcnotify-bench (install-dev, install-tools: parts)
 #   make dkms-install   copy to /usr/src and dkms install (dkms-remove undoes)
@@ -67,6 +68,9 @@ stress:
 check-debug:
 	./harness/check-debug.sh
 
+check-debug-rt:
+	./harness/check-debug.sh 6.12-rt
+
 install: install-dev install-tools
 
 # zcstat and zcnotify-bench (what zcnotify-tools ships). zcnotify-bench
@@ -104,4 +108,4 @@ deb:
 	./packaging/mkdeb.sh
 
 .PHONY: install install-dev install-tools dkms-install dkms-remove deb
-.PHONY: all modules clean check demo lint bench bench-icount bench-host matrix check-dkms stress check-debug
+.PHONY: all modules clean check demo lint bench bench-icount bench-host matrix check-dkms stress check-debug check-debug-rt

@@ -81,7 +81,9 @@ static inline bool zc_arch_sendmsg_syscall(struct pt_regs *regs,
 
 /*
  * ZC_RESTART_DECIDED_AFTER_TASK_WORK - task work queued by a system call
- * runs before the kernel decides to restart that call: arm64 prepares the restart in do_signal() before get_signal() runs the task work: the restart hook, which runs first, decides.
+ * runs before the kernel decides to restart that call: not on arm64,
+ * which prepares the restart in do_signal() before get_signal() runs the
+ * task work: the restart hook, which runs first, decides there.
  */
 #define ZC_RESTART_DECIDED_AFTER_TASK_WORK	0
 

@@ -221,6 +221,20 @@ static inline bool zc_current_sendmsg_syscall(struct zc_sysid *id)
 }
 
 /*
+ * zc_sk_error_report - tell @sk's waiters about its error queue. 5.12
+ * made it a function (sk_error_report(), which also traces); before,
+ * the socket's callback was called directly.
+ */
+static inline void zc_sk_error_report(struct sock *sk)
+{
+#ifdef ZC_HAVE_SK_ERROR_REPORT
+	sk_error_report(sk);
+#else
+	sk->sk_error_report(sk);
+#endif
+}
+
+/*
  * zc_callback_may_sleep - may an ftrace callback call what might sleep
  * (the security hooks; on PREEMPT_RT the error queue's spinlock)? Not
  * under another tracer of the function, which calls it with preemption

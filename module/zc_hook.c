@@ -166,14 +166,28 @@ void zc_hook_remove(struct zc_hook *hook)
 }
 
 /*
- * The suffixes gcc gives the copies of a function it specialises (IPA-SRA,
- * constant propagation, partial inlining, hot/cold splitting), with the
- * numbers it uses first.
+ * The suffixes gcc gives the copies of a function it specialises (IPA-SRA
+ * ".isra.N", constant propagation ".constprop.N", partial inlining
+ * ".part.N", each numbered per translation unit, and combined when one
+ * copy is specialised again, e.g. ".constprop.0.isra.0"), hot/cold
+ * splitting ".cold" and LTO ".lto_priv.N". Numbers up to
+ * ZC_CLONE_NUM_MAX are tried, and pairs with numbers up to 1.
  */
-static const char *const zc_clone_suffixes[] = {
-	".isra.0", ".isra.1", ".constprop.0", ".constprop.1", ".part.0",
-	".part.1", ".cold", ".lto_priv.0",
-};
+static const char *const zc_clone_kinds[] = { "isra", "constprop", "part" };
+#define ZC_CLONE_NUM_MAX	3
+
+static bool zc_clone_exists(const char *name, const char *suffix)
+{
+	char clone[KSYM_NAME_LEN];
+	unsigned long addr;
+
+	snprintf(clone, sizeof(clone), "%s%s", name, suffix);
+	if (zc_resolve(clone, &addr))
+		return false;
+	pr_err("%s has a compiler clone %s that would bypass the hook\n",
+	       name, clone);
+	return true;
+}
 
 /**
  * zc_hook_check_clones() - refuse a function that has compiler clones
@@ -187,18 +201,32 @@ static const char *const zc_clone_suffixes[] = {
  */
 int zc_hook_check_clones(const char *name)
 {
-	char clone[KSYM_NAME_LEN];
-	unsigned long addr;
-	size_t i;
+	char sfx[48];
+	size_t a, b;
+	int n, m;
 
-	for (i = 0; i < ARRAY_SIZE(zc_clone_suffixes); i++) {
-		snprintf(clone, sizeof(clone), "%s%s", name, zc_clone_suffixes[i]);
-		if (!zc_resolve(clone, &addr)) {
-			pr_err("%s has a compiler clone %s that would bypass the hook\n",
-			       name, clone);
+	if (zc_clone_exists(name, ".cold"))
+		return -EOPNOTSUPP;
+	for (n = 0; n <= ZC_CLONE_NUM_MAX; n++) {
+		snprintf(sfx, sizeof(sfx), ".lto_priv.%d", n);
+		if (zc_clone_exists(name, sfx))
 			return -EOPNOTSUPP;
+		for (a = 0; a < ARRAY_SIZE(zc_clone_kinds); a++) {
+			snprintf(sfx, sizeof(sfx), ".%s.%d", zc_clone_kinds[a], n);
+			if (zc_clone_exists(name, sfx))
+				return -EOPNOTSUPP;
 		}
 	}
+	for (a = 0; a < ARRAY_SIZE(zc_clone_kinds); a++)
+		for (b = 0; b < ARRAY_SIZE(zc_clone_kinds); b++)
+			for (n = 0; n <= 1 && a != b; n++)
+				for (m = 0; m <= 1; m++) {
+					snprintf(sfx, sizeof(sfx), ".%s.%d.%s.%d",
+						 zc_clone_kinds[a], n,
+						 zc_clone_kinds[b], m);
+					if (zc_clone_exists(name, sfx))
+						return -EOPNOTSUPP;
+				}
 	return 0;
 }
 

@@ -84,6 +84,8 @@ static int __init zc_init(void)
 		err = zc_hook_check_clones(zc_sendmsg_hook.name);
 	if (!err)
 		err = zc_hook_check_clones(zc_cmsg_hook.name);
+	if (!err)
+		err = zc_hook_check_clones(zc_signal_hook.name);
 	if (err)
 		return err;
 

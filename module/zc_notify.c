@@ -58,6 +58,13 @@ static bool zc_is_completion(struct sk_buff *skb)
 	return ee->ee_origin == SO_EE_ORIGIN_ZEROCOPY && !ee->ee_errno;
 }
 
+static bool zc_is_icmp_error(struct sk_buff *skb)
+{
+	u8 origin = SKB_EXT_ERR(skb)->ee.ee_origin;
+
+	return origin == SO_EE_ORIGIN_ICMP || origin == SO_EE_ORIGIN_ICMP6;
+}
+
 static void zc_elem(struct sk_buff *skb, struct zc_info_elem *e)
 {
 	const struct sock_extended_err *ee = &SKB_EXT_ERR(skb)->ee;
@@ -98,6 +105,7 @@ static int zc_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
 	struct sk_buff *skb, *tmp;
 	struct sk_buff_head list;
 	unsigned int skipped = 0;
+	bool report = false;
 	unsigned long flags;
 	u64 ids = 0;
 	u32 i = 0;
@@ -156,10 +164,21 @@ static int zc_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
 			}
 		}
 	}
+	/*
+	 * As sock_dequeue_err_skb(): an ICMP error that is now first sets
+	 * sk_err, and entries left are reported to the socket's waiters.
+	 */
+	skb = res->taken ? skb_peek(q) : NULL;
+	if (skb && zc_is_icmp_error(skb))
+		sk->sk_err = SKB_EXT_ERR(skb)->ee.ee_errno;
+	report = skb;
 unlock:
 	spin_unlock_irqrestore(&q->lock, flags);
 	while ((skb = __skb_dequeue(&list)))
 		consume_skb(skb);
+	/* Edge-triggered waiters see EPOLLERR again for what is left. */
+	if (report)
+		zc_sk_error_report(sk);
 	return err;
 }
 

@@ -64,7 +64,8 @@ static bool zc_user_cmsghdr(const char __user *p, bool compat, bool may_fault,
  * @payload: set to the payload of the first SCM_ZC_NOTIFICATION, if any
  * @plen: set to that payload's length
  * @alone: set to true if the buffer holds that message and nothing else
- *	the kernel would parse (at most fewer bytes than a header follow)
+ *	the kernel would parse (native: at most fewer bytes than a header
+ *	follow; 32-bit: nothing follows)
  *
  * Walks the headers the way the kernel walks its copy, stopping where the
  * kernel would reject the buffer.
@@ -110,6 +111,13 @@ int zc_user_find(const void __user *uctl, size_t ctl_len, bool compat,
 		}
 		off += ALIGN(len, align);
 	}
+	/*
+	 * The 32-bit parser (cmsg_compat_nxthdr()) reads a header from any
+	 * byte left over and rejects the buffer (EINVAL); the native one
+	 * ignores fewer bytes than a header.
+	 */
+	if (compat && off < ctl_len)
+		return found;
 	*alone = found == 1 && walked == 1;
 	return found;
 }

@@ -85,32 +85,46 @@
  *   Fast Open and before waiting for the connection, and reports the
  *   request's own error (EFAULT below) as such.
  * - A request is answered at entry only when that needs no page fault and
- *   takes no lock that may sleep where sleeping is not allowed; otherwise
- *   (a payload page that must first be made writable, PREEMPT_RT under
- *   another tracer) it is answered at the parse, with the same result.
- * - The answer is written without faulting pages in: if the payload is not
- *   writable right away, and cannot be made so without waiting (a page of a
- *   shared file mapping, a userfaultfd-protected page, swapped out), the
- *   call fails with EFAULT (TCP up to 6.15: EINVAL) and nothing is
- *   consumed. Pages of anonymous private memory (stack, heap) that were
- *   only read so far, or are copy-on-write after fork(), are made
- *   writable first; pages of file mappings are not. The buffer must stay
- *   mapped and writable during the call; if another thread unmaps it
- *   meanwhile, the call fails with EFAULT and nothing is taken. The answer
- *   is made visible last, by one single store: @size when fewer than n
- *   elements were written (arr[0].zerocopy follows; only an unmap of that
- *   very page between the two stores can leave the caller's byte there),
- *   arr[0].zerocopy when n were.
+ *   nothing that may sleep where sleeping is not allowed (another tracer
+ *   of the function); otherwise (a page not present or not writable yet,
+ *   more than 8 control messages before it) it is answered at the parse,
+ *   with the same result.
+ * - Where the buffer is does not matter: a request in valid, readable and
+ *   writable memory is processed whether or not its page is present (after
+ *   MADV_DONTNEED, swap-out, migration, in a fork() child that has not
+ *   touched its parent's shared buffer yet). Pages of anonymous memory
+ *   (private or shared: heap, stack, MAP_SHARED|MAP_ANONYMOUS, memfd,
+ *   tmpfs) are faulted in and made writable as any system call would;
+ *   a userfaultfd-registered page is only asked, never waited for. Pages
+ *   of other file mappings are not written when that would need the
+ *   filesystem (page_mkwrite, or reading a private page first): the call
+ *   fails with EFAULT (TCP up to 6.15: EINVAL) and nothing is consumed.
+ *   The buffer must stay mapped and writable during the call; if another
+ *   thread unmaps it meanwhile, the call fails with EFAULT and nothing is
+ *   taken. The answer is made visible last, by one single store: @size
+ *   when fewer than n elements were written (arr[0].zerocopy follows;
+ *   only an unmap of that very page between the two stores can leave the
+ *   caller's byte there), arr[0].zerocopy when n were.
+ * - The security module decides as for recvmsg(): a request is answered
+ *   only if the caller may both send on the socket and read its error
+ *   queue (security_socket_sendmsg() and security_socket_recvmsg(): SELinux,
+ *   AppArmor, Smack). A refused read fails the call with the security
+ *   module's error (EACCES) and consumes nothing.
  * - A blocking call that processed its request and is then interrupted
  *   (a signal, even with SA_RESTART; a stop and continue; a ptrace attach;
- *   the cgroup freezer) is not restarted: it fails with EINTR, the answer
- *   in the buffer (a restarted call would parse the answer as a new
- *   request). Send the data again; the request can be sent along. Reset
- *   the request (@size n, arr[0].zerocopy ZC_ELEM_UNWRITTEN) before every
- *   call: a later call that the kernel restarts before it runs (a seccomp
- *   user notification, an arm64 asynchronous MTE fault) is told apart
- *   from the answered one by that, and restarted as usual.
- * - The same payload is never parsed twice in one system call: in a
+ *   the cgroup freezer; io_uring task work) is not restarted: it fails
+ *   with EINTR, the answer in the buffer (a restarted call would parse the
+ *   answer as a new request). Send the data again; the request can be
+ *   sent along. Only that call: a call that answered nothing is restarted
+ *   as usual. Resetting the request (@size n, arr[0].zerocopy
+ *   ZC_ELEM_UNWRITTEN) before every call remains the way to tell whether
+ *   it was processed.
+ * - While a call that processed a request is still in the kernel (blocked
+ *   on a full socket, say), the module is in use: rmmod and modprobe -r
+ *   are refused (EAGAIN, "in use") until that call returns. A reloaded
+ *   module could not know the call was answered.
+ * - The same payload is never parsed twice in one system call, whatever
+ *   address reaches it (two mappings of one page, tagged aliases): in a
  *   sendmmsg() batch whose messages share one control buffer, the first
  *   message's request is processed and the next message using that buffer
  *   fails with EINVAL, so sendmmsg() returns the number sent before it. At

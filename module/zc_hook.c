@@ -169,9 +169,11 @@ void zc_hook_remove(struct zc_hook *hook)
  * The suffixes gcc gives the copies of a function it specialises (IPA-SRA
  * ".isra.N", constant propagation ".constprop.N", partial inlining
  * ".part.N", each numbered per translation unit, and combined when one
- * copy is specialised again, e.g. ".constprop.0.isra.0"), hot/cold
- * splitting ".cold" and LTO ".lto_priv.N". Numbers up to
- * ZC_CLONE_NUM_MAX are tried, and pairs with numbers up to 1.
+ * copy is specialised again, e.g. ".constprop.0.isra.0") and LTO
+ * ".lto_priv.N". Numbers up to ZC_CLONE_NUM_MAX are tried, and pairs
+ * with numbers up to 1. A ".cold" part (hot/cold splitting, which 6.1
+ * does to get_signal()) is not a copy: only the function itself jumps
+ * there, after its entry ran the hook.
  */
 static const char *const zc_clone_kinds[] = { "isra", "constprop", "part" };
 #define ZC_CLONE_NUM_MAX	3
@@ -205,8 +207,6 @@ int zc_hook_check_clones(const char *name)
 	size_t a, b;
 	int n, m;
 
-	if (zc_clone_exists(name, ".cold"))
-		return -EOPNOTSUPP;
 	for (n = 0; n <= ZC_CLONE_NUM_MAX; n++) {
 		snprintf(sfx, sizeof(sfx), ".lto_priv.%d", n);
 		if (zc_clone_exists(name, sfx))

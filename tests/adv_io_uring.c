@@ -9,6 +9,19 @@
  * must complete with -EINVAL, reach the module (its einval counter goes
  * up), leave the buffer untouched and take nothing off the error queue.
  * Raw system calls: the test VM has no liburing.
+ *
+ * And io_uring never mixes with a sendmsg() call of the same task
+ * (adv_io_uring_interrupt): an IORING_OP_TIMEOUT hard-linked to an
+ * IORING_OP_SENDMSG fires while the task is blocked in a sendmsg() whose
+ * lone request was answered (a full answer). The linked SENDMSG then runs
+ * from task work on the way out of that call, with its registers; it must
+ * not reset the call's record, so the call ends with EINTR, the answer in
+ * the buffer, never restarted and answered again. Every send counter
+ * value is reported exactly once. (Debian's 5.10 runs that task work
+ * before the restart hook; 6.x and 7.x after it.)
+ *
+ * Module: zc_sendmsg_entry() returns first thing for io_uring's calls;
+ * zc_call_release() (module/zc_call.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,9 +31,15 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "zc_lib.h"
 #include "zc_test.h"
+
+#ifndef SO_TIMESTAMPING_OLD
+#define SO_TIMESTAMPING_OLD	37
+#endif
 
 struct ring {
 	int fd;
@@ -151,7 +170,129 @@ out:
 	return ret;
 }
 
+/* Queue @sqe on @r without waiting. */
+static void ring_queue(struct ring *r, const struct io_uring_sqe *sqe)
+{
+	unsigned int tail = atomic_load(RING_U32(r->sq, r->prm.sq_off.tail));
+	unsigned int mask = *RING_U32(r->sq, r->prm.sq_off.ring_mask);
+	unsigned int idx = tail & mask;
+
+	r->sqes[idx] = *sqe;
+	((unsigned int *)(r->sq + r->prm.sq_off.array))[idx] = idx;
+	atomic_store(RING_U32(r->sq, r->prm.sq_off.tail), tail + 1);
+}
+
+/* Shared with the child that blocks. */
+struct interrupted {
+	struct zc_req r;
+	ssize_t ret;
+	int err;
+	int setup;	/* 0: ring armed; else errno of what failed */
+};
+
+/*
+ * The child: arm a 300 ms timeout hard-linked to a SENDMSG (an unrelated
+ * control message, non-blocking) on the same socket, then block in a
+ * sendmsg() with a lone request.
+ */
+static void interrupted_child(struct zc_pair *p, struct interrupted *b)
+{
+	struct __kernel_timespec ts = { .tv_nsec = 300 * 1000 * 1000 };
+	struct io_uring_sqe sqe;
+	struct zc_req own;
+	struct iovec iov = { .iov_base = p->buf, .iov_len = 100 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct t_ctx t = { 0 };
+	struct ring ring;
+
+	if (ring_open(&t, &ring)) {
+		b->setup = errno ? errno : EIO;
+		_exit(0);
+	}
+	zc_req_init(&own);
+	*(int *)zc_req_add(&own, SOL_SOCKET, SO_TIMESTAMPING_OLD, sizeof(int)) = 0;
+	m.msg_control = own.ctl.buf;
+	m.msg_controllen = own.len;
+	memset(&sqe, 0, sizeof(sqe));
+	sqe.opcode = IORING_OP_TIMEOUT;
+	sqe.addr = (unsigned long)&ts;
+	sqe.len = 1;
+	sqe.flags = IOSQE_IO_HARDLINK;
+	ring_queue(&ring, &sqe);
+	memset(&sqe, 0, sizeof(sqe));
+	sqe.opcode = IORING_OP_SENDMSG;
+	sqe.fd = p->tx;
+	sqe.addr = (unsigned long)&m;
+	sqe.len = 1;
+	sqe.msg_flags = MSG_DONTWAIT;
+	ring_queue(&ring, &sqe);
+	if (syscall(__NR_io_uring_enter, ring.fd, 2, 0, 0, NULL, 0) != 2) {
+		b->setup = errno ? errno : EIO;
+		_exit(0);
+	}
+	zc_req_init(&b->r);
+	zc_req_add_zc(&b->r, 1);
+	memcpy(b->r.snap, b->r.ctl.buf, sizeof(b->r.snap));
+	b->ret = zc_send(p, 65536, 0, &b->r, NULL);
+	b->err = errno;
+	_exit(0);
+}
+
+static int t_io_uring_interrupt(struct t_ctx *t, const struct t_env *e)
+{
+	struct zc_ledger l;
+	struct zc_pair p;
+	struct interrupted *b;
+	int i, st, got, ret = -1;
+	pid_t pid;
+
+	b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (b == MAP_FAILED)
+		return t_fail(t, "mmap: %s", strerror(errno));
+	if (zc_pair_open(t, &p, e->family, e->type, true) ||
+	    zc_ledger_init(&l, 4096) || fill_send_path(t, &p, &l))
+		goto out;
+	pid = fork();
+	if (pid < 0) {
+		t_fail(t, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (!pid)
+		interrupted_child(&p, b);
+	for (i = 0; i < 300 && waitpid(pid, &st, WNOHANG) == 0; i++)
+		usleep(10000);
+	if (i == 300) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		t_fail(t, "the answered call was restarted (still blocked 3 s after the io_uring timeout)");
+		goto out;
+	}
+	if (b->setup) {
+		t_fail(t, "io_uring setup: %s", strerror(b->setup));
+		goto out;
+	}
+	if (!(b->ret < 0 && b->err == EINTR)) {
+		t_fail(t, "send interrupted by io_uring task work: %zd (%s), want EINTR",
+		       b->ret, b->ret < 0 ? strerror(b->err) : "sent");
+		goto out;
+	}
+	got = zc_req_collect(t, &b->r, &l);
+	if (got == -2)
+		t_fail(t, "the interrupted call's request not processed");
+	if (got < 0 || zc_settle(t, &p, &l, false, 10000))
+		goto out;
+	ret = zc_ledger_verify(t, &l);
+out:
+	zc_ledger_free(&l);
+	zc_pair_close(&p);
+	munmap(b, sizeof(*b));
+	return ret;
+}
+
 const struct t_case adv_io_uring_cases[] = {
 	PER_PROTO("adv_io_uring", t_io_uring, 30),
+	{ "adv_io_uring_interrupt_tcp4", t_io_uring_interrupt, AF_INET, SOCK_STREAM, 60 },
+	{ "adv_io_uring_interrupt_tcp6", t_io_uring_interrupt, AF_INET6, SOCK_STREAM, 60 },
 	{ NULL }
 };

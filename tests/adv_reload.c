@@ -44,23 +44,6 @@ static void on_usr1(int sig)
 	(void)sig;
 }
 
-/* Fill @p's send path until a send cannot make progress. */
-static int fill(struct t_ctx *t, struct zc_pair *p, struct zc_ledger *l)
-{
-	int round, v = 4096;
-
-	setsockopt(p->tx, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
-	setsockopt(p->rx, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
-	for (round = 0; round < 3; round++) {
-		while (zc_send(p, 4096, MSG_ZEROCOPY | MSG_DONTWAIT, NULL, l) > 0)
-			;
-		CHECK(t, errno == EAGAIN || errno == ENOBUFS, "fill: %s",
-		      strerror(errno));
-		usleep(50000);
-	}
-	return 0;
-}
-
 /* The child: a blocking send with a lone request for one element. */
 static pid_t start_blocked(struct t_ctx *t, struct zc_pair *p,
 			   struct blocked *b)
@@ -116,7 +99,7 @@ static int t_reload_blocked(struct t_ctx *t, const struct t_env *e)
 	if (b == MAP_FAILED)
 		return t_fail(t, "mmap: %s", strerror(errno));
 	if (zc_pair_open(t, &p, e->family, e->type, true) ||
-	    zc_ledger_init(&l, 4096) || fill(t, &p, &l))
+	    zc_ledger_init(&l, 4096) || fill_send_path(t, &p, &l))
 		goto out;
 	pid = start_blocked(t, &p, b);
 	if (pid < 0)
@@ -196,7 +179,7 @@ static int t_reload_killed(struct t_ctx *t, const struct t_env *e)
 	if (b == MAP_FAILED)
 		return t_fail(t, "mmap: %s", strerror(errno));
 	if (zc_pair_open(t, &p, e->family, e->type, true) ||
-	    zc_ledger_init(&l, 4096) || fill(t, &p, &l))
+	    zc_ledger_init(&l, 4096) || fill_send_path(t, &p, &l))
 		goto out;
 	pid = start_blocked(t, &p, b);
 	if (pid < 0)

@@ -43,23 +43,6 @@
 
 enum { R_SIGNAL, R_STOP, R_PTRACE, R_FREEZE };
 
-/* Fill @p's send path until a send cannot make progress. */
-static int fill(struct t_ctx *t, struct zc_pair *p, struct zc_ledger *l)
-{
-	int round, v = 4096;
-
-	setsockopt(p->tx, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
-	setsockopt(p->rx, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
-	for (round = 0; round < 3; round++) {
-		while (zc_send(p, 4096, MSG_ZEROCOPY | MSG_DONTWAIT, NULL, l) > 0)
-			;
-		CHECK(t, errno == EAGAIN || errno == ENOBUFS, "fill: %s",
-		      strerror(errno));
-		usleep(50000);
-	}
-	return 0;
-}
-
 /* Shared with the child that blocks. */
 struct blocked {
 	struct zc_req r;
@@ -210,7 +193,7 @@ static int restart_case(struct t_ctx *t, const struct t_env *e, int how)
 	if (b == MAP_FAILED)
 		return t_fail(t, "mmap: %s", strerror(errno));
 	if (zc_pair_open(t, &p, e->family, e->type, true) ||
-	    zc_ledger_init(&l, 4096) || fill(t, &p, &l) || read_stats(t, a))
+	    zc_ledger_init(&l, 4096) || fill_send_path(t, &p, &l) || read_stats(t, a))
 		goto out;
 	if (run_blocked(t, &p, b, how) || read_stats(t, b2))
 		goto out;
@@ -295,7 +278,7 @@ static int t_restart_unrelated(struct t_ctx *t, const struct t_env *e)
 	int ret = -1;
 
 	if (zc_pair_open(t, &p, e->family, e->type, true) ||
-	    zc_ledger_init(&l, 4096) || fill(t, &p, &l) || read_stats(t, a))
+	    zc_ledger_init(&l, 4096) || fill_send_path(t, &p, &l) || read_stats(t, a))
 		goto out;
 	req_msg(&m, &iov, &p, 65536, &r, 1);
 	n = sendmsg(p.tx, &m, MSG_DONTWAIT);	/* processed, then EAGAIN */

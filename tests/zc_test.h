@@ -73,6 +73,8 @@ extern const struct t_case adv_page_absent_cases[];
 /* MSG_ZEROCOPY sends without requests, their completions left queued. */
 int queue_completions(struct t_ctx *t, struct zc_pair *p, struct zc_ledger *l,
 		      int sends);
+/* Fill @p's send path until a send blocks; completions stay queued. */
+int fill_send_path(struct t_ctx *t, struct zc_pair *p, struct zc_ledger *l);
 /* After rejected requests: everything must still be on the error queue. */
 int expect_all_queued(struct t_ctx *t, struct zc_pair *p, struct zc_ledger *l);
 /* A send with @r must fail with EINVAL and leave @r untouched. */

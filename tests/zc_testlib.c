@@ -34,6 +34,26 @@ int queue_completions(struct t_ctx *t, struct zc_pair *p,
 	return 0;
 }
 
+/*
+ * Fill @p's send path (small buffers, a receiver that does not read) until
+ * a send cannot make progress; its zerocopy completions stay queued.
+ */
+int fill_send_path(struct t_ctx *t, struct zc_pair *p, struct zc_ledger *l)
+{
+	int round, v = 4096;
+
+	setsockopt(p->tx, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+	setsockopt(p->rx, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+	for (round = 0; round < 3; round++) {
+		while (zc_send(p, 4096, MSG_ZEROCOPY | MSG_DONTWAIT, NULL, l) > 0)
+			;
+		CHECK(t, errno == EAGAIN || errno == ENOBUFS, "fill: %s",
+		      strerror(errno));
+		usleep(50000);
+	}
+	return 0;
+}
+
 /* After rejected requests: everything must still be on the error queue. */
 int expect_all_queued(struct t_ctx *t, struct zc_pair *p,
 		      struct zc_ledger *l)

@@ -51,6 +51,7 @@ static const struct t_case *const tables[] = {
 	adv_alias_cases,
 	adv_reload_cases,
 	adv_page_absent_cases,
+	adv_rt_unload_cases,
 };
 
 #define for_each_case(c, ti)						\

@@ -67,6 +67,7 @@ extern const struct t_case adv_helper_silent_cases[];
 extern const struct t_case adv_alias_cases[];
 extern const struct t_case adv_reload_cases[];
 extern const struct t_case adv_page_absent_cases[];
+extern const struct t_case adv_rt_unload_cases[];
 
 /* zc_testlib.c */
 

@@ -253,11 +253,12 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
 		return err;
 	if (head.size != n || !zc_call_may_write(call, uzi, call->plen, &x, may_sleep))
 		return -EINVAL;
+	/* Held first: the security hooks and the answer may sleep (RT). */
+	if (!zc_call_hold(call))
+		return -EINVAL;
 	err = zc_lsm_may_answer(sk, entry_msg);
 	if (err)
 		return err;
-	if (!zc_call_hold(call))
-		return -EINVAL;
 	zc_calls_refill();
 
 	err = zc_deliver(sk, uzi, n, head.zerocopy, &res);

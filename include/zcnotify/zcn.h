@@ -554,6 +554,7 @@ static inline bool zcn_range_behind(uint32_t lo, uint32_t hi, uint32_t next)
 static inline int zcn_tracker_add(struct zcn_tracker *t, uint32_t lo,
 				  uint32_t hi)
 {
+	uint32_t base = t->next;	/* the waiting ranges lie ahead of it */
 	unsigned int i;
 	bool moved;
 
@@ -568,13 +569,15 @@ static inline int zcn_tracker_add(struct zcn_tracker *t, uint32_t lo,
 		return 0;
 	}
 	t->next = hi + 1;
-	do {		/* absorb waiting ranges that are now contiguous */
+	do {		/* absorb the waiting ranges that next reached */
 		moved = false;
 		for (i = 0; i < t->n; i++) {
-			if (zcn_range_has(t->lo[i], t->hi[i], t->next))
+			uint32_t span = t->next - base;
+
+			if ((uint32_t)(t->lo[i] - base) > span)
+				continue;	/* still ahead */
+			if ((uint32_t)(t->hi[i] - base) >= span)
 				t->next = t->hi[i] + 1;
-			else if (!zcn_range_behind(t->lo[i], t->hi[i], t->next))
-				continue;
 			t->lo[i] = t->lo[t->n - 1];
 			t->hi[i] = t->hi[t->n - 1];
 			t->n--;

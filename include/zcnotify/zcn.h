@@ -135,8 +135,8 @@ struct zcn_other {
 	size_t controllen;
 	union {
 		char control[128];
-		struct cmsghdr align;
-	};
+		size_t align;	/* struct cmsghdr's (not itself: a */
+	};			/* flexible array in C++ and clang) */
 };
 
 struct zcn {
@@ -157,7 +157,7 @@ struct zcn {
 	int error;		/* last socket error a helper call consumed */
 	union {
 		char buf[CMSG_SPACE(ZC_INFO_SIZE(ZC_NOTIFICATION_MAX)) + 256];
-		struct cmsghdr align;
+		size_t align;	/* struct cmsghdr's */
 	} ctl;
 };
 
@@ -421,9 +421,10 @@ static inline ssize_t zcn_send(struct zcn *z, const struct msghdr *msg,
  * Collect completions without sending data: an empty sendmsg() carrying
  * the request on TCP, MSG_ERRQUEUE otherwise (an empty UDP sendmsg()
  * would send an empty datagram). Never blocks, never raises SIGPIPE.
- * Returns 0, or -1 (errno): a socket error the empty send consumed
- * (ECONNRESET after a reset, also kept in z->error) or a failed
- * error-queue read; z->ranges holds what came back either way. EPIPE
+ * When the cmsg brings nothing back, the error queue is read too (one
+ * more system call). Returns 0, or -1 (errno): a socket error the empty
+ * send consumed (ECONNRESET after a reset, also kept in z->error) or a
+ * failed error-queue read; z->ranges holds what came back either way. EPIPE
  * after shutdown(SHUT_WR) is no error of the reap (the request, alone
  * in its message, was answered all the same).
  */
@@ -438,7 +439,15 @@ static inline int zcn_reap(struct zcn *z)
 			z->error = errno;
 			return -1;
 		}
-		return 0;	/* module gone: zcn_sendmsg() read the queue */
+		/*
+		 * Nothing came back: read the error queue as well. The
+		 * module skips at most ZC_NOTIFICATION_MAX other entries
+		 * (timestamps nobody reads) per call, so completions behind
+		 * more of them are reachable only from here.
+		 */
+		if (z->nranges || z->mode != ZCN_CMSG)
+			return 0;	/* module gone: zcn_sendmsg() read it */
+		return zcn_read_errqueue(z);
 	}
 	z->nranges = 0;
 	return zcn_read_errqueue(z);

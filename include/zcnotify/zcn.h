@@ -127,7 +127,11 @@ struct zcn_range {
  * holds the entry's control messages as recvmsg(MSG_ERRQUEUE) returned
  * them (CMSG_* macros apply). Completions never wait behind them: once
  * ZCN_OTHER_MAX are kept, later ones are dropped and counted in
- * z.others_dropped.
+ * z.others_dropped. With the module, sends skip at most
+ * ZC_NOTIFICATION_MAX such entries per call: completions behind more of
+ * them (timestamps nobody reads) come back through zcn_reap() and
+ * zcn_wait(), and until then they can fill optmem_max (ENOBUFS with sends
+ * in flight: wait, see above).
  */
 #define ZCN_OTHER_MAX 8
 struct zcn_other {

@@ -81,7 +81,7 @@ install-tools:
 	install -d $(DESTDIR)$(PREFIX)/bin
 	$(CC) $(TOOLS_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) \
 		-o $(DESTDIR)$(PREFIX)/bin/zcstat tools/zcstat.c
-	$(CC) $(TOOLS_CFLAGS) -pthread -Iinclude/uapi $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) \
+	$(CC) $(TOOLS_CFLAGS) -pthread -Iinclude/uapi -Iinclude $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) \
 		-o $(DESTDIR)$(PREFIX)/bin/zcnotify-bench bench/zc_bench.c -luring
 
 # Headers, pkg-config file and man page (what libzcnotify-dev ships).

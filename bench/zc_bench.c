@@ -45,6 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/zcnotify.h>
+#include <zcnotify/zcn.h>	/* zcn_module_loaded() */
 
 #define MAX_INFLIGHT	512	/* sends not yet completed before we wait */
 
@@ -731,19 +732,6 @@ static int run_child(char **args, double *us, double *sys)
 	return 0;
 }
 
-static bool module_loaded(void)
-{
-	FILE *f = fopen("/sys/module/zcnotify/parameters/scm_zc_notification", "r");
-	int type = -1;
-
-	if (!f)
-		return false;
-	if (fscanf(f, "%d", &type) != 1)
-		type = -1;
-	fclose(f);
-	return type == SCM_ZC_NOTIFICATION;
-}
-
 static int cmd_auto(long sends)
 {
 	static const char *const lanes[][2] = { { "tcp4", "4096" }, { "udp4", "4096" } };
@@ -770,7 +758,7 @@ static int cmd_auto(long sends)
 		printf("vulnerability %s", strrchr(line, '/') + 1);
 	if (f)
 		pclose(f);
-	if (module_loaded())
+	if (zcn_module_loaded())
 		methods[nm++] = "cmsg";
 	else
 		printf("zcnotify is not loaded: only the classic methods are measured "

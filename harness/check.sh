@@ -50,7 +50,7 @@ for a in $(for k in $KERNELS; do kernel_arch "$k"; done | sort -u | grep -vx amd
 done
 stage_end "build userspace tests"
 
-# Host unit tests (the helper's tracker): no VM needed.
+# Host unit tests (the helper's tracker and answer copy): no VM needed.
 selected=0
 while read -r line; do
 	case $line in
@@ -64,7 +64,7 @@ while read -r line; do
 	"ok - "*) ok "host: ${line#ok - }" ;;
 	"not ok - "*) r=${line#not ok - }; nok "host: ${r%% # *}" "${r#* # }" ;;
 	esac
-done < <("$BUILD/tests/unit_tracker")
+done < <("$BUILD/tests/unit_tracker"; "$BUILD/tests/unit_answer")
 
 # What every kernel's VM must report, TESTS applied.
 expected=$(set -f

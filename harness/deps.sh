@@ -1,5 +1,6 @@
 #!/bin/bash
-# Install the host packages the test suite needs (Debian bookworm, root).
+# Install the host packages the test suite needs (Debian bookworm, root):
+# g++ for the C++ example, clang (C and C++) for make lint's second compiler.
 # Idempotent: does nothing when everything is already there.
 set -euo pipefail
 
@@ -7,7 +8,8 @@ set -euo pipefail
 # bookworm's gcc-12 cross compiler for its kernels; the test programs are
 # built in the trixie chroot, see lib.sh build_tests).
 pkgs=(qemu-system-x86 busybox-static pahole sparse cpio gzip xz-utils zstd
-      make gcc gcc-12-multilib libc6-dev libelf-dev bc flex bison kmod python3 liburing-dev)
+      make gcc gcc-12-multilib libc6-dev libelf-dev bc flex bison kmod python3 liburing-dev
+      g++ clang pkg-config)
 [ "${1:-}" = arm64 ] && pkgs+=(qemu-system-arm gcc-12-aarch64-linux-gnu)
 missing=()
 for p in "${pkgs[@]}"; do

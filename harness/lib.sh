@@ -54,6 +54,7 @@ build_tests() {
 		mkdir -p "$BUILD/tests-arm64"
 		in_toolchain trixie make -s -C "$TOP/tests" OUT="$BUILD/tests-arm64" \
 			CC=aarch64-linux-gnu-gcc \
+			CXX=aarch64-linux-gnu-g++ \
 			CC32=arm-linux-gnueabihf-gcc \
 			CFLAGS_TEST="$CFLAGS_TEST -mbranch-protection=standard" \
 			CFLAGS_TEST32="$CFLAGS_TEST" ;;
@@ -139,7 +140,7 @@ build_initramfs() {
 	busybox_of "$(kernel_arch "$k")" "$root/bin/busybox"
 	cp "$TOP/tests/vm-init.sh" "$root/init"
 	cp "$t/zc_test" "$t/zc_test32" "$t/zc_demo" "$t/zc_fuzz" "$t/zc_fuzz32" \
-	   "$t/zcstat" "$root/bin/"
+	   "$t/zcstat" "$t/zcn_ring_c" "$t/zcn_ring_cpp" "$root/bin/"
 	cp "$TOP/tests/m32-tests.txt" "$root/"
 	cp "$BUILD/$k/src/zcnotify.ko" "$BUILD/$k/kmod/zc_ipmodify_owner.ko" "$root/"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$img"

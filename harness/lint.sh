@@ -45,4 +45,6 @@ if build_tests && gcc $CFLAGS_TEST -o "$BUILD/tests/zc_bench" "$TOP/bench/zc_ben
 else
 	rc=1
 fi
+echo "== helper and examples (gcc, clang, g++, clang++; -Wall -Wextra -Werror)"
+bash "$TOP/harness/helper-builds.sh" || rc=1
 exit $rc

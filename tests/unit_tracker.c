@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Host unit tests of the zcn.h tracker: order, overlap, 32-bit wrap. */
+/*
+ * Host unit tests of the zcn.h tracker: order, overlap, 32-bit wrap,
+ * ranges of 2^31 IDs and more.
+ */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +68,36 @@ int main(void)
 			break;
 	expect(&u, "reverse_singles", zcn_tracker_next(&t),
 	       i ? base : base + 40);
+
+	/*
+	 * Ranges of 2^31 IDs and more (the kernel merges up to 2^32 - 1):
+	 * an int32 comparison took them for ranges behind next.
+	 */
+	zcn_tracker_init(&t, 0);
+	zcn_tracker_add(&t, 0, 0x80000000u);
+	expect(&u, "range_2e31_plus_1", zcn_tracker_next(&t), 0x80000001u);
+	zcn_tracker_init(&t, 0);
+	zcn_tracker_add(&t, 0, 0xfffffffeu);
+	expect(&u, "range_2e32_minus_1", zcn_tracker_next(&t), 0xffffffffu);
+	zcn_tracker_init(&t, 7);
+	zcn_tracker_add(&t, 7, 6 + 0x90000000u);
+	expect(&u, "range_2e31_from_7", zcn_tracker_next(&t), 7 + 0x90000000u);
+	zcn_tracker_init(&t, 0);
+	zcn_tracker_add(&t, 0, 0x80000000u);
+	zcn_tracker_add(&t, 0x80000003u, 0x80000005u);	/* waits */
+	zcn_tracker_add(&t, 0x80000001u, 0x80000002u);
+	expect(&u, "range_2e31_then_gap", zcn_tracker_next(&t), 0x80000006u);
+	zcn_tracker_init(&t, 0);
+	zcn_tracker_add(&t, 5, 9);			/* both wait, then */
+	zcn_tracker_add(&t, 0x10, 0x12);		/* are covered */
+	zcn_tracker_add(&t, 0, 0x8fffffffu);
+	expect(&u, "range_2e31_absorbs", zcn_tracker_next(&t), 0x90000000u);
+	expect(&u, "range_2e31_absorbs_empty", t.n, 0);
+	zcn_tracker_init(&t, 0);
+	zcn_tracker_add(&t, 10, 10 + 0x80000000u);	/* ahead: a gap of 10 */
+	expect(&u, "range_2e31_ahead_waits", zcn_tracker_next(&t), 0);
+	zcn_tracker_add(&t, 0, 9);
+	expect(&u, "range_2e31_ahead_folds", zcn_tracker_next(&t), 11 + 0x80000000u);
 
 	printf("%d passed, %d failed\n", u.passed, u.failed);
 	return u.failed ? 1 : 0;

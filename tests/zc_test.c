@@ -12,7 +12,7 @@
  *
  * This file is only the runner. The cases live in one file per contract
  * area, each with its table (see zc_test.h): protocol.c, invalid_input.c,
- * errors.c, helper.c, module_control.c, unload.c, and adv_*.c for the
+ * errors.c, helper.c, examples.c, module_control.c, unload.c, and adv_*.c for the
  * adversarial ones, one contract point per file.
  */
 #define _GNU_SOURCE
@@ -34,9 +34,11 @@
 static const struct t_case *const tables[] = {
 	protocol_absent_cases,
 	helper_absent_cases,
+	examples_absent_cases,
 	module_control_cases,
 	protocol_cases,
 	helper_cases,
+	examples_cases,
 	invalid_input_cases,
 	errors_cases,
 	unload_cases,

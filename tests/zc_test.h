@@ -10,6 +10,7 @@
  *   invalid_input.c   malformed or unreadable requests: invalid_*, efault_*
  *   errors.c          failed sends, competing readers: errors_*, hybrid_*
  *   helper.c          the zcn.h helper: helper_*, fallback_*
+ *   examples.c        the programs of examples/, run: *_example_*
  *   module_control.c  load refusals, sysfs, counters: load_errors, sysfs,
  *                     stats_udp4
  *   unload.c          unloading under traffic: unload_traffic,
@@ -50,9 +51,11 @@ struct t_case {
 /* *_absent_cases: run before the module is loaded. */
 extern const struct t_case protocol_absent_cases[];
 extern const struct t_case helper_absent_cases[];
+extern const struct t_case examples_absent_cases[];
 extern const struct t_case module_control_cases[];
 extern const struct t_case protocol_cases[];
 extern const struct t_case helper_cases[];
+extern const struct t_case examples_cases[];
 extern const struct t_case invalid_input_cases[];
 extern const struct t_case errors_cases[];
 extern const struct t_case unload_cases[];

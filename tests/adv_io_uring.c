@@ -31,7 +31,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "zc_lib.h"
@@ -243,7 +242,7 @@ static int t_io_uring_interrupt(struct t_ctx *t, const struct t_env *e)
 	struct zc_ledger l;
 	struct zc_pair p;
 	struct interrupted *b;
-	int i, st, got, ret = -1;
+	int ret = -1;
 	pid_t pid;
 
 	b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE,
@@ -260,11 +259,7 @@ static int t_io_uring_interrupt(struct t_ctx *t, const struct t_env *e)
 	}
 	if (!pid)
 		interrupted_child(&p, b);
-	for (i = 0; i < 300 && waitpid(pid, &st, WNOHANG) == 0; i++)
-		usleep(10000);
-	if (i == 300) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &st, 0);
+	if (reap_within(pid, 3000)) {
 		t_fail(t, "the answered call was restarted (still blocked 3 s after the io_uring timeout)");
 		goto out;
 	}
@@ -272,17 +267,8 @@ static int t_io_uring_interrupt(struct t_ctx *t, const struct t_env *e)
 		t_fail(t, "io_uring setup: %s", strerror(b->setup));
 		goto out;
 	}
-	if (!(b->ret < 0 && b->err == EINTR)) {
-		t_fail(t, "send interrupted by io_uring task work: %zd (%s), want EINTR",
-		       b->ret, b->ret < 0 ? strerror(b->err) : "sent");
-		goto out;
-	}
-	got = zc_req_collect(t, &b->r, &l);
-	if (got == -2)
-		t_fail(t, "the interrupted call's request not processed");
-	if (got < 0 || zc_settle(t, &p, &l, false, 10000))
-		goto out;
-	ret = zc_ledger_verify(t, &l);
+	ret = expect_answered_eintr(t, &p, &l, &b->r, b->ret, b->err,
+				    "send interrupted by io_uring task work");
 out:
 	zc_ledger_free(&l);
 	zc_pair_close(&p);

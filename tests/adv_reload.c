@@ -71,27 +71,12 @@ static pid_t start_blocked(struct t_ctx *t, struct zc_pair *p,
 	return pid;
 }
 
-/* Wait up to 3 s for @pid; 0 if it exited. */
-static int reap(pid_t pid)
-{
-	int st, i;
-
-	for (i = 0; i < 300; i++) {
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			return 0;
-		usleep(10000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &st, 0);
-	return -1;
-}
-
 static int t_reload_blocked(struct t_ctx *t, const struct t_env *e)
 {
 	struct zc_ledger l;
 	struct zc_pair p;
 	struct blocked *b;
-	int ret = -1, unloaded = 0, refused_err = 0, got;
+	int ret = -1, unloaded = 0, refused_err = 0;
 	pid_t pid = -1;
 
 	b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE,
@@ -120,23 +105,14 @@ static int t_reload_blocked(struct t_ctx *t, const struct t_env *e)
 		refused_err = errno;
 	}
 	kill(pid, SIGUSR1);
-	if (reap(pid)) {
+	if (reap_within(pid, 3000)) {
 		pid = -1;
 		t_fail(t, "the answered call was restarted (still blocked 3 s after SIGUSR1)");
 		goto out;
 	}
 	pid = -1;
-	if (!(b->ret < 0 && b->err == EINTR)) {
-		t_fail(t, "interrupted answered send: %zd (%s), want EINTR",
-		       b->ret, b->ret < 0 ? strerror(b->err) : "sent");
-		goto out;
-	}
-	got = zc_req_collect(t, &b->r, &l);
-	if (got == -2)
-		t_fail(t, "the blocked call's request not processed");
-	if (got < 0)
-		goto out;
-	if (zc_settle(t, &p, &l, false, 10000) || zc_ledger_verify(t, &l))
+	if (expect_answered_eintr(t, &p, &l, &b->r, b->ret, b->err,
+				  "interrupted answered send"))
 		goto out;
 	if (unloaded) {
 		t_fail(t, "rmmod succeeded while an answered call was blocked");

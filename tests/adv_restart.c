@@ -133,7 +133,7 @@ static int run_blocked(struct t_ctx *t, struct zc_pair *p, struct blocked *b,
 	struct flood f = { .target = pthread_self() };
 	pthread_t th;
 	pid_t pid;
-	int st, i;
+	int st;
 
 	if (how == R_SIGNAL) {
 		sigaction(SIGUSR1, &sa, NULL);
@@ -157,13 +157,8 @@ static int run_blocked(struct t_ctx *t, struct zc_pair *p, struct blocked *b,
 		waitpid(pid, &st, 0);
 		return -1;
 	}
-	for (i = 0; i < 300 && waitpid(pid, &st, WNOHANG) == 0; i++)
-		usleep(10000);
-	if (i == 300) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &st, 0);
+	if (reap_within(pid, 3000))
 		return t_fail(t, "the blocked send was restarted (still blocked 3 s after the interruption)");
-	}
 	if (how == R_FREEZE)
 		rmdir("/sys/fs/cgroup/zc_freeze");
 	return 0;

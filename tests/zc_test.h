@@ -25,6 +25,7 @@
 #define ZC_TEST_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include "zc_lib.h"
 
 struct t_env {
@@ -79,6 +80,12 @@ int queue_completions(struct t_ctx *t, struct zc_pair *p, struct zc_ledger *l,
 		      int sends);
 /* Fill @p's send path until a send blocks; completions stay queued. */
 int fill_send_path(struct t_ctx *t, struct zc_pair *p, struct zc_ledger *l);
+/* Wait up to @ms for child @pid to exit; 0 if it did, else it is killed. */
+int reap_within(pid_t pid, int ms);
+/* An interrupted answered call: EINTR, its answer kept, exact accounting. */
+int expect_answered_eintr(struct t_ctx *t, struct zc_pair *p,
+			  struct zc_ledger *l, struct zc_req *r, ssize_t ret,
+			  int err, const char *what);
 /* After rejected requests: everything must still be on the error queue. */
 int expect_all_queued(struct t_ctx *t, struct zc_pair *p, struct zc_ledger *l);
 /* A send with @r must fail with EINVAL and leave @r untouched. */

@@ -9,11 +9,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "zc_lib.h"
 #include "zc_test.h"
@@ -52,6 +54,41 @@ int fill_send_path(struct t_ctx *t, struct zc_pair *p, struct zc_ledger *l)
 		usleep(50000);
 	}
 	return 0;
+}
+
+/* Wait up to @ms for child @pid to exit; 0 if it did, else it is killed. */
+int reap_within(pid_t pid, int ms)
+{
+	int st, i;
+
+	for (i = 0; i < ms / 10; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return 0;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return -1;
+}
+
+/*
+ * An answered call that was interrupted (@ret, @err: what it returned)
+ * must have failed with EINTR, its answer in @r; then every completion of
+ * @p arrives exactly once.
+ */
+int expect_answered_eintr(struct t_ctx *t, struct zc_pair *p,
+			  struct zc_ledger *l, struct zc_req *r, ssize_t ret,
+			  int err, const char *what)
+{
+	int got;
+
+	CHECK(t, ret < 0 && err == EINTR, "%s: %zd (%s), want EINTR", what, ret,
+	      ret < 0 ? strerror(err) : "sent");
+	got = zc_req_collect(t, r, l);
+	CHECK(t, got != -2, "%s: request not processed", what);
+	if (got < 0 || zc_settle(t, p, l, false, 10000))
+		return -1;
+	return zc_ledger_verify(t, l);
 }
 
 /* After rejected requests: everything must still be on the error queue. */

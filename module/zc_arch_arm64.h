@@ -79,12 +79,4 @@ static inline bool zc_arch_sendmsg_syscall(struct pt_regs *regs,
 #define ZC_RESTART_HOOK_FUNC	do_notify_resume
 #endif
 
-/*
- * ZC_RESTART_DECIDED_AFTER_TASK_WORK - task work queued by a system call
- * runs before the kernel decides to restart that call: not on arm64,
- * which prepares the restart in do_signal() before get_signal() runs the
- * task work: the restart hook, which runs first, decides there.
- */
-#define ZC_RESTART_DECIDED_AFTER_TASK_WORK	0
-
 #endif /* _ZC_ARCH_ARM64_H */

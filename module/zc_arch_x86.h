@@ -77,12 +77,4 @@ static inline bool zc_arch_sendmsg_syscall(struct pt_regs *regs,
 #define ZC_RESTART_HOOK_FUNC	get_signal
 #endif
 
-/*
- * ZC_RESTART_DECIDED_AFTER_TASK_WORK - task work queued by a system call
- * runs before the kernel decides to restart that call: x86 decides in
- * arch_do_signal_or_restart(), after get_signal() (and, 5.11-5.17,
- * tracehook_notify_signal()) ran the task work.
- */
-#define ZC_RESTART_DECIDED_AFTER_TASK_WORK	1
-
 #endif /* _ZC_ARCH_X86_H */

@@ -145,10 +145,10 @@ static int zc_recs_add(gfp_t flags)
 /**
  * zc_calls_refill() - grow the record pool if it runs low
  *
- * Called in the context of a request that holds its call (zc_call_hold():
- * a module reference), never from a callback that holds none: the page
- * allocator takes sleeping locks on PREEMPT_RT. Never sleeps otherwise;
- * with preemption disabled on PREEMPT_RT a later request grows the pool.
+ * Called where the task takes a record and in the context of a request.
+ * On PREEMPT_RT the page allocator takes sleeping locks: there only with
+ * a module reference held (a held call, or the parse's redirect), and
+ * with preemption disabled a later request grows the pool.
  */
 void zc_calls_refill(void)
 {
@@ -184,17 +184,20 @@ static void zc_rec_unhash(struct zc_task_rec *r);
 
 /*
  * The task is on its way back to user mode (or exiting): the call that
- * answered is over. Where the architecture decides on a restart only
- * after task work has run (x86), this is also the place that keeps the
- * answered call from being restarted; elsewhere the restart hook, which
- * runs before any task work there, did that already.
+ * answered is over. This is also a place that keeps the answered call
+ * from being restarted: x86 decides on the restart after task work ran
+ * (in get_signal(), and on 5.11-5.17 in tracehook_notify_signal() before
+ * the restart hook); arm64 prepares it in do_signal() after the restart
+ * hook, and task work can also run before that on its first pass (a
+ * ptrace stop that cleared TIF_SIGPENDING). Where the restart hook or
+ * do_signal() came first, the return value is no longer an ERESTART code
+ * and nothing changes here.
  */
 static void notrace zc_call_release(struct callback_head *work)
 {
 	struct zc_task_rec *r = container_of(work, struct zc_task_rec, hold);
 
-	if (ZC_RESTART_DECIDED_AFTER_TASK_WORK && r->call.processed &&
-	    zc_syscall_restart_to_eintr())
+	if (r->call.processed && zc_syscall_restart_to_eintr())
 		zc_stat_add(eintr, 1);
 	r->call.processed = false;
 	r->held = false;
@@ -280,7 +283,7 @@ static void zc_answer_at_entry(struct sock *sk, struct zc_call *c,
  * carries a request inside a sendmsg()/sendmmsg() system call, and
  * answers it at once if it is the message's only control message (then
  * the kernel sees no control messages); disarms the task's record
- * otherwise. io_uring's sends never touch the record: its task work may
+ * otherwise. io_uring's sends only disarm the record: its task work may
  * run on the way out of an interrupted sendmsg() of the same task, whose
  * registers would make it look like a message of that call.
  *
@@ -306,8 +309,15 @@ void notrace zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
 	size_t plen = 0;
 	int nreq = 0;
 
-	if (parent_ip >= zc_io_uring_start && parent_ip < zc_io_uring_end)
+	if (parent_ip >= zc_io_uring_start && parent_ip < zc_io_uring_end) {
+		/* Nothing parsed now belongs to an interrupted call. */
+		if (atomic_read(&zc_nrecs)) {
+			c = zc_call_find();
+			if (c)
+				c->armed = false;
+		}
 		return;
+	}
 	if (!msg->msg_controllen || !sock->sk ||
 	    !sock_flag(sock->sk, SOCK_ZEROCOPY) || !zc_sock_inet(sock->sk)) {
 		/*
@@ -339,6 +349,8 @@ void notrace zc_sendmsg_entry(unsigned long ip, unsigned long parent_ip,
 		return;
 	}
 	r = zc_rec_get();
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT))	/* may not allocate there */
+		zc_calls_refill();
 	if (!r) {
 		zc_stat_add(norecord, 1);
 		return;

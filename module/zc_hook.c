@@ -32,8 +32,16 @@ static int zc_resolve(const char *name, unsigned long *addr)
 	return 0;
 }
 
-/* Attach @hook->func at @hook->addr; one line logged on failure. */
-static int zc_hook_attach(struct zc_hook *hook)
+/**
+ * zc_hook_attach() - attach @hook->func at @hook->addr
+ * @hook: the hook, with @addr set (a kernel function's ftrace site, or one
+ *	of this module's own functions)
+ *
+ * Permanent, as zc_hook_install() says. One line logged on failure.
+ *
+ * Return: 0 or a negative errno.
+ */
+int zc_hook_attach(struct zc_hook *hook)
 {
 	int err;
 

@@ -11,11 +11,19 @@
  * calls it before the protocol parses control messages); at
  * ____sys_sendmsg() entry it has not, so both are asked there.
  *
- * The two hooks are not exported: they are resolved by name at load,
- * their prototypes checked at build time against the kernel's own
- * declarations. A kernel with CONFIG_SECURITY_NETWORK whose hooks cannot
- * be found is refused at load: answering without asking would bypass the
- * policy.
+ * The two hooks are neither exported nor callable through a pointer: the
+ * kernel calls them only directly, so on IBT kernels objtool seals them
+ * and their endbr64 is gone at boot (an indirect call would fault on an
+ * IBT CPU). They are reached the way __sock_cmsg_send() reaches
+ * zc_cmsg_send(): the module calls a gate of its own with the hook's
+ * prototype (checked at build time against the kernel's declaration),
+ * and an ftrace callback on the gate changes where it returns to: the
+ * hook's first instruction, with the gate's arguments and return address.
+ * A return is not an indirect call. Were the redirect ever gone, the gate
+ * itself answers -EACCES: closed, never open.
+ *
+ * A kernel with CONFIG_SECURITY_NETWORK whose hooks cannot be found is
+ * refused at load: answering without asking would bypass the policy.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,41 +32,104 @@
 #include <net/sock.h>
 #include "zcnotify.h"
 
-typedef int (*zc_lsm_sendmsg_t)(struct socket *, struct msghdr *, int);
-typedef int (*zc_lsm_recvmsg_t)(struct socket *, struct msghdr *, int, int);
-
-static zc_lsm_sendmsg_t zc_lsm_sendmsg;
-static zc_lsm_recvmsg_t zc_lsm_recvmsg;
-
-/* The start of a kernel function, to call it (not its ftrace site). */
-static void *zc_lsm_resolve(const char *name)
+static ZC_NOIPA int zc_lsm_sendmsg_gate(struct socket *sock,
+					struct msghdr *msg, int size)
 {
-	unsigned long start, end;
+	return -EACCES;		/* only if not redirected: refuse */
+}
 
-	if (zc_symbol_range(name, &start, &end)) {
+static ZC_NOIPA int zc_lsm_recvmsg_gate(struct socket *sock,
+					struct msghdr *msg, int size, int flags)
+{
+	return -EACCES;		/* only if not redirected: refuse */
+}
+
+/* The security hooks' first instructions: where the gates go. */
+static unsigned long zc_lsm_sendmsg_at, zc_lsm_recvmsg_at;
+
+static void notrace zc_lsm_sendmsg_entry(unsigned long ip,
+					 unsigned long parent_ip,
+					 struct ftrace_ops *ops,
+					 struct zc_fregs *fregs)
+{
+	zc_fregs_set_ip(fregs, zc_lsm_sendmsg_at);
+}
+
+static void notrace zc_lsm_recvmsg_entry(unsigned long ip,
+					 unsigned long parent_ip,
+					 struct ftrace_ops *ops,
+					 struct zc_fregs *fregs)
+{
+	zc_fregs_set_ip(fregs, zc_lsm_recvmsg_at);
+}
+
+static struct zc_hook zc_lsm_hooks[] = {
+	{
+		.name = "security_socket_sendmsg (gate)",
+		.func = zc_lsm_sendmsg_entry,
+		.flags = ZC_FTRACE_ARGS_FLAGS | FTRACE_OPS_FL_IPMODIFY,
+	}, {
+		.name = "security_socket_recvmsg (gate)",
+		.func = zc_lsm_recvmsg_entry,
+		.flags = ZC_FTRACE_ARGS_FLAGS | FTRACE_OPS_FL_IPMODIFY,
+	},
+};
+
+/* Where a kernel function starts (its first instruction, not its ftrace site). */
+static int zc_lsm_resolve(const char *name, unsigned long *at)
+{
+	unsigned long end;
+
+	if (zc_symbol_range(name, at, &end)) {
 		pr_err("cannot resolve %s: the security policy could not be asked\n",
 		       name);
-		return NULL;
+		return -ENOENT;
 	}
-	return (void *)start;
+	return 0;
 }
 
 /**
- * zc_lsm_init() - find the socket send and receive security hooks
+ * zc_lsm_init() - route the gates to the socket send and receive hooks
  *
- * Return: 0, or -ENOENT (one line logged).
+ * Return: 0, or a negative errno (one line logged).
  */
 int zc_lsm_init(void)
 {
+	int err;
+
 	if (!IS_ENABLED(CONFIG_SECURITY_NETWORK))
 		return 0;	/* no security module mediates sockets */
-	BUILD_BUG_ON(!__same_type(&security_socket_sendmsg,
-				  (zc_lsm_sendmsg_t)NULL));
-	BUILD_BUG_ON(!__same_type(&security_socket_recvmsg,
-				  (zc_lsm_recvmsg_t)NULL));
-	zc_lsm_sendmsg = zc_lsm_resolve("security_socket_sendmsg");
-	zc_lsm_recvmsg = zc_lsm_resolve("security_socket_recvmsg");
-	return zc_lsm_sendmsg && zc_lsm_recvmsg ? 0 : -ENOENT;
+	/* The gates must have the kernel's own prototypes. */
+	BUILD_BUG_ON(!__same_type(&security_socket_sendmsg, &zc_lsm_sendmsg_gate));
+	BUILD_BUG_ON(!__same_type(&security_socket_recvmsg, &zc_lsm_recvmsg_gate));
+	err = zc_lsm_resolve("security_socket_sendmsg", &zc_lsm_sendmsg_at);
+	if (!err)
+		err = zc_lsm_resolve("security_socket_recvmsg", &zc_lsm_recvmsg_at);
+	if (err)
+		return err;
+	zc_lsm_hooks[0].addr = (unsigned long)zc_lsm_sendmsg_gate;
+	zc_lsm_hooks[1].addr = (unsigned long)zc_lsm_recvmsg_gate;
+	err = zc_hook_attach(&zc_lsm_hooks[0]);
+	if (err)
+		return err;
+	err = zc_hook_attach(&zc_lsm_hooks[1]);
+	if (err)
+		zc_hook_remove(&zc_lsm_hooks[0]);
+	return err;
+}
+
+/**
+ * zc_lsm_exit() - detach the gates
+ *
+ * Call once no task can be answering any more (every answer holds a
+ * module reference).
+ */
+void zc_lsm_exit(void)
+{
+	if (!IS_ENABLED(CONFIG_SECURITY_NETWORK))
+		return;
+	zc_hook_remove(&zc_lsm_hooks[1]);
+	zc_hook_remove(&zc_lsm_hooks[0]);
 }
 
 /**
@@ -66,6 +137,8 @@ int zc_lsm_init(void)
  * @sk: the socket
  * @entry_msg: the message, when asked at ____sys_sendmsg() entry (send
  *	permission is asked too); NULL at the parse (already asked)
+ *
+ * Call with the call held (zc_call_hold()): the hooks may sleep.
  *
  * Return: 0, or the security module's error (-EACCES, -EPERM, ...).
  */
@@ -80,9 +153,10 @@ int zc_lsm_may_answer(struct sock *sk, struct msghdr *entry_msg)
 	if (!sock)
 		return -EINVAL;
 	if (entry_msg) {
-		err = zc_lsm_sendmsg(sock, entry_msg, msg_data_left(entry_msg));
+		err = zc_lsm_sendmsg_gate(sock, entry_msg,
+					  msg_data_left(entry_msg));
 		if (err)
 			return err;
 	}
-	return zc_lsm_recvmsg(sock, &none, 0, MSG_ERRQUEUE | MSG_DONTWAIT);
+	return zc_lsm_recvmsg_gate(sock, &none, 0, MSG_ERRQUEUE | MSG_DONTWAIT);
 }

@@ -94,7 +94,7 @@ static int __init zc_init(void)
 		return err;
 	err = zc_stats_init();
 	if (err)
-		return err;
+		goto out_lsm;
 	err = zc_calls_init();
 	if (err)
 		goto out_stats;
@@ -122,6 +122,8 @@ out_calls:
 	zc_calls_exit();
 out_stats:
 	zc_stats_exit();
+out_lsm:
+	zc_lsm_exit();
 	return err;
 }
 
@@ -133,6 +135,7 @@ static void __exit zc_exit(void)
 	zc_hook_remove(&zc_signal_hook);
 	zc_calls_exit();
 	zc_stats_exit();
+	zc_lsm_exit();
 	pr_info("unloaded\n");
 }
 

@@ -169,8 +169,8 @@ static int zc_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
 	 * sk_err, and entries left are reported to the socket's waiters.
 	 */
 	skb = res->taken ? skb_peek(q) : NULL;
-	if (skb && zc_is_icmp_error(skb))
-		sk->sk_err = SKB_EXT_ERR(skb)->ee.ee_errno;
+	if (skb && !skipped && zc_is_icmp_error(skb))	/* a new head */
+		WRITE_ONCE(sk->sk_err, SKB_EXT_ERR(skb)->ee.ee_errno);
 	report = skb;
 unlock:
 	spin_unlock_irqrestore(&q->lock, flags);
@@ -251,10 +251,14 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
 		err = zc_user_head(uzi, &head);
 	if (err)
 		return err;
-	if (head.size != n || !zc_call_may_write(call, uzi, call->plen, &x, may_sleep))
+	if (head.size != n)
 		return -EINVAL;
-	/* Held first: the security hooks and the answer may sleep (RT). */
-	if (!zc_call_hold(call))
+	/*
+	 * Held first: what follows may sleep on PREEMPT_RT (a page's last
+	 * put_page(), the security hooks, the error queue's lock).
+	 */
+	if (!zc_call_hold(call) ||
+	    !zc_call_may_write(call, uzi, call->plen, &x, may_sleep))
 		return -EINVAL;
 	err = zc_lsm_may_answer(sk, entry_msg);
 	if (err)
@@ -298,6 +302,7 @@ static int zc_notify(struct sock *sk, struct cmsghdr *cmsg)
 	    cmsg->cmsg_len != CMSG_LEN(ZC_INFO_SIZE(n)))
 		return -EINVAL;
 	call = zc_call_claim(sk);
+	zc_calls_refill();	/* under the redirect's module reference */
 	if (!call)
 		return -EINVAL;
 	return zc_answer(sk, call, n, NULL);

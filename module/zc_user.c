@@ -129,7 +129,10 @@ int zc_user_find(const void __user *uctl, size_t ctl_len, bool compat,
  * @ctl: set to msg_control
  * @len: set to msg_controllen
  *
- * Return: 0, or -EFAULT if they cannot be read without a fault.
+ * Faults the msghdr in if needed: call only where the task may sleep
+ * (the parse), as the kernel's own copy of it does.
+ *
+ * Return: 0, or -EFAULT if it is not readable.
  */
 int zc_user_msg_ctl(unsigned long umsg, bool compat, void __user **ctl,
 		    size_t *len)
@@ -139,19 +142,17 @@ int zc_user_msg_ctl(unsigned long umsg, bool compat, void __user **ctl,
 	struct user_msghdr __user *m64 = p;
 	compat_uptr_t c32;
 	compat_size_t l32;
-	int err = -EFAULT;
+	int err;
 
-	pagefault_disable();
-	if (compat && access_ok(m32, sizeof(*m32))) {
-		err = __get_user(c32, &m32->msg_control);
-		err |= __get_user(l32, &m32->msg_controllen);
+	if (compat) {
+		err = get_user(c32, &m32->msg_control);
+		err |= get_user(l32, &m32->msg_controllen);
 		*ctl = compat_ptr(c32);
 		*len = l32;
-	} else if (!compat && access_ok(m64, sizeof(*m64))) {
-		err = __get_user(*ctl, &m64->msg_control);
-		err |= __get_user(*len, &m64->msg_controllen);
+	} else {
+		err = get_user(*ctl, &m64->msg_control);
+		err |= get_user(*len, &m64->msg_controllen);
 	}
-	pagefault_enable();
 	return err ? -EFAULT : 0;
 }
 
@@ -241,8 +242,9 @@ int zc_user_put_u8(u8 __user *p, u8 v)
  * Can a write fault on @vma be waited for? Anonymous private memory and
  * shared memory without a filesystem behind its writes (tmpfs/shmem,
  * memfd, MAP_SHARED|MAP_ANONYMOUS: no page_mkwrite) fault like any user
- * copy would; a swap-in is waited for. A userfaultfd-registered range is
- * only asked (FOLL_NOWAIT: the user answers "retry", never waits on us).
+ * copy would; a swap-in is waited for. In a userfaultfd-registered range
+ * only a fault that needs no user answer succeeds (FOLL_NOWAIT: the
+ * handler returns "retry" before it queues an event).
  * Other file mappings are left alone: a shared one's write fault calls
  * the filesystem's page_mkwrite, a private one's may have to read the
  * page first (a FUSE daemon that never answers).

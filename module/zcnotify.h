@@ -31,6 +31,7 @@ struct zc_hook {
 	struct ftrace_ops ops;
 };
 
+int zc_hook_attach(struct zc_hook *hook);
 int zc_hook_install(struct zc_hook *hook);
 int zc_hook_check_clones(const char *name);
 int zc_hook_check_redirect(unsigned long flags);
@@ -149,6 +150,7 @@ bool zc_extent_overlap(const struct zc_extent *a, const struct zc_extent *b);
 /* zc_lsm.c: the security module's say on an answer */
 
 int zc_lsm_init(void);
+void zc_lsm_exit(void);
 int zc_lsm_may_answer(struct sock *sk, struct msghdr *entry_msg);
 
 /* zc_notify.c: SCM_ZC_NOTIFICATION handling */

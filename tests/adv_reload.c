@@ -50,6 +50,7 @@ static pid_t start_blocked(struct t_ctx *t, struct zc_pair *p,
 {
 	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
 	pid_t pid = fork();
+	int i;
 
 	if (pid < 0) {
 		t_fail(t, "fork: %s", strerror(errno));
@@ -65,9 +66,12 @@ static pid_t start_blocked(struct t_ctx *t, struct zc_pair *p,
 		b->err = errno;
 		_exit(0);
 	}
-	while (!atomic_load(&b->started))
+	/* Answered (at entry), then blocked: wait (5 s at most) for the answer. */
+	for (i = 0; i < 5000 && (!atomic_load(&b->started) ||
+				 !memcmp(b->r.ctl.buf, b->r.snap, sizeof(b->r.snap)));
+	     i++)
 		usleep(1000);
-	usleep(300000);		/* blocked by now */
+	usleep(200000);		/* blocked by now */
 	return pid;
 }
 

@@ -95,7 +95,8 @@
  *   touched its parent's shared buffer yet). Pages of anonymous memory
  *   (private or shared: heap, stack, MAP_SHARED|MAP_ANONYMOUS, memfd,
  *   tmpfs) are faulted in and made writable as any system call would;
- *   a userfaultfd-registered page is only asked, never waited for. Pages
+ *   a userfaultfd-registered page that is not writable yet is refused
+ *   (EFAULT), never waited for. Pages
  *   of other file mappings are not written when that would need the
  *   filesystem (page_mkwrite, or reading a private page first): the call
  *   fails with EFAULT (TCP up to 6.15: EINVAL) and nothing is consumed.

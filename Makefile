@@ -11,6 +11,8 @@
 #   make bench-host     what reaping costs on this machine's kernel, real CPU
 #   make matrix         the suite on every kernel in harness/kernels.txt
 #   make check-dkms     dkms add/build/install + modprobe inside a Debian VM
+#   make check-fresh    .ci/run from a fresh clone in a fresh debootstrap
+#                       (what a new machine's CI sees; slow, cold caches)
 #   make stress         long fuzz and soak with an unload storm
 #   make check-debug    the suite on a KASAN/lockdep/KMEMLEAK 6.1 build
 #   make install        header, helper, pkg-config file, man page, zcstat,
@@ -61,6 +63,9 @@ matrix:
 check-dkms:
 	./packaging/check-dkms.sh
 
+check-fresh:
+	./harness/check-fresh.sh
+
 stress:
 	./harness/stress.sh
 
@@ -104,4 +109,4 @@ deb:
 	./packaging/mkdeb.sh
 
 .PHONY: install install-dev install-tools dkms-install dkms-remove deb
-.PHONY: all modules clean check demo lint bench bench-icount bench-host matrix check-dkms stress check-debug
+.PHONY: all modules clean check check-fresh demo lint bench bench-icount bench-host matrix check-dkms stress check-debug

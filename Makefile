@@ -84,6 +84,8 @@ install-tools:
 		-o $(DESTDIR)$(PREFIX)/bin/zcstat tools/zcstat.c
 	$(CC) $(TOOLS_CFLAGS) -pthread -Iinclude/uapi $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) \
 		-o $(DESTDIR)$(PREFIX)/bin/zcnotify-bench bench/zc_bench.c -luring
+	install -D -m 644 docs/zcstat.1 $(DESTDIR)$(PREFIX)/share/man/man1/zcstat.1
+	install -D -m 644 docs/zcnotify-bench.1 $(DESTDIR)$(PREFIX)/share/man/man1/zcnotify-bench.1
 
 # Headers, pkg-config file and man page (what libzcnotify-dev ships).
 install-dev:
@@ -93,15 +95,30 @@ install-dev:
 	sed 's#@PREFIX@#$(PREFIX)#' zcnotify.pc.in >$(DESTDIR)$(PREFIX)/share/pkgconfig/zcnotify.pc
 	install -D -m 644 docs/zcnotify.7 $(DESTDIR)$(PREFIX)/share/man/man7/zcnotify.7
 
+# What the zcnotify-dkms package does, from this tree: only the files of
+# packaging/dkms-files.txt go to /usr/src (the tracked ones in a git
+# checkout: never .git, build/ or .cache/), dkms builds and installs the
+# module for the running kernel, it is loaded now and, through
+# modules-load.d, at every boot. dkms-remove undoes all of it.
+DKMS_SRC := /usr/src/zcnotify-$(VERSION)
+DKMS_FILES = $(shell grep -v '^\#' packaging/dkms-files.txt)
+MODULES_LOAD := /usr/local/lib/modules-load.d/zcnotify.conf
 dkms-install:
-	rm -rf /usr/src/zcnotify-$(VERSION)
-	mkdir -p /usr/src/zcnotify-$(VERSION)
-	git ls-files -z | xargs -0 cp --parents -t /usr/src/zcnotify-$(VERSION)
+	command -v dkms >/dev/null || ./harness/need.sh dkms
+	-dkms remove zcnotify/$(VERSION) --all 2>/dev/null
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z -- $(DKMS_FILES) | xargs -0 cp --parents -t $(DKMS_SRC); \
+	else cp -r --parents $(DKMS_FILES) $(DKMS_SRC)/; fi
 	dkms install zcnotify/$(VERSION)
+	install -D -m 644 packaging/modules-load.d/zcnotify.conf $(MODULES_LOAD)
+	modprobe zcnotify
 
 dkms-remove:
+	-modprobe -r zcnotify
 	dkms remove zcnotify/$(VERSION) --all
-	rm -rf /usr/src/zcnotify-$(VERSION)
+	rm -rf $(DKMS_SRC) $(MODULES_LOAD)
 
 # build/deb/: zcnotify-dkms and libzcnotify-dev (all), zcnotify-tools (this
 # machine's architecture); Build-Depends in debian/control.

@@ -45,4 +45,11 @@ if build_tests && gcc $CFLAGS_TEST -o "$BUILD/tests/zc_bench" "$TOP/bench/zc_ben
 else
 	rc=1
 fi
+echo "== README example (examples/zc_example.c, C11 -Wall -Wextra -Werror)"
+if bash "$TOP/harness/readme-example.sh" &&
+	gcc $CFLAGS_TEST -o "$BUILD/tests/zc_example" "$TOP/examples/zc_example.c"; then
+	echo "README example: clean, the same as examples/zc_example.c"
+else
+	rc=1
+fi
 exit $rc

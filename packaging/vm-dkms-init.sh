@@ -95,7 +95,13 @@ mkdir -p /tmp/pkg
 step deb_compile make -s -C "$tree/tests" CC=gcc OUT=/tmp/pkg \
 	CFLAGS_TEST="-std=c11 -Wall -Wextra -Werror -O2 -pthread" /tmp/pkg/zc_test
 tests pkg deb_test 'basic_*' 'helper_*' 'invalid_*'
+# The README's example as the package installs it: completions in
+# sendmsg() with the module, from the error queue without.
+ex=/usr/share/doc/libzcnotify-dev/examples/zc_example.c
+step deb_example_build gcc -std=c11 -Wall -Wextra -Werror -O2 -o /tmp/pkg/zc_example $ex
+step deb_example sh -c '/tmp/pkg/zc_example | tee /dev/stderr | grep -q "in sendmsg() (zcnotify)"'
 step deb_modprobe_r modprobe -r zcnotify
+step deb_example_nomod sh -c '/tmp/pkg/zc_example | tee /dev/stderr | grep -q "from MSG_ERRQUEUE"'
 tests pkg deb_nomod 'absent_*' 'fallback_*'
 # What systemd-modules-load.service runs at boot, with this image's
 # systemd: the package's modules-load.d file loads it.

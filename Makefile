@@ -19,6 +19,7 @@
 #                       zcnotify-bench (install-dev, install-tools: parts)
 #   make dkms-install   copy to /usr/src and dkms install (dkms-remove undoes)
 #   make deb            zcnotify-dkms, libzcnotify-dev and zcnotify-tools packages
+#   make rpm            zcnotify-dkms for Fedora (noarch rpm)
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -125,5 +126,10 @@ dkms-remove:
 deb:
 	./packaging/mkdeb.sh
 
-.PHONY: install install-dev install-tools dkms-install dkms-remove deb
+# build/rpm/: the zcnotify-dkms noarch rpm for Fedora (packaging/zcnotify.spec),
+# with Debian's rpm tools; rpmlint-checked.
+rpm:
+	./packaging/mkrpm.sh
+
+.PHONY: install install-dev install-tools dkms-install dkms-remove deb rpm
 .PHONY: all modules clean check check-fresh demo lint bench bench-icount bench-host matrix check-dkms stress check-debug

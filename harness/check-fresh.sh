@@ -43,8 +43,12 @@ if [ "${SEED_CACHE:-0}" = 1 ]; then
 fi
 echo "# check-fresh: $rev in $root$seeded"
 stage_start
-# Own mount namespace: the mounts go away with it.
+# Own mount namespace: the mounts go away with it. The root is bound onto
+# itself so that / is a mount point inside, as on a machine: the lanes'
+# own `unshare -m` (harness/lib.sh in_toolchain) makes / private, which
+# fails with EINVAL on a plain directory.
 unshare -m --propagation private sh -c '
+	mount --bind "$1" "$1" &&
 	mount -t proc proc "$1/proc" && mount -t sysfs sys "$1/sys" &&
 	mount --rbind /dev "$1/dev" &&
 	exec chroot "$1" /usr/bin/env -i HOME=/root CI=true TERM=dumb \

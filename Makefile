@@ -17,7 +17,8 @@
 #   make check-debug    the suite on a KASAN/lockdep/KMEMLEAK 6.1 build
 #   make install        header, helper, pkg-config file, man page, zcstat,
 #                       zcnotify-bench (install-dev, install-tools: parts)
-#   make dkms-install   copy to /usr/src and dkms install (dkms-remove undoes)
+#   make dkms-install   the module's sources to /usr/src, dkms install, modprobe,
+#                       load at boot (dkms-remove undoes)
 #   make deb            zcnotify-dkms, libzcnotify-dev and zcnotify-tools packages
 #   make rpm            zcnotify-dkms for Fedora (noarch rpm)
 #   make clean

@@ -107,15 +107,17 @@ step deb_example_nomod sh -c '/tmp/pkg/zc_example | tee /dev/stderr | grep -q "f
 tests pkg deb_nomod 'absent_*' 'fallback_*'
 # What systemd-modules-load.service runs at boot, with this image's
 # systemd: the package's modules-load.d file loads it.
+boot_load() { "$mla" && loaded; }
+boot_noload() { "$mla" && unloaded; }
 dmesg -C
-step deb_boot_load sh -c "$mla && loaded"
+step deb_boot_load boot_load
 # The documented opt-out: mask the file from /etc.
 step deb_optout_unload modprobe -r zcnotify
 ln -s /dev/null /etc/modules-load.d/zcnotify.conf
-step deb_optout sh -c "$mla && unloaded"
+step deb_optout boot_noload
 rm /etc/modules-load.d/zcnotify.conf
 dmesg -C
-step deb_boot_load_again sh -c "$mla && loaded"
+step deb_boot_load_again boot_load
 # Removing the package unloads the module (prerm).
 step deb_remove dpkg -r zcnotify-dkms libzcnotify-dev
 step deb_remove_unloaded unloaded
@@ -155,8 +157,8 @@ refused() {		# refused <errno text> <log text> <command...>
 	shift 2
 	dmesg -C
 	if "$@" >/tmp/refused.log 2>&1; then echo "loaded: $*"; return 1; fi
-	cat /tmp/refused.log
-	dmesg | tail -3
+	# What the user sees, and the kernel's line, on the console too.
+	{ cat /tmp/refused.log; dmesg | grep -i "$l"; } | sed 's/^/ZC: # /' >/dev/console
 	grep -q "$e" /tmp/refused.log && dmesg | grep -q "$l" && unloaded
 }
 step lockdown_refuses_untrusted refused 'Operation not permitted' 'Lockdown: .*unsigned module loading is restricted' \

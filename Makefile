@@ -11,13 +11,17 @@
 #   make bench-host     what reaping costs on this machine's kernel, real CPU
 #   make matrix         the suite on every kernel in harness/kernels.txt
 #   make check-dkms     dkms add/build/install + modprobe inside a Debian VM
+#   make check-fresh    .ci/run from a fresh clone in a fresh debootstrap
+#                       (what a new machine's CI sees; slow, cold caches)
 #   make stress         long fuzz and soak with an unload storm
 #   make check-debug    the suite on a KASAN/lockdep/KMEMLEAK 6.1 build
 #   make check-debug-rt the same on a 6.12 PREEMPT_RT build (+ raw lock nesting)
 #   make install        header, helper, pkg-config file, man page, zcstat,
 #                       zcnotify-bench (install-dev, install-tools: parts)
-#   make dkms-install   copy to /usr/src and dkms install (dkms-remove undoes)
+#   make dkms-install   the module's sources to /usr/src, dkms install, modprobe,
+#                       load at boot (dkms-remove undoes)
 #   make deb            zcnotify-dkms, libzcnotify-dev and zcnotify-tools packages
+#   make rpm            zcnotify-dkms for Fedora (noarch rpm)
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -62,6 +66,9 @@ matrix:
 check-dkms:
 	./packaging/check-dkms.sh
 
+check-fresh:
+	./harness/check-fresh.sh
+
 stress:
 	./harness/stress.sh
 
@@ -83,6 +90,8 @@ install-tools:
 		-o $(DESTDIR)$(PREFIX)/bin/zcstat tools/zcstat.c
 	$(CC) $(TOOLS_CFLAGS) -pthread -Iinclude/uapi -Iinclude $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) \
 		-o $(DESTDIR)$(PREFIX)/bin/zcnotify-bench bench/zc_bench.c -luring
+	install -D -m 644 docs/zcstat.1 $(DESTDIR)$(PREFIX)/share/man/man1/zcstat.1
+	install -D -m 644 docs/zcnotify-bench.1 $(DESTDIR)$(PREFIX)/share/man/man1/zcnotify-bench.1
 
 # Headers, pkg-config file and man page (what libzcnotify-dev ships).
 install-dev:
@@ -92,20 +101,40 @@ install-dev:
 	sed 's#@PREFIX@#$(PREFIX)#' zcnotify.pc.in >$(DESTDIR)$(PREFIX)/share/pkgconfig/zcnotify.pc
 	install -D -m 644 docs/zcnotify.7 $(DESTDIR)$(PREFIX)/share/man/man7/zcnotify.7
 
+# What the zcnotify-dkms package does, from this tree: only the files of
+# packaging/dkms-files.txt go to /usr/src (the tracked ones in a git
+# checkout: never .git, build/ or .cache/), dkms builds and installs the
+# module for the running kernel, it is loaded now and, through
+# modules-load.d, at every boot. dkms-remove undoes all of it.
+DKMS_SRC := /usr/src/zcnotify-$(VERSION)
+DKMS_FILES = $(shell grep -v '^\#' packaging/dkms-files.txt)
+MODULES_LOAD := /usr/local/lib/modules-load.d/zcnotify.conf
 dkms-install:
-	rm -rf /usr/src/zcnotify-$(VERSION)
-	mkdir -p /usr/src/zcnotify-$(VERSION)
-	git ls-files -z | xargs -0 cp --parents -t /usr/src/zcnotify-$(VERSION)
+	command -v dkms >/dev/null || ./harness/need.sh dkms
+	-dkms remove zcnotify/$(VERSION) --all 2>/dev/null
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z -- $(DKMS_FILES) | xargs -0 cp --parents -t $(DKMS_SRC); \
+	else cp -r --parents $(DKMS_FILES) $(DKMS_SRC)/; fi
 	dkms install zcnotify/$(VERSION)
+	install -D -m 644 packaging/modules-load.d/zcnotify.conf $(MODULES_LOAD)
+	modprobe zcnotify
 
 dkms-remove:
+	-modprobe -r zcnotify
 	dkms remove zcnotify/$(VERSION) --all
-	rm -rf /usr/src/zcnotify-$(VERSION)
+	rm -rf $(DKMS_SRC) $(MODULES_LOAD)
 
 # build/deb/: zcnotify-dkms and libzcnotify-dev (all), zcnotify-tools (this
 # machine's architecture); Build-Depends in debian/control.
 deb:
 	./packaging/mkdeb.sh
 
-.PHONY: install install-dev install-tools dkms-install dkms-remove deb
-.PHONY: all modules clean check demo lint bench bench-icount bench-host matrix check-dkms stress check-debug check-debug-rt
+# build/rpm/: the zcnotify-dkms noarch rpm for Fedora (packaging/zcnotify.spec),
+# with Debian's rpm tools; rpmlint-checked.
+rpm:
+	./packaging/mkrpm.sh
+
+.PHONY: install install-dev install-tools dkms-install dkms-remove deb rpm
+.PHONY: all modules clean check check-fresh demo lint bench bench-icount bench-host matrix check-dkms stress check-debug check-debug-rt

@@ -15,6 +15,8 @@ set -euo pipefail
 out=$BUILD/bench-host
 mkdir -p "$out"
 bash "$TOP/harness/deps.sh"
+# ip for the veth lane (iproute2 is not in a minimal system).
+bash "$TOP/harness/need.sh" iproute2
 gcc $CFLAGS_TEST -o "$out/zc_bench" "$TOP/bench/zc_bench.c" -luring
 SIZES=${SIZES:-4096 65536}
 INTERVALS=${INTERVALS:-1 8 32 512}

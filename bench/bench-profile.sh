@@ -8,6 +8,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../harness/lib.sh"
 k=${1:-6.1.0-56-amd64}
+bash "$TOP/harness/deps.sh"
 img=$TOP/.cache/chroots/perf-bookworm
 if [ ! -f "$img/.ready" ]; then
 	base=$(bash "$TOP/packaging/dkms-image.sh")

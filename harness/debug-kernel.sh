@@ -28,6 +28,10 @@ rel_file=$dir/release
 if [ -f "$dir/.ready" ]; then cat "$rel_file"; exit 0; fi
 bash "$top/harness/deps.sh"
 mkdir -p "$dir"
+# A whole kernel build: the suite's compilers and tools (deps.sh), and
+# OpenSSL's headers for the module signing tools Debian's config enables.
+bash "$top/harness/deps.sh"
+bash "$top/harness/need.sh" libssl-dev
 if [ ! -f "$src/Makefile" ]; then
 	deb=$(bash "$top/harness/fetch-kernel.sh" --deb "linux-source-$ver")
 	rm -rf "$src" && mkdir -p "$src"

@@ -4,20 +4,13 @@
 # Idempotent: does nothing when everything is already there.
 set -euo pipefail
 
-# deps.sh [arm64]: also what arm64 kernels need here (QEMU for aarch64,
+# deps.sh [amd64|arm64]: arm64 also what arm64 kernels need here (QEMU for aarch64,
 # bookworm's gcc-12 cross compiler for its kernels; the test programs are
-# built in the trixie chroot, see lib.sh build_tests).
+# built in the trixie chroot, see lib.sh build_tests). perl (not only the
+# essential perl-base): checkpatch.pl needs Term::ANSIColor and Encode.
+# debootstrap: the toolchain chroots of harness/toolchain.sh.
 pkgs=(qemu-system-x86 busybox-static pahole sparse cpio gzip xz-utils zstd
       make gcc gcc-12-multilib libc6-dev libelf-dev bc flex bison kmod python3 liburing-dev
-      g++ clang pkg-config)
+      g++ clang pkg-config perl debootstrap)
 [ "${1:-}" = arm64 ] && pkgs+=(qemu-system-arm gcc-12-aarch64-linux-gnu)
-missing=()
-for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-		missing+=("$p")
-done
-[ ${#missing[@]} -eq 0 ] && exit 0
-echo "deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get -qq update >/dev/null || true
-apt-get -qq install -y --no-install-recommends "${missing[@]}" >/dev/null
+exec bash "$(dirname "$0")/need.sh" "${pkgs[@]}"

@@ -9,6 +9,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cache=$TOP/.cache/kvm-probe/$(uname -r)
+bash "$TOP/harness/deps.sh"
 if [ ! -f "$cache" ]; then
 	mkdir -p "$(dirname "$cache")"
 	if [ ! -w /dev/kvm ]; then

@@ -47,4 +47,11 @@ else
 fi
 echo "== helper and examples (gcc, clang, g++, clang++; -Wall -Wextra -Werror)"
 bash "$TOP/harness/helper-builds.sh" || rc=1
+echo "== README example (examples/zc_example.c, C11 -Wall -Wextra -Werror)"
+if bash "$TOP/harness/readme-example.sh" &&
+	gcc $CFLAGS_TEST -o "$BUILD/tests/zc_example" "$TOP/examples/zc_example.c"; then
+	echo "README example: clean, the same as examples/zc_example.c"
+else
+	rc=1
+fi
 exit $rc

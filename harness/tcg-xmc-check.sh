@@ -8,6 +8,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 k=${1:-6.12.117+deb12-amd64} mode=${2:-multi}
+bash "$TOP/harness/deps.sh"
 bash "$TOP/harness/fetch-kernel.sh" "$k"
 build_tests
 mkdir -p "$BUILD"

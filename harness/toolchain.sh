@@ -21,8 +21,7 @@ if [ "$suite" = host ]; then
 fi
 dir=$top/.cache/chroots/$suite
 if [ ! -f "$dir/.ready" ]; then
-	command -v debootstrap >/dev/null ||
-		DEBIAN_FRONTEND=noninteractive apt-get -qq install -y debootstrap >/dev/null
+	bash "$top/harness/need.sh" debootstrap
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	pahole=pahole

@@ -4,6 +4,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 k=$1 tests=$2
+bash "$TOP/harness/deps.sh" "$(kernel_arch "$k")"
 build_tests "$(kernel_arch "$k")"
 build_module "$k" >/dev/null
 build_initramfs "$k" "$BUILD/$k/initramfs.cpio.gz"

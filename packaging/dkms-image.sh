@@ -1,9 +1,10 @@
 #!/bin/bash
 # dkms-image.sh [amd64|arm64] -- a Debian bookworm root filesystem
-# (debootstrap, cached in .cache/chroots/dkms-bookworm, or
-# dkms-bookworm-arm64) with dkms and the real linux-headers packages of
-# that architecture's fast-lane kernels installed with apt, as on a user's
-# machine. Prints its path.
+# (debootstrap, cached in .cache/chroots/dkms-bookworm[-arm64]-<hash of
+# the package list>) with dkms and the real linux-headers packages of that
+# architecture's fast-lane kernels installed with apt, as on a user's
+# machine; systemd for systemd-modules-load (the boot-time load), openssl
+# for dkms's own MOK key pair (module signing). Prints its path.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 arch=${1:-amd64}
@@ -18,6 +19,10 @@ arm64)
 	echo "dkms-image.sh: unknown architecture $arch" >&2
 	exit 1 ;;
 esac
+include=dkms,gcc,make,libc6-dev,kmod,pahole,busybox,ca-certificates,systemd,openssl
+# A new package list is a new image (beside the old one, which other
+# branches may still use).
+dir=$dir-$(echo "$include $kernels" | md5sum | cut -c1-8)
 
 # arm64 on this x86-64 host: the programs of the chroot (debootstrap's
 # second stage, dpkg, apt, maintainer scripts) run under qemu-user through
@@ -28,9 +33,7 @@ esac
 # run; idempotent.
 binfmt_aarch64() {
 	local bm=/proc/sys/fs/binfmt_misc conf=/usr/lib/binfmt.d/qemu-aarch64.conf
-	[ -f "$conf" ] ||
-		DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends \
-			qemu-user-static >/dev/null
+	bash "$top/harness/need.sh" qemu-user-static
 	[ -e "$bm/register" ] || mount -t binfmt_misc binfmt_misc "$bm"
 	if [ -e "$bm/qemu-aarch64" ]; then
 		grep -q '^enabled' "$bm/qemu-aarch64" &&
@@ -42,8 +45,7 @@ binfmt_aarch64() {
 }
 
 if [ ! -f "$dir/.ready" ]; then
-	command -v debootstrap >/dev/null ||
-		DEBIAN_FRONTEND=noninteractive apt-get -qq install -y debootstrap >/dev/null
+	bash "$top/harness/need.sh" debootstrap
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	foreign=()
@@ -54,7 +56,7 @@ if [ ! -f "$dir/.ready" ]; then
 		foreign=(--arch="$arch" --foreign)
 	fi
 	debootstrap "${foreign[@]}" --variant=minbase \
-		--include=dkms,gcc,make,libc6-dev,kmod,pahole,busybox,ca-certificates \
+		--include="$include" \
 		bookworm "$dir" http://deb.debian.org/debian >"$dir.log" 2>&1 ||
 		{ tail -20 "$dir.log" >&2; exit 1; }
 	if [ ${#foreign[@]} -gt 0 ]; then

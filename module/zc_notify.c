@@ -7,7 +7,7 @@
  * stock function rejects with -EINVAL, so nothing of it is lost) it
  * redirects the call to zc_cmsg_send(), which has the same signature and
  * returns to __sock_cmsg_send()'s caller. The original is never called,
- * and the redirection is a return, not an indirect call (see README).
+ * and the redirection is a return, not an indirect call (docs/design.md).
  *
  * zc_cmsg_send() moves up to n completions off the error queue under its
  * lock (bounded work with IRQs off), then writes them to the user's

@@ -4,6 +4,8 @@
 #   make check          full test suite in QEMU on stock Debian kernels
 #                       (TESTS=glob,glob: only those; KERNELS="k k": those)
 #   make demo           boot a stock kernel and run the demo
+#   make preload        build/preload/libzcnotify-preload.so (LD_PRELOAD
+#                       library for unmodified programs; zcnotify-run)
 #   make lint           checkpatch --strict and sparse
 #   make bench          benchmark on stock kernels in QEMU (TCG wall clock
 #                       and instruction counts, one CSV and SVG)
@@ -35,6 +37,10 @@ clean:
 	rm -rf build
 	rm -f *.ko *.o *.mod *.mod.c .*.cmd Module.symvers modules.order \
 		module/*.o module/.*.cmd
+
+# The LD_PRELOAD library for unmodified MSG_ZEROCOPY programs.
+preload:
+	$(MAKE) -C preload OUT=$(PWD)/build/preload
 
 # TESTS and KERNELS reach check.sh from the command line or the environment.
 check:
@@ -104,4 +110,4 @@ deb:
 	./packaging/mkdeb.sh
 
 .PHONY: install install-dev install-tools dkms-install dkms-remove deb
-.PHONY: all modules clean check demo lint bench bench-icount bench-host matrix check-dkms stress check-debug
+.PHONY: all modules preload clean check demo lint bench bench-icount bench-host matrix check-dkms stress check-debug

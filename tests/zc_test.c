@@ -48,6 +48,8 @@ static const struct t_case *const tables[] = {
 	adv_io_uring_cases,
 	adv_sendmmsg_partial_cases,
 	adv_helper_silent_cases,
+	preload_absent_cases,
+	preload_cases,
 };
 
 #define for_each_case(c, ti)						\

@@ -14,6 +14,8 @@
  *                     stats_udp4
  *   unload.c          unloading under traffic: unload_traffic,
  *                     unload_blocked, soak
+ *   preload.c         unmodified programs under libzcnotify-preload.so:
+ *                     absent_preload_*, preload_*
  *   adv_*.c           adversarial cases, one contract point per file,
  *                     named after it
  *
@@ -64,6 +66,8 @@ extern const struct t_case adv_uffd_cases[];
 extern const struct t_case adv_io_uring_cases[];
 extern const struct t_case adv_sendmmsg_partial_cases[];
 extern const struct t_case adv_helper_silent_cases[];
+extern const struct t_case preload_absent_cases[];
+extern const struct t_case preload_cases[];
 
 /* zc_testlib.c */
 

@@ -182,16 +182,20 @@ void zcp_sock_unbusy_locked(struct zcp_sock *s)
 		free(s);
 }
 
+/* The eventfd was written and not yet drained (zcp_mu). */
+static bool wake_armed;
+
 void zcp_wake_drain_locked(void)
 {
 	uint64_t v;
 	ssize_t r;
 
-	if (zcp_waiters || zcp_wake_fd < 0)
+	if (zcp_waiters || zcp_wake_fd < 0 || !wake_armed)
 		return;
 	ZCP_COUNT(ZC_SYSCALLS);
 	r = read(zcp_wake_fd, &v, sizeof(v));
 	(void)r;
+	wake_armed = false;
 }
 
 void zcp_wake_locked(void)
@@ -199,11 +203,12 @@ void zcp_wake_locked(void)
 	uint64_t one = 1;
 	ssize_t r;
 
-	if (!zcp_waiters || zcp_wake_fd < 0)
+	if (!zcp_waiters || zcp_wake_fd < 0 || wake_armed)
 		return;
 	ZCP_COUNT(ZC_SYSCALLS);
 	r = write(zcp_wake_fd, &one, sizeof(one));
 	(void)r;
+	wake_armed = true;
 }
 
 /* Under zcp_mu. */
@@ -290,6 +295,7 @@ static void atfork_child(void)
 	for (s = socks; s; s = s->next)
 		s->n = s->head = s->reserved = s->busy = 0;
 	zcp_waiters = 0;
+	wake_armed = false;
 	if (zcp_wake_fd >= 0) {
 		REAL(close)(zcp_wake_fd);
 		zcp_wake_fd = -1;

@@ -123,13 +123,29 @@ static int poll_merge_locked(struct pollfd *fds, nfds_t n)
 	return added;
 }
 
+/*
+ * Under zcp_mu: every entry is a stored socket whose events ask for
+ * nothing but errors (POLLERR is reported whatever events says): then
+ * POLLERR is the whole answer and no system call is needed.
+ */
+static bool errors_only(const struct pollfd *fds, nfds_t n)
+{
+	nfds_t i;
+
+	for (i = 0; i < n; i++)
+		if (fds[i].fd >= 0 && (!stored_locked(fds[i].fd) ||
+				       (fds[i].events & ~POLLERR)))
+			return false;
+	return true;
+}
+
 static int zc_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 		    const sigset_t *mask)
 {
 	static const struct timespec zero = { 0, 0 };
 	struct pollfd stack[POLL_STACK + 1], *tmp;
 	struct timespec end = { 0, 0 }, rem;
-	bool pending;
+	bool pending, eo;
 	int r, err, w = -1, woke;
 	nfds_t i;
 
@@ -145,7 +161,15 @@ static int zc_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 		zcp_unlock();
 		if (pending) {
 			ZCP_COUNT(ZC_WAIT_SERVED);
-			r = KCALL(ppoll)(fds, n, &zero, NULL);
+			r = 0;
+			zcp_lock();
+			eo = errors_only(fds, n);
+			zcp_unlock();
+			if (eo)
+				for (i = 0; i < n; i++)
+					fds[i].revents = 0;
+			else
+				r = KCALL(ppoll)(fds, n, &zero, NULL);
 			if (r < 0)
 				return r;
 			zcp_lock();
@@ -193,12 +217,20 @@ static int zc_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 	}
 }
 
-ZCP_VISIBLE int poll(struct pollfd *fds, nfds_t n, int ms)
+static struct timespec ms_ts(int ms)
 {
 	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
 
+	return t;
+}
+
+ZCP_VISIBLE int poll(struct pollfd *fds, nfds_t n, int ms)
+{
+	struct timespec t;
+
 	if (!poll_served(fds, n))
 		return KCALL(poll)(fds, n, ms);
+	t = ms_ts(ms);
 	return zc_ppoll(fds, n, ms < 0 ? NULL : &t, NULL);
 }
 
@@ -557,20 +589,22 @@ static bool ep_served(int epfd, int max)
 
 ZCP_VISIBLE int epoll_wait(int epfd, struct epoll_event *ev, int max, int ms)
 {
-	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec t;
 
 	if (!ep_served(epfd, max))
 		return KCALL(epoll_wait)(epfd, ev, max, ms);
+	t = ms_ts(ms);
 	return zc_epoll(EP_WAIT, epfd, ev, max, ms < 0 ? NULL : &t, NULL);
 }
 
 ZCP_VISIBLE int epoll_pwait(int epfd, struct epoll_event *ev, int max, int ms,
 			    const sigset_t *mask)
 {
-	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec t;
 
 	if (!ep_served(epfd, max))
 		return KCALL(epoll_pwait)(epfd, ev, max, ms, mask);
+	t = ms_ts(ms);
 	return zc_epoll(EP_PWAIT, epfd, ev, max, ms < 0 ? NULL : &t, mask);
 }
 

@@ -75,7 +75,8 @@ check-debug:
 
 install: install-dev install-tools
 
-# zcstat and zcnotify-bench (what zcnotify-tools ships). zcnotify-bench
+# zcstat, zcnotify-bench, libzcnotify-preload.so with zcnotify-run and
+# its man page (what zcnotify-tools ships). zcnotify-bench
 # needs liburing (Debian: liburing-dev). CPPFLAGS, CFLAGS and LDFLAGS from
 # the environment or the command line are added (dpkg-buildflags' in make deb).
 TOOLS_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2
@@ -85,6 +86,13 @@ install-tools:
 		-o $(DESTDIR)$(PREFIX)/bin/zcstat tools/zcstat.c
 	$(CC) $(TOOLS_CFLAGS) -pthread -Iinclude/uapi $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) \
 		-o $(DESTDIR)$(PREFIX)/bin/zcnotify-bench bench/zc_bench.c -luring
+	$(MAKE) -C preload OUT=$(PWD)/build/preload CC="$(CC)"
+	install -D -m 644 build/preload/libzcnotify-preload.so \
+		$(DESTDIR)$(PREFIX)/lib/zcnotify/libzcnotify-preload.so
+	sed 's#@LIBDIR@#$(PREFIX)/lib/zcnotify#' preload/zcnotify-run \
+		>$(DESTDIR)$(PREFIX)/bin/zcnotify-run
+	chmod 755 $(DESTDIR)$(PREFIX)/bin/zcnotify-run
+	install -D -m 644 docs/zcnotify-run.1 $(DESTDIR)$(PREFIX)/share/man/man1/zcnotify-run.1
 
 # Headers, pkg-config file and man page (what libzcnotify-dev ships).
 install-dev:

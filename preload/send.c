@@ -20,6 +20,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <linux/zcnotify.h>
@@ -27,14 +28,16 @@
 
 /* Largest program control buffer the request is added to. */
 #define CTL_MAX		4096
-#define REQ_SPACE	CMSG_SPACE(ZC_INFO_SIZE(ZCP_REQ_MAX))
+/* Room for the request: CMSG_SPACE(ZC_INFO_SIZE(ZCP_REQ_MAX)), rounded up
+ * (a plain number: clang does not take CMSG_SPACE() as a constant size). */
+#define REQ_SPACE	512
 
 static atomic_bool answered_once;	/* some request was processed */
 
 struct req {
 	union {
 		char b[CTL_MAX + REQ_SPACE];
-		struct cmsghdr align;
+		size_t align;	/* cmsghdr's alignment (it ends in a flexible array) */
 	} ctl;
 	size_t len;		/* bytes of ctl in use */
 	struct zc_info *zi;
@@ -74,8 +77,8 @@ static uint32_t reserve(int fd, struct zcp_sock *s)
 	zcp_lock();
 	if (atomic_load(&zcp_fd[fd]) == s && !s->absent) {
 		cap = ZCP_STORE_MAX - s->n - s->reserved;
-		if (cap > ZCP_REQ_MAX)
-			cap = ZCP_REQ_MAX;
+		if (cap > s->next_cap)
+			cap = s->next_cap;
 		s->reserved += cap;
 		if (cap)
 			s->busy++;
@@ -89,6 +92,8 @@ static void build(struct req *q, const struct msghdr *m, long end)
 {
 	struct cmsghdr *cm;
 
+	if (CMSG_SPACE(ZC_INFO_SIZE(ZCP_REQ_MAX)) > REQ_SPACE)
+		abort();	/* folded away: REQ_SPACE is big enough */
 	memset(q->ctl.b, 0, end);
 	if (m->msg_controllen)
 		memcpy(q->ctl.b, m->msg_control, m->msg_controllen);
@@ -115,6 +120,8 @@ static bool settle(struct zcp_sock *s, struct req *q)
 	zcp_lock();
 	s->reserved -= q->cap;
 	if (processed) {
+		s->next_cap = n < q->cap ? 1 : q->cap * 4 > ZCP_REQ_MAX ?
+			ZCP_REQ_MAX : q->cap * 4;
 		for (i = 0; i < n; i++)
 			zcp_store_add(s, zi->arr[i].lo, zi->arr[i].hi,
 				      !zi->arr[i].zerocopy);

@@ -129,6 +129,7 @@ struct zcp_sock *zcp_sock_get(int fd)
 		s->dev = st.st_dev;
 		s->ino = st.st_ino;
 		s->family = family;
+		s->next_cap = 1;
 		s->next = socks;
 		socks = s;
 	}

@@ -33,7 +33,14 @@
 #define ZCP_FD_MAX	65536
 /* Completion ranges stored per socket (merged when adjacent). */
 #define ZCP_STORE_MAX	128
-/* Capacity of one request (ZC_NOTIFICATION_MAX at most). */
+/*
+ * Capacity of one request (ZC_NOTIFICATION_MAX at most). Requests start at
+ * 1: alone in its buffer, CMSG_SPACE(ZC_INFO_SIZE(1)) = 32 bytes fits the
+ * kernel's on-stack control buffer of ____sys_sendmsg(), so the request
+ * costs no kmalloc and no optmem; each answer that comes back full makes
+ * the next request four times larger, up to ZCP_REQ_MAX; one that does
+ * not, sets it back to 1.
+ */
 #define ZCP_REQ_MAX	32
 
 struct zcp_range {
@@ -52,6 +59,7 @@ struct zcp_sock {
 	uint32_t n, head;	/* stored ranges, ring start */
 	uint32_t reserved;	/* slots lent to requests in flight */
 	unsigned int busy;	/* sends in flight that hold it */
+	uint32_t next_cap;	/* capacity of the next request */
 	uint32_t gen;		/* bumped whenever ranges are stored */
 	struct zcp_range r[ZCP_STORE_MAX];
 };

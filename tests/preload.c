@@ -235,6 +235,71 @@ ERRQ_CASE(pl_mmsg, "-n 2000 -M -r 4", true, true)
 ERRQ_CASE(pl_tstamp, "-n 500 -s -r 4", true, true)
 
 /*
+ * QEMU's failure mode: a sender that reads the error queue only when a
+ * send fails with ENOBUFS, with optmem_max lowered so that two queued
+ * notification skbs do not fit but one, with the request's control
+ * buffer, does (6.1 and 6.12: sock_omalloc() wants SKB_TRUESIZE(0) of
+ * room, a queued notification holds about 768 bytes; a request of
+ * capacity 1, alone, takes none: it fits the kernel's on-stack buffer).
+ * Without the library it must meet ENOBUFS; under it, each send's
+ * request takes the queued completion first: no ENOBUFS at all. Both
+ * exact. UDP only: over TCP on loopback the optmem is held by sends not
+ * yet acknowledged (delayed ACKs), which neither reaping nor the library
+ * frees.
+ */
+#define OPTMEM		"/proc/sys/net/core/optmem_max"
+#define OPTMEM_LOW	"1200"
+
+static int optmem_run(struct t_ctx *t, char *const argv[], bool preload,
+		      long *enobufs, char *out, size_t len)
+{
+	char *c;
+	int ret;
+
+	unlink(STATS);
+	ret = run_prog(argv, preload, out, len);
+	CHECK(t, ret == 0, "%s the library: exit %d: %.300s",
+	      preload ? "under" : "without", ret, out);
+	c = strstr(out, "enobufs=");
+	CHECK(t, c, "no enobufs= in %.200s", out);
+	*enobufs = atol(c + 8);
+	return 0;
+}
+
+static int pl_optmem(struct t_ctx *t, const struct t_env *e)
+{
+	char *argv[] = { ERRQ, "-n", "300", "-r", "0", NULL, NULL };
+	char out[4096], saved[32] = "";
+	long plain = -1, lib = -1;
+	struct lib_stats ls;
+	FILE *f;
+	int ret;
+
+	if (need(t, ERRQ) || need(t, LIB))
+		return T_SKIP;
+	argv[5] = e->family == AF_INET6 ? "-6u" : "-u";
+	f = fopen(OPTMEM, "r");
+	CHECK(t, f && fgets(saved, sizeof(saved), f), "cannot read %s", OPTMEM);
+	fclose(f);
+	CHECK(t, !write_sysctl(OPTMEM, OPTMEM_LOW), "cannot lower %s", OPTMEM);
+	ret = optmem_run(t, argv, false, &plain, out, sizeof(out));
+	if (!ret)
+		ret = optmem_run(t, argv, true, &lib, out, sizeof(out));
+	write_sysctl(OPTMEM, saved);
+	if (ret)
+		return ret;
+	CHECK(t, plain > 0, "without the library no ENOBUFS at optmem_max %s: "
+	      "the test does not reproduce QEMU's case", OPTMEM_LOW);
+	CHECK(t, lib == 0, "under the library %ld sends met ENOBUFS "
+	      "(%ld without it)", lib, plain);
+	CHECK(t, !read_lib_stats(t, &ls) && !ls.absent && ls.errq_served > 0,
+	      "library did not serve the final reads");
+	printf("# optmem_max %s, %s: ENOBUFS %ld without the library, %ld with\n",
+	       OPTMEM_LOW, argv[5], plain, lib);
+	return 0;
+}
+
+/*
  * The kernel's msg_zerocopy selftest, -z, as msg_zerocopy.sh runs it
  * (a receiver, then a sender for 1 s) but over loopback in one namespace
  * (the VM has no veth): its sender must report no missing notifications
@@ -335,5 +400,7 @@ const struct t_case preload_cases[] = {
 	{ "preload_mmsg_tcp6", pl_mmsg, AF_INET6, SOCK_STREAM, 60 },
 	{ "preload_tstamp_udp4", pl_tstamp, AF_INET, SOCK_DGRAM, 60 },
 	{ "preload_tstamp_udp6", pl_tstamp, AF_INET6, SOCK_DGRAM, 60 },
+	{ "preload_optmem_udp4", pl_optmem, AF_INET, SOCK_DGRAM, 60 },
+	{ "preload_optmem_udp6", pl_optmem, AF_INET6, SOCK_DGRAM, 60 },
 	{ NULL }
 };

@@ -34,6 +34,18 @@ atomic_ulong zcp_count[ZC_NR];
 bool zcp_stats_on;
 
 static struct zcp_sock *socks;
+/*
+ * Sockets no fd maps to any more. They are kept for reuse, never freed:
+ * the waits and error-queue reads peek at a socket's store without the
+ * lock (and confirm under it), which must never touch freed memory.
+ */
+static struct zcp_sock *spare;
+
+static void retire_locked(struct zcp_sock *s)
+{
+	s->next = spare;
+	spare = s;
+}
 
 void zcp_lock(void)
 {
@@ -68,8 +80,8 @@ static bool servable(int fd, int *family)
 	       (type == SOCK_DGRAM && proto == IPPROTO_UDP);
 }
 
-/* An fd of s is gone; at the last one, s leaves the list (freed once no
- * send in flight holds it). */
+/* An fd of s is gone; at the last one, s leaves the list (retired once
+ * no send in flight holds it). */
 static void sock_put_locked(struct zcp_sock *s)
 {
 	struct zcp_sock **pp;
@@ -85,7 +97,7 @@ static void sock_put_locked(struct zcp_sock *s)
 		}
 	s->n = 0;
 	if (!s->busy)
-		free(s);
+		retire_locked(s);
 }
 
 struct zcp_sock *zcp_sock_get(int fd)
@@ -121,7 +133,13 @@ struct zcp_sock *zcp_sock_get(int fd)
 		if (s->dev == st.st_dev && s->ino == st.st_ino)
 			break;
 	if (!s) {
-		s = calloc(1, sizeof(*s));
+		s = spare;
+		if (s) {
+			spare = s->next;
+			memset(s, 0, sizeof(*s));
+		} else {
+			s = calloc(1, sizeof(*s));
+		}
 		if (!s) {
 			zcp_unlock();
 			return NULL;
@@ -180,7 +198,7 @@ void zcp_sock_unbusy_locked(struct zcp_sock *s)
 {
 	s->busy--;
 	if (!s->refs && !s->busy)
-		free(s);
+		retire_locked(s);
 }
 
 /* The eventfd was written and not yet drained (zcp_mu). */

@@ -47,7 +47,7 @@ struct req {
 /*
  * Where the program's last control message ends, walked as the kernel
  * walks them; -1 if the kernel would reject them (then no request: the
- * program gets the kernel's own answer).
+ * program gets the kernel's own answer) or one is a request of its own.
  */
 static long cmsg_end(const struct msghdr *m)
 {
@@ -63,6 +63,10 @@ static long cmsg_end(const struct msghdr *m)
 
 		memcpy(&h, c + off, sizeof(h));
 		if (h.cmsg_len < sizeof(h) || h.cmsg_len > len - off)
+			return -1;
+		/* The program makes its own requests: leave it alone. */
+		if (h.cmsg_level == SOL_SOCKET &&
+		    h.cmsg_type == SCM_ZC_NOTIFICATION)
 			return -1;
 		off += CMSG_ALIGN(h.cmsg_len);
 	}

@@ -86,10 +86,21 @@ static void sock_put_locked(struct zcp_sock *s)
 {
 	struct zcp_sock **pp;
 
+	struct zcp_epreg **rp = &zcp_epregs, *r;
+
 	if (s->refs)
 		s->refs--;
 	if (s->refs)
 		return;
+	/* The socket is closed: the kernel dropped its epoll registrations. */
+	while ((r = *rp)) {
+		if (r->sock == s) {
+			*rp = r->next;
+			free(r);
+		} else {
+			rp = &r->next;
+		}
+	}
 	for (pp = &socks; *pp; pp = &(*pp)->next)
 		if (*pp == s) {
 			*pp = s->next;
@@ -155,8 +166,10 @@ struct zcp_sock *zcp_sock_get(int fd)
 	atomic_store_explicit(&zcp_fd[fd], s, memory_order_release);
 	/* Its epoll registrations now need the waits' attention. */
 	for (struct zcp_epreg *r = zcp_epregs; r; r = r->next)
-		if (r->fd == fd && (unsigned int)r->epfd < ZCP_FD_MAX)
+		if (r->fd == fd && (unsigned int)r->epfd < ZCP_FD_MAX) {
+			r->sock = s;
 			atomic_store(&zcp_ep_served[r->epfd], 1);
+		}
 	zcp_unlock();
 	return s->absent ? NULL : s;
 }
@@ -238,16 +251,23 @@ static void forget_locked(int fd)
 
 	s = atomic_load(&zcp_fd[fd]);
 	atomic_store(&zcp_fd[fd], NULL);
-	if (s && s != ZCP_NOT_SERVED)
-		sock_put_locked(s);
+	if (s == ZCP_NOT_SERVED)
+		s = NULL;
 	while ((r = *pp)) {
-		if (r->fd == fd || r->epfd == fd) {
+		if (r->fd == fd && s && s->refs > 1) {
+			/* Another fd keeps the socket open, and with it the
+			 * kernel's registration (keyed by this fd number). */
+			r->fd = -1;
+			pp = &r->next;
+		} else if (r->fd == fd || r->epfd == fd) {
 			*pp = r->next;
 			free(r);
 		} else {
 			pp = &r->next;
 		}
 	}
+	if (s)
+		sock_put_locked(s);
 	atomic_store(&zcp_ep_served[fd], 0);
 	atomic_store(&zcp_fd_hasreg[fd], 0);
 	if (fd == zcp_wake_fd)	/* the program closed ours */

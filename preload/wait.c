@@ -93,6 +93,36 @@ static void waiter_leave(void)
 	zcp_unlock();
 }
 
+/* A thread cancelled while blocked (poll and friends are cancellation
+ * points) still leaves the waiters. */
+static void waiter_cancelled(void *arg)
+{
+	(void)arg;
+	waiter_leave();
+}
+
+static int blocked_ppoll(struct pollfd *fds, nfds_t n,
+			 const struct timespec *tmo, const sigset_t *mask)
+{
+	volatile int r;
+
+	pthread_cleanup_push(waiter_cancelled, NULL);
+	r = KCALL(ppoll)(fds, n, tmo, mask);
+	pthread_cleanup_pop(0);
+	return r;
+}
+
+static int blocked_pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
+			   const struct timespec *tmo, const sigset_t *mask)
+{
+	volatile int ret;
+
+	pthread_cleanup_push(waiter_cancelled, NULL);
+	ret = KCALL(pselect)(nfds, r, w, e, tmo, mask);
+	pthread_cleanup_pop(0);
+	return ret;
+}
+
 /* ---- poll, ppoll */
 
 static bool poll_served(struct pollfd *fds, nfds_t n)
@@ -175,7 +205,10 @@ static int zc_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 			zcp_lock();
 			r += poll_merge_locked(fds, n);
 			zcp_unlock();
-			return r;
+			/* Another reader took them meanwhile: wait on. */
+			if (r || ts_zero(tmo))
+				return r;
+			continue;
 		}
 		ZCP_COUNT(ZC_WAIT_PASSED);
 		if (w < 0)
@@ -190,7 +223,7 @@ static int zc_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 		tmp[n].events = POLLIN;
 		tmp[n].revents = 0;
 		rem = left(&end);
-		r = KCALL(ppoll)(tmp, n + 1, tmo ? &rem : NULL, mask);
+		r = blocked_ppoll(tmp, n + 1, tmo ? &rem : NULL, mask);
 		err = errno;
 		waiter_leave();
 		if (r >= 0) {
@@ -333,7 +366,10 @@ static int zc_pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
 						   r ? r : &rr, w ? w : &ww,
 						   false);
 			zcp_unlock();
-			return ret;
+			/* Another reader took them meanwhile: wait on. */
+			if (ret || ts_zero(tmo))
+				return ret;
+			continue;
 		}
 		ZCP_COUNT(ZC_WAIT_PASSED);
 		if (wk < 0 || wk >= FD_SETSIZE) {
@@ -350,8 +386,8 @@ static int zc_pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
 		}
 		FD_SET(wk, r);
 		rem = left(&end);
-		ret = KCALL(pselect)(nfds > wk ? nfds : wk + 1, r, w, e,
-				    tmo ? &rem : NULL, mask);
+		ret = blocked_pselect(nfds > wk ? nfds : wk + 1, r, w, e,
+				      tmo ? &rem : NULL, mask);
 		err = errno;
 		waiter_leave();
 		if (r == &rr)
@@ -442,7 +478,8 @@ ZCP_VISIBLE int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 			r->events = ev->events;
 			r->data = ev->data;
 			r->disabled = false;
-			if (zcp_sock_peek(fd) && !atomic_load(&zcp_ep_served[epfd]))
+			r->sock = zcp_sock_peek(fd);
+			if (r->sock && !atomic_load(&zcp_ep_served[epfd]))
 				atomic_store(&zcp_ep_served[epfd], 1);
 		}
 	}
@@ -474,6 +511,18 @@ static int ep_real(enum ep_kind k, int epfd, struct epoll_event *ev, int max,
 	return KCALL(epoll_pwait)(epfd, ev, max, (int)ms, mask);
 }
 
+static int blocked_epoll(enum ep_kind k, int epfd, struct epoll_event *ev,
+			 int max, const struct timespec *tmo,
+			 const sigset_t *mask)
+{
+	volatile int ret;
+
+	pthread_cleanup_push(waiter_cancelled, NULL);
+	ret = ep_real(k, epfd, ev, max, tmo, mask);
+	pthread_cleanup_pop(0);
+	return ret;
+}
+
 /* Drop the wake eventfd's events; returns the count left, *woke set. */
 static int ep_filter(struct epoll_event *ev, int n, bool *woke)
 {
@@ -503,7 +552,7 @@ static int ep_pending_locked(int epfd, struct epoll_event *out, int max)
 	for (r = zcp_epregs; r && n < max; r = r->next) {
 		if (r->epfd != epfd || r->disabled)
 			continue;
-		s = zcp_sock_peek(r->fd);
+		s = r->sock;
 		if (!s || !s->n || ((r->events & EPOLLET) && r->seen_gen == s->gen))
 			continue;
 		r->seen_gen = s->gen;
@@ -565,10 +614,15 @@ static int zc_epoll(enum ep_kind k, int epfd, struct epoll_event *ev, int max,
 		}
 		ZCP_COUNT(ZC_WAIT_PASSED);
 		rem = left(&end);
-		ret = ep_real(k, epfd, ev, max, tmo ? &rem : NULL, mask);
-		err = errno;
-		if (w >= 0)
+		if (w >= 0) {
+			ret = blocked_epoll(k, epfd, ev, max, tmo ? &rem : NULL,
+					    mask);
+			err = errno;
 			waiter_leave();
+		} else {
+			ret = ep_real(k, epfd, ev, max, tmo ? &rem : NULL, mask);
+			err = errno;
+		}
 		w = -1;
 		if (ret < 0) {
 			errno = err;

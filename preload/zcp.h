@@ -67,7 +67,8 @@ struct zcp_sock {
 /* An epoll registration of a socket fd (epoll_ctl), kept for the waits. */
 struct zcp_epreg {
 	struct zcp_epreg *next;
-	int epfd, fd;
+	int epfd, fd;		/* fd -1: closed, its socket open elsewhere */
+	struct zcp_sock *sock;	/* the socket once served, else NULL */
 	uint32_t events;
 	epoll_data_t data;
 	uint32_t seen_gen;	/* EPOLLET: the store's gen last reported */

@@ -13,6 +13,14 @@
  *     -w WAIT   poll ppoll select pselect epoll epollet
  *     -T        a reader thread reaps while the main thread sends
  *     -M        sendmmsg (batches of 4) and recvmmsg
+ *     -D        move the socket to a dup()ed fd after setup (closing the
+ *               first one; epoll keeps the registration)
+ *     -F        fork a child half-way (it closes the socket and exits)
+ *     -N        non-blocking sender with a small SO_SNDBUF: EAGAIN, then
+ *               poll(POLLOUT) and send again
+ *     -S        a 1 ms SA_RESTART interval timer (SIGALRM) during the run:
+ *               blocking sends are interrupted and must be restarted
+ *     -Z        no SO_ZEROCOPY: MSG_ZEROCOPY is ignored, no completions
  *     -s        UDP: TX software timestamps too (one per send expected);
  *               and an IP_TOS / IPV6_TCLASS cmsg on every send, which the
  *               receiver must see
@@ -36,7 +44,11 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/errqueue.h>
@@ -48,7 +60,8 @@
 static int family = AF_INET, type = SOCK_STREAM, every = 1, tos_cmsg;
 static unsigned int sends = 2000;
 static const char *wait_mode = "poll";
-static bool threaded, mmsg, tstamps;
+static bool threaded, mmsg, tstamps, dupfd, forks, nonblock, sigs, nozc;
+static volatile sig_atomic_t alarms;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static uint8_t *seen;
@@ -275,8 +288,12 @@ static void setup(void)
 			       sizeof(int)) ? -1 : l;
 	}
 	tx = socket(family, type, 0);
-	if (tx < 0 || setsockopt(tx, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)))
+	if (tx < 0 || (!nozc &&
+		       setsockopt(tx, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one))))
 		die("SO_ZEROCOPY");
+	if ((nonblock || sigs) &&
+	    setsockopt(tx, SOL_SOCKET, SO_SNDBUF, &(int){ 16384 }, sizeof(int)))
+		die("SO_SNDBUF");
 	if (connect(tx, (void *)&ss, len))
 		die("connect");
 	fd = type == SOCK_STREAM ? accept(l, NULL, NULL) : l;
@@ -302,6 +319,21 @@ static void setup(void)
 	if (pthread_create(&t, NULL, sink, (void *)(intptr_t)fd))
 		die("pthread_create");
 	pthread_detach(t);
+	if (dupfd) {
+		int d = dup(tx);
+
+		if (d < 0 || close(tx))
+			die("dup");
+		tx = d;
+	}
+	if (nonblock && fcntl(tx, F_SETFL, fcntl(tx, F_GETFL) | O_NONBLOCK))
+		die("O_NONBLOCK");
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
 }
 
 /* One send (or sendmmsg batch); returns how many counter values it took. */
@@ -343,6 +375,13 @@ static unsigned int send_some(void)
 			if (r > 0)
 				return 1;
 		}
+		if (errno == EAGAIN && nonblock) {
+			struct pollfd p = { .fd = tx, .events = POLLOUT };
+
+			if (CALL(poll(&p, 1, 1000)) < 0)
+				die("poll POLLOUT");
+			continue;
+		}
 		if (errno != ENOBUFS)
 			die("send");
 		/* optmem full of completions: reap, then try again (QEMU) */
@@ -360,7 +399,7 @@ int main(int argc, char **argv)
 	pthread_t t;
 	int c;
 
-	while ((c = getopt(argc, argv, "6un:r:w:TMs")) != -1) {
+	while ((c = getopt(argc, argv, "6un:r:w:TMsDFNSZ")) != -1) {
 		switch (c) {
 		case '6': family = AF_INET6; break;
 		case 'u': type = SOCK_DGRAM; break;
@@ -370,6 +409,11 @@ int main(int argc, char **argv)
 		case 'T': threaded = true; break;
 		case 'M': mmsg = true; break;
 		case 's': tstamps = true; tos_cmsg = 1; break;
+		case 'D': dupfd = true; break;
+		case 'F': forks = true; break;
+		case 'N': nonblock = true; break;
+		case 'S': sigs = true; break;
+		case 'Z': nozc = true; break;
 		default: return 2;
 		}
 	}
@@ -379,6 +423,14 @@ int main(int argc, char **argv)
 	if (!seen)
 		die("calloc");
 	setup();
+	if (sigs) {
+		struct sigaction sa = { .sa_handler = on_alarm,
+					.sa_flags = SA_RESTART };
+		struct itimerval it = { { 0, 1000 }, { 0, 1000 } };
+
+		sigaction(SIGALRM, &sa, NULL);
+		setitimer(ITIMER_REAL, &it, NULL);
+	}
 	deadline = now_ms() + 20000;
 	if (threaded &&
 	    pthread_create(&t, NULL, reader, (void *)(intptr_t)(deadline)))
@@ -390,12 +442,27 @@ int main(int argc, char **argv)
 		pthread_mutex_unlock(&mu);
 		if (!threaded && every && !(i % every))
 			drain();
+		if (forks && sent == sends / 2) {
+			pid_t pid = fork();
+
+			if (pid == 0) {
+				close(tx);
+				_exit(0);
+			}
+			if (pid < 0 || waitpid(pid, NULL, 0) != pid)
+				die("fork");
+		}
+	}
+	if (sigs) {
+		struct itimerval off = { { 0, 0 }, { 0, 0 } };
+
+		setitimer(ITIMER_REAL, &off, NULL);
 	}
 	done = 1;
 	if (threaded) {
 		pthread_join(t, NULL);
 	} else {
-		while (missing() && now_ms() < deadline)
+		while (!nozc && missing() && now_ms() < deadline)
 			if (wait_err(200))
 				drain();
 	}
@@ -404,12 +471,13 @@ int main(int argc, char **argv)
 		while (stamps < sends && now_ms() < deadline)
 			if (wait_err(200))
 				drain();
-	miss = missing();
+	miss = nozc ? 0 : missing();
 	printf("preload_errq: sends=%u missing=%u dups=%u bogus=%u ranges=%u "
 	       "copied=%u bad_cmsg=%u stamps=%u tos_ok=%u tos_bad=%u calls=%lu "
-	       "enobufs=%u\n",
+	       "enobufs=%u alarms=%d\n",
 	       sends, miss, dups, bogus, ranges, copied, bad_cmsg, stamps,
-	       tos_ok, tos_bad, calls, enobufs);
-	return miss || dups || bogus || bad_cmsg ||
+	       tos_ok, tos_bad, calls, enobufs, (int)alarms);
+	return miss || dups || bogus || bad_cmsg || (nozc && ranges) ||
+	       (sigs && !alarms) ||
 	       (tstamps && (stamps != sends || tos_bad || !tos_ok)) ? 1 : 0;
 }

@@ -198,8 +198,10 @@ static ssize_t zc_sendmsg(int fd, struct zcp_sock *s,
 		ret = KCALL(sendmsg)(fd, &m, flags);
 		err = errno;
 		if (settle(s, &q)) {
-			if (ret < 0 && err == EINTR && restart_ok(fd))
+			if (ret < 0 && err == EINTR && restart_ok(fd)) {
+				ZCP_COUNT(ZC_SEND_RESTARTED);
 				continue;
+			}
 			errno = err;
 			return ret;
 		}
@@ -289,8 +291,10 @@ ZCP_VISIBLE int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 		h0->msg_control = c0;
 		h0->msg_controllen = l0;
 		if (settle(s, &q)) {
-			if (ret < 0 && err == EINTR && restart_ok(fd))
+			if (ret < 0 && err == EINTR && restart_ok(fd)) {
+				ZCP_COUNT(ZC_SEND_RESTARTED);
 				continue;
+			}
 			errno = err;
 			return ret;
 		}

@@ -93,6 +93,7 @@ enum {
 	ZC_SEND_REQ,		/* ... that carried a request */
 	ZC_SEND_ANSWERED,	/* ... whose request was processed */
 	ZC_SEND_RESENT,		/* resent without the request (EINVAL) */
+	ZC_SEND_RESTARTED,	/* made again after EINTR (SA_RESTART) */
 	ZC_RANGES_IN,		/* ranges answered by the module */
 	ZC_ERRQ_SERVED,		/* errqueue reads served from the store */
 	ZC_ERRQ_PASSED,		/* errqueue reads passed to the kernel */

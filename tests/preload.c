@@ -31,7 +31,8 @@
 
 /* The library's counters, as its destructor wrote them. */
 struct lib_stats {
-	long absent, send_zc, send_req, send_answered, send_resent, ranges_in,
+	long absent, send_zc, send_req, send_answered, send_resent, restarted,
+	     ranges_in,
 	     errq_served, errq_passed, lib_syscalls, kernel_calls;
 };
 
@@ -111,6 +112,7 @@ static int read_lib_stats(struct t_ctx *t, struct lib_stats *s)
 	s->send_req = field(line, "send_req");
 	s->send_answered = field(line, "send_answered");
 	s->send_resent = field(line, "send_resent");
+	s->restarted = field(line, "send_restarted");
 	s->ranges_in = field(line, "ranges_in");
 	s->errq_served = field(line, "errq_served");
 	s->errq_passed = field(line, "errq_passed");
@@ -211,10 +213,11 @@ static int errq_case(struct t_ctx *t, const struct t_env *e, const char *args,
 	sends = c ? atol(c + 6) : 0;
 	if (sends > 0 && calls >= 0)
 		printf("# %s %s: syscalls/send %.2f without the library, "
-		       "%.2f with (%ld served from the store)\n",
+		       "%.2f with (%ld served from the store, %ld sends "
+		       "restarted after EINTR)\n",
 		       loaded ? "module" : "absent", args, (double)calls / sends,
 		       (double)(ls.kernel_calls + ls.lib_syscalls) / sends,
-		       ls.errq_served);
+		       ls.errq_served, ls.restarted);
 	return 0;
 }
 

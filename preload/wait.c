@@ -277,6 +277,28 @@ ZCP_VISIBLE int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 	return zc_ppoll(fds, n, tmo, mask);
 }
 
+/*
+ * Programs built with _FORTIFY_SOURCE (Debian's packages are) call these
+ * instead of poll() and ppoll() when the array's size is known.
+ */
+extern void __chk_fail(void) __attribute__((noreturn));
+
+ZCP_VISIBLE int __poll_chk(struct pollfd *fds, nfds_t n, int ms, size_t len)
+{
+	if (len / sizeof(*fds) < n)
+		__chk_fail();
+	return poll(fds, n, ms);
+}
+
+ZCP_VISIBLE int __ppoll_chk(struct pollfd *fds, nfds_t n,
+			    const struct timespec *tmo, const sigset_t *mask,
+			    size_t len)
+{
+	if (len / sizeof(*fds) < n)
+		__chk_fail();
+	return ppoll(fds, n, tmo, mask);
+}
+
 /* ---- select, pselect */
 
 static bool select_served(int nfds, const fd_set *r, const fd_set *w)

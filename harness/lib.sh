@@ -58,7 +58,10 @@ build_tests() {
 			CC=aarch64-linux-gnu-gcc \
 			CC32=arm-linux-gnueabihf-gcc \
 			CFLAGS_TEST="$CFLAGS_TEST -mbranch-protection=standard" \
-			CFLAGS_TEST32="$CFLAGS_TEST" ;;
+			CFLAGS_TEST32="$CFLAGS_TEST" &&
+		in_toolchain trixie make -s -C "$TOP/preload" CC=aarch64-linux-gnu-gcc \
+			OUT="$BUILD/preload-arm64" CFLAGS=-mbranch-protection=standard >/dev/null &&
+		bash "$TOP/harness/selftest-msgzc.sh" arm64 >/dev/null ;;
 	esac
 }
 
@@ -136,15 +139,26 @@ busybox_of() {
 # built for the architecture: the dynamically linked programs
 # (preload_errq, the kernel's msg_zerocopy selftest), the library in
 # /lib/zcnotify/, and the dynamic loader and libc they need (amd64: the
-# host's, bookworm's glibc).
+# host's, bookworm's glibc; arm64: the trixie chroot's, which built them).
 preload_root() {
-	local arch=$1 root=$2 t=$3
-	[ "$arch" = amd64 ] && [ -f "$BUILD/preload/libzcnotify-preload.so" ] || return 0
-	mkdir -p "$root/lib/zcnotify" "$root/lib64" "$root/lib/x86_64-linux-gnu"
-	cp "$BUILD/preload/libzcnotify-preload.so" "$root/lib/zcnotify/"
-	cp "$t/preload_errq" "$BUILD/selftest/msg_zerocopy" "$root/bin/"
-	cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
-	cp -L /lib/x86_64-linux-gnu/libc.so.6 "$root/lib/x86_64-linux-gnu/"
+	local arch=$1 root=$2 t=$3 tc
+	case $arch in
+	amd64)
+		[ -f "$BUILD/preload/libzcnotify-preload.so" ] || return 0
+		mkdir -p "$root/lib/zcnotify" "$root/lib64" "$root/lib/x86_64-linux-gnu"
+		cp "$BUILD/preload/libzcnotify-preload.so" "$root/lib/zcnotify/"
+		cp "$t/preload_errq" "$BUILD/selftest/msg_zerocopy" "$root/bin/"
+		cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
+		cp -L /lib/x86_64-linux-gnu/libc.so.6 "$root/lib/x86_64-linux-gnu/" ;;
+	arm64)	# built in the trixie chroot: its cross glibc
+		[ -f "$BUILD/preload-arm64/libzcnotify-preload.so" ] || return 0
+		tc=$(bash "$TOP/harness/toolchain.sh" trixie arm64)/usr/aarch64-linux-gnu/lib
+		mkdir -p "$root/lib/zcnotify" "$root/lib/aarch64-linux-gnu"
+		cp "$BUILD/preload-arm64/libzcnotify-preload.so" "$root/lib/zcnotify/"
+		cp "$t/preload_errq" "$BUILD/selftest-arm64/msg_zerocopy" "$root/bin/"
+		cp -L "$tc/ld-linux-aarch64.so.1" "$root/lib/"
+		cp -L "$tc/libc.so.6" "$root/lib/aarch64-linux-gnu/" ;;
+	esac
 }
 
 # build_initramfs <kver> <out.cpio.gz>

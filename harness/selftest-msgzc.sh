@@ -5,8 +5,11 @@
 # never committed), as a dynamically linked program in
 # build/selftest/msg_zerocopy: the preload tests run it under
 # libzcnotify-preload.so in the VM. Prints the source's sha256.
+# selftest-msgzc.sh arm64: also build/selftest-arm64/msg_zerocopy, with
+# the trixie chroot's aarch64 cross compiler (as the arm64 tests are).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/harness/lib.sh"
 out=$top/build/selftest
 src=$out/msg_zerocopy.c
 mkdir -p "$out"
@@ -20,5 +23,13 @@ fi
 if [ ! -x "$out/msg_zerocopy" ] || [ "$src" -nt "$out/msg_zerocopy" ]; then
 	# The selftest's own Makefile flags (tools/testing/selftests/net).
 	${CC:-gcc} -Wall -Wl,--no-as-needed -O2 -g -o "$out/msg_zerocopy" "$src"
+fi
+if [ "${1:-}" = arm64 ]; then
+	mkdir -p "$top/build/selftest-arm64"
+	bin=$top/build/selftest-arm64/msg_zerocopy
+	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
+		in_toolchain trixie aarch64-linux-gnu-gcc -Wall -Wl,--no-as-needed -O2 -g \
+			-o "$bin" "$src"
+	fi
 fi
 sha256sum "$src" | awk '{print "msg_zerocopy.c sha256 " $1}'

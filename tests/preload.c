@@ -39,7 +39,7 @@ struct lib_stats {
 static int need(struct t_ctx *t, const char *path)
 {
 	if (access(path, X_OK) && access(path, R_OK))
-		return t_skip(t, "%s not in this VM image (amd64 only)", path);
+		return t_skip(t, "%s not in this VM image", path);
 	return 0;
 }
 

@@ -4,6 +4,8 @@
 #   make check          full test suite in QEMU on stock Debian kernels
 #                       (TESTS=glob,glob: only those; KERNELS="k k": those)
 #   make demo           boot a stock kernel and run the demo
+#   make preload        build/preload/libzcnotify-preload.so (LD_PRELOAD
+#                       library for unmodified programs; zcnotify-run)
 #   make lint           checkpatch --strict and sparse
 #   make bench          benchmark on stock kernels in QEMU (TCG wall clock
 #                       and instruction counts, one CSV and SVG)
@@ -40,6 +42,10 @@ clean:
 	rm -rf build
 	rm -f *.ko *.o *.mod *.mod.c .*.cmd Module.symvers modules.order \
 		module/*.o module/.*.cmd
+
+# The LD_PRELOAD library for unmodified MSG_ZEROCOPY programs.
+preload:
+	$(MAKE) -C preload OUT=$(PWD)/build/preload
 
 # TESTS and KERNELS reach check.sh from the command line or the environment.
 check:
@@ -80,7 +86,8 @@ check-debug-rt:
 
 install: install-dev install-tools
 
-# zcstat and zcnotify-bench (what zcnotify-tools ships). zcnotify-bench
+# zcstat, zcnotify-bench, libzcnotify-preload.so with zcnotify-run and
+# its man page (what zcnotify-tools ships). zcnotify-bench
 # needs liburing (Debian: liburing-dev). CPPFLAGS, CFLAGS and LDFLAGS from
 # the environment or the command line are added (dpkg-buildflags' in make deb).
 TOOLS_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2
@@ -92,6 +99,13 @@ install-tools:
 		-o $(DESTDIR)$(PREFIX)/bin/zcnotify-bench bench/zc_bench.c -luring
 	install -D -m 644 docs/zcstat.1 $(DESTDIR)$(PREFIX)/share/man/man1/zcstat.1
 	install -D -m 644 docs/zcnotify-bench.1 $(DESTDIR)$(PREFIX)/share/man/man1/zcnotify-bench.1
+	$(MAKE) -C preload OUT=$(PWD)/build/preload CC="$(CC)"
+	install -D -m 644 build/preload/libzcnotify-preload.so \
+		$(DESTDIR)$(PREFIX)/lib/zcnotify/libzcnotify-preload.so
+	sed 's#@LIBDIR@#$(PREFIX)/lib/zcnotify#' preload/zcnotify-run \
+		>$(DESTDIR)$(PREFIX)/bin/zcnotify-run
+	chmod 755 $(DESTDIR)$(PREFIX)/bin/zcnotify-run
+	install -D -m 644 docs/zcnotify-run.1 $(DESTDIR)$(PREFIX)/share/man/man1/zcnotify-run.1
 
 # Headers, pkg-config file and man page (what libzcnotify-dev ships).
 install-dev:
@@ -137,4 +151,4 @@ rpm:
 	./packaging/mkrpm.sh
 
 .PHONY: install install-dev install-tools dkms-install dkms-remove deb rpm
-.PHONY: all modules clean check check-fresh demo lint bench bench-icount bench-host matrix check-dkms stress check-debug check-debug-rt
+.PHONY: all modules preload clean check check-fresh demo lint bench bench-icount bench-host matrix check-dkms stress check-debug check-debug-rt

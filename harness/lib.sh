@@ -47,7 +47,9 @@ build_tests() {
 	case ${1:-amd64} in
 	amd64)
 		mkdir -p "$BUILD/tests"
-		make -s -C "$TOP/tests" OUT="$BUILD/tests" CFLAGS_TEST="$CFLAGS_TEST" ;;
+		make -s -C "$TOP/tests" OUT="$BUILD/tests" CFLAGS_TEST="$CFLAGS_TEST" &&
+		make -s -C "$TOP" preload >/dev/null &&
+		bash "$TOP/harness/selftest-msgzc.sh" >/dev/null ;;
 	arm64)
 		bash "$TOP/harness/deps.sh" arm64 || return 1
 		bash "$TOP/harness/toolchain.sh" trixie arm64 >/dev/null || return 1
@@ -57,7 +59,10 @@ build_tests() {
 			CXX=aarch64-linux-gnu-g++ \
 			CC32=arm-linux-gnueabihf-gcc \
 			CFLAGS_TEST="$CFLAGS_TEST -mbranch-protection=standard" \
-			CFLAGS_TEST32="$CFLAGS_TEST" ;;
+			CFLAGS_TEST32="$CFLAGS_TEST" &&
+		in_toolchain trixie make -s -C "$TOP/preload" CC=aarch64-linux-gnu-gcc \
+			OUT="$BUILD/preload-arm64" CFLAGS=-mbranch-protection=standard >/dev/null &&
+		bash "$TOP/harness/selftest-msgzc.sh" arm64 >/dev/null ;;
 	esac
 }
 
@@ -131,6 +136,32 @@ busybox_of() {
 	cp "$x" "$2"
 }
 
+# preload_root <arch> <root> <tests dir>: what the preload tests run, if
+# built for the architecture: the dynamically linked programs
+# (preload_errq, the kernel's msg_zerocopy selftest), the library in
+# /lib/zcnotify/, and the dynamic loader and libc they need (amd64: the
+# host's, bookworm's glibc; arm64: the trixie chroot's, which built them).
+preload_root() {
+	local arch=$1 root=$2 t=$3 tc
+	case $arch in
+	amd64)
+		[ -f "$BUILD/preload/libzcnotify-preload.so" ] || return 0
+		mkdir -p "$root/lib/zcnotify" "$root/lib64" "$root/lib/x86_64-linux-gnu"
+		cp "$BUILD/preload/libzcnotify-preload.so" "$root/lib/zcnotify/"
+		cp "$t/preload_errq" "$BUILD/selftest/msg_zerocopy" "$root/bin/"
+		cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
+		cp -L /lib/x86_64-linux-gnu/libc.so.6 "$root/lib/x86_64-linux-gnu/" ;;
+	arm64)	# built in the trixie chroot: its cross glibc
+		[ -f "$BUILD/preload-arm64/libzcnotify-preload.so" ] || return 0
+		tc=$(bash "$TOP/harness/toolchain.sh" trixie arm64)/usr/aarch64-linux-gnu/lib
+		mkdir -p "$root/lib/zcnotify" "$root/lib/aarch64-linux-gnu"
+		cp "$BUILD/preload-arm64/libzcnotify-preload.so" "$root/lib/zcnotify/"
+		cp "$t/preload_errq" "$BUILD/selftest-arm64/msg_zerocopy" "$root/bin/"
+		cp -L "$tc/ld-linux-aarch64.so.1" "$root/lib/"
+		cp -L "$tc/libc.so.6" "$root/lib/aarch64-linux-gnu/" ;;
+	esac
+}
+
 # build_initramfs <kver> <out.cpio.gz>
 build_initramfs() {
 	local k=$1 img=$2 root=$BUILD/$1/initramfs t
@@ -142,6 +173,7 @@ build_initramfs() {
 	cp "$t/zc_test" "$t/zc_test32" "$t/zc_demo" "$t/zc_fuzz" "$t/zc_fuzz32" \
 	   "$t/zcstat" "$t/zcn_ring_c" "$t/zcn_ring_cpp" "$root/bin/"
 	cp "$TOP/tests/m32-tests.txt" "$root/"
+	preload_root "$(kernel_arch "$k")" "$root" "$t"
 	cp "$BUILD/$k/src/zcnotify.ko" "$BUILD/$k/kmod/zc_ipmodify_owner.ko" "$root/"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$img"
 }

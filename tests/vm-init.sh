@@ -94,6 +94,8 @@ else
 	[ -d /sys/module/zcnotify ] || insmod /zcnotify.ko
 	run sysfs stats_udp4 'basic_*' 'sendmmsg_*' 'other_cmsgs_*' 'bounded_*' 'helper_*' 'invalid_*' \
 	    'efault_*' 'hybrid_*' 'errors_*'
+	# Unmodified programs under libzcnotify-preload.so (tests/preload.c).
+	run 'preload_*'
 	# Adversarial cases, one contract point per tests/adv_*.c file.
 	run 'adv_*'
 	# The same through the 32-bit compat syscalls.

@@ -15,6 +15,8 @@
  *                     stats_udp4
  *   unload.c          unloading under traffic: unload_traffic,
  *                     unload_blocked, soak
+ *   preload.c         unmodified programs under libzcnotify-preload.so:
+ *                     absent_preload_*, preload_*
  *   adv_*.c           adversarial cases, one contract point per file,
  *                     named after it
  *
@@ -72,6 +74,8 @@ extern const struct t_case adv_alias_cases[];
 extern const struct t_case adv_reload_cases[];
 extern const struct t_case adv_page_absent_cases[];
 extern const struct t_case adv_rt_unload_cases[];
+extern const struct t_case preload_absent_cases[];
+extern const struct t_case preload_cases[];
 
 /* zc_testlib.c */
 

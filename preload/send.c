@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * send: MSG_ZEROCOPY sends on served sockets carry an SCM_ZC_NOTIFICATION
+ * request after the program's own control messages; what the module
+ * answers goes to the socket's store. Everything else passes through.
+ *
+ * Per the uapi header: the request is reset before every call and checked
+ * after every call, whatever it returned. A request that was not
+ * processed and a call that failed with EINVAL: the call is made again
+ * without the request; if that one does not fail with EINVAL too, the
+ * request was refused (module absent) and the socket, and the process if
+ * no request was ever answered in it, pass through from then on. The
+ * program sees the second call's result only.
+ *
+ * A blocking call that processed its request and was interrupted fails
+ * with EINTR where the kernel would have restarted it; the library then
+ * makes it again itself when the kernel would have (every handler with
+ * SA_RESTART, no SO_SNDTIMEO), and returns EINTR otherwise.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <linux/zcnotify.h>
+#include "zcp.h"
+
+/* Largest program control buffer the request is added to. */
+#define CTL_MAX		4096
+/* Room for the request: CMSG_SPACE(ZC_INFO_SIZE(ZCP_REQ_MAX)), rounded up
+ * (a plain number: clang does not take CMSG_SPACE() as a constant size). */
+#define REQ_SPACE	512
+
+static atomic_bool answered_once;	/* some request was processed */
+
+struct req {
+	union {
+		char b[CTL_MAX + REQ_SPACE];
+		size_t align;	/* cmsghdr's alignment (it ends in a flexible array) */
+	} ctl;
+	size_t len;		/* bytes of ctl in use */
+	struct zc_info *zi;
+	uint32_t cap;
+};
+
+/*
+ * Where the program's last control message ends, walked as the kernel
+ * walks them; -1 if the kernel would reject them (then no request: the
+ * program gets the kernel's own answer) or one is a request of its own.
+ */
+static long cmsg_end(const struct msghdr *m)
+{
+	const char *c = m->msg_control;
+	size_t len = m->msg_controllen, off = 0;
+
+	if (len > CTL_MAX || (len && !c))
+		return -1;
+	if (len < sizeof(struct cmsghdr))
+		return 0;
+	while (off + sizeof(struct cmsghdr) <= len) {
+		struct cmsghdr h;
+
+		memcpy(&h, c + off, sizeof(h));
+		if (h.cmsg_len < sizeof(h) || h.cmsg_len > len - off)
+			return -1;
+		/* The program makes its own requests: leave it alone. */
+		if (h.cmsg_level == SOL_SOCKET &&
+		    h.cmsg_type == SCM_ZC_NOTIFICATION)
+			return -1;
+		off += CMSG_ALIGN(h.cmsg_len);
+	}
+	return off;
+}
+
+/* Lend free store slots to a request; 0: none free (or fd changed). */
+static uint32_t reserve(int fd, struct zcp_sock *s)
+{
+	uint32_t cap = 0;
+
+	zcp_lock();
+	if (atomic_load(&zcp_fd[fd]) == s && !s->absent) {
+		cap = ZCP_STORE_MAX - s->n - s->reserved;
+		if (cap > s->next_cap)
+			cap = s->next_cap;
+		s->reserved += cap;
+		if (cap)
+			s->busy++;
+	}
+	zcp_unlock();
+	return cap;
+}
+
+/* Program's control messages, then the request (reset per the header). */
+static void build(struct req *q, const struct msghdr *m, long end)
+{
+	struct cmsghdr *cm;
+
+	if (CMSG_SPACE(ZC_INFO_SIZE(ZCP_REQ_MAX)) > REQ_SPACE)
+		abort();	/* folded away: REQ_SPACE is big enough */
+	memset(q->ctl.b, 0, end);
+	if (m->msg_controllen)
+		memcpy(q->ctl.b, m->msg_control, m->msg_controllen);
+	cm = (struct cmsghdr *)(q->ctl.b + end);
+	memset(cm, 0, CMSG_SPACE(ZC_INFO_SIZE(q->cap)));
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_ZC_NOTIFICATION;
+	cm->cmsg_len = CMSG_LEN(ZC_INFO_SIZE(q->cap));
+	q->zi = (struct zc_info *)CMSG_DATA(cm);
+	q->zi->size = q->cap;
+	q->zi->arr[0].zerocopy = ZC_ELEM_UNWRITTEN;
+	q->len = end + CMSG_SPACE(ZC_INFO_SIZE(q->cap));
+}
+
+/* After the call: store what was answered, give the slots back. */
+static bool settle(struct zcp_sock *s, struct req *q)
+{
+	volatile struct zc_info *zi = q->zi;
+	uint32_t n = zi->size, i;
+	bool processed = n != q->cap || zi->arr[0].zerocopy != ZC_ELEM_UNWRITTEN;
+
+	if (n > q->cap)
+		n = q->cap;
+	zcp_lock();
+	s->reserved -= q->cap;
+	if (processed) {
+		s->next_cap = n < q->cap ? 1 : q->cap * 4 > ZCP_REQ_MAX ?
+			ZCP_REQ_MAX : q->cap * 4;
+		for (i = 0; i < n; i++)
+			zcp_store_add(s, zi->arr[i].lo, zi->arr[i].hi,
+				      !zi->arr[i].zerocopy);
+		if (n)
+			zcp_wake_locked();
+	}
+	zcp_sock_unbusy_locked(s);
+	zcp_unlock();
+	if (processed) {
+		ZCP_COUNT(ZC_SEND_ANSWERED);
+		ZCP_ADD(ZC_RANGES_IN, n);
+		atomic_store_explicit(&answered_once, true,
+				      memory_order_relaxed);
+	}
+	return processed;
+}
+
+/* Would the kernel have restarted the interrupted call itself? */
+static bool restart_ok(int fd)
+{
+	struct timeval tv;
+	socklen_t len = sizeof(tv);
+	struct sigaction sa;
+	int sig;
+
+	ZCP_COUNT(ZC_SYSCALLS);
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &len) ||
+	    tv.tv_sec || tv.tv_usec)
+		return false;
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sigaction(sig, NULL, &sa))
+			continue;
+		if (sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN &&
+		    !(sa.sa_flags & SA_RESTART))
+			return false;
+	}
+	return true;
+}
+
+/* The request was refused: this socket (and maybe process) passes. */
+static void refused(struct zcp_sock *s)
+{
+	zcp_lock();
+	s->absent = true;
+	zcp_unlock();
+	if (!atomic_load_explicit(&answered_once, memory_order_relaxed))
+		atomic_store(&zcp_absent, true);
+}
+
+/* A MSG_ZEROCOPY sendmsg() on a served socket, with the request. */
+static ssize_t zc_sendmsg(int fd, struct zcp_sock *s,
+			  const struct msghdr *msg, int flags)
+{
+	long end = cmsg_end(msg);
+	struct msghdr m = *msg;
+	struct req q;
+	ssize_t ret;
+	int err;
+
+	if (end < 0)
+		return KCALL(sendmsg)(fd, msg, flags);
+	for (;;) {
+		q.cap = reserve(fd, s);
+		if (!q.cap)
+			return KCALL(sendmsg)(fd, msg, flags);
+		build(&q, msg, end);
+		m.msg_control = q.ctl.b;
+		m.msg_controllen = q.len;
+		ZCP_COUNT(ZC_SEND_REQ);
+		ret = KCALL(sendmsg)(fd, &m, flags);
+		err = errno;
+		if (settle(s, &q)) {
+			if (ret < 0 && err == EINTR && restart_ok(fd)) {
+				ZCP_COUNT(ZC_SEND_RESTARTED);
+				continue;
+			}
+			errno = err;
+			return ret;
+		}
+		if (ret < 0 && err == EINVAL) {
+			ZCP_COUNT(ZC_SEND_RESENT);
+			ret = KCALL(sendmsg)(fd, msg, flags);
+			if (ret >= 0 || errno != EINVAL)
+				refused(s);
+			return ret;
+		}
+		errno = err;
+		return ret;
+	}
+}
+
+ZCP_VISIBLE ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	struct zcp_sock *s;
+
+	if (!(flags & MSG_ZEROCOPY) || !msg)
+		return REAL(sendmsg)(fd, msg, flags);
+	ZCP_COUNT(ZC_SEND_ZC);
+	s = zcp_sock_get(fd);
+	if (!s)
+		return KCALL(sendmsg)(fd, msg, flags);
+	return zc_sendmsg(fd, s, msg, flags);
+}
+
+ZCP_VISIBLE ssize_t sendto(int fd, const void *buf, size_t len, int flags,
+			   const struct sockaddr *to, socklen_t tolen)
+{
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr m = { .msg_name = (void *)to, .msg_namelen = tolen,
+			    .msg_iov = &iov, .msg_iovlen = 1 };
+	struct zcp_sock *s;
+
+	if (!(flags & MSG_ZEROCOPY))
+		return REAL(sendto)(fd, buf, len, flags, to, tolen);
+	ZCP_COUNT(ZC_SEND_ZC);
+	s = zcp_sock_get(fd);
+	if (!s)
+		return KCALL(sendto)(fd, buf, len, flags, to, tolen);
+	return zc_sendmsg(fd, s, &m, flags);
+}
+
+ZCP_VISIBLE ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+	if (!(flags & MSG_ZEROCOPY))
+		return REAL(send)(fd, buf, len, flags);
+	return sendto(fd, buf, len, flags, NULL, 0);
+}
+
+/*
+ * sendmmsg: the request rides on the first message, whose control buffer
+ * is swapped for the call and restored before returning.
+ */
+ZCP_VISIBLE int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
+			 int flags)
+{
+	struct msghdr *h0;
+	struct zcp_sock *s;
+	void *c0;
+	size_t l0;
+	struct req q;
+	long end;
+	int ret, err;
+
+	if (!(flags & MSG_ZEROCOPY) || !vlen || !vec)
+		return REAL(sendmmsg)(fd, vec, vlen, flags);
+	ZCP_COUNT(ZC_SEND_ZC);
+	s = zcp_sock_get(fd);
+	h0 = &vec[0].msg_hdr;
+	if (!s || (end = cmsg_end(h0)) < 0)
+		return KCALL(sendmmsg)(fd, vec, vlen, flags);
+	c0 = h0->msg_control;
+	l0 = h0->msg_controllen;
+	for (;;) {
+		q.cap = reserve(fd, s);
+		if (!q.cap)
+			return KCALL(sendmmsg)(fd, vec, vlen, flags);
+		build(&q, h0, end);
+		h0->msg_control = q.ctl.b;
+		h0->msg_controllen = q.len;
+		ZCP_COUNT(ZC_SEND_REQ);
+		ret = KCALL(sendmmsg)(fd, vec, vlen, flags);
+		err = errno;
+		h0->msg_control = c0;
+		h0->msg_controllen = l0;
+		if (settle(s, &q)) {
+			if (ret < 0 && err == EINTR && restart_ok(fd)) {
+				ZCP_COUNT(ZC_SEND_RESTARTED);
+				continue;
+			}
+			errno = err;
+			return ret;
+		}
+		if (ret < 0 && err == EINVAL) {
+			ZCP_COUNT(ZC_SEND_RESENT);
+			ret = KCALL(sendmmsg)(fd, vec, vlen, flags);
+			if (ret >= 0 || errno != EINVAL)
+				refused(s);
+			return ret;
+		}
+		errno = err;
+		return ret;
+	}
+}

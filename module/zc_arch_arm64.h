@@ -2,19 +2,23 @@
 /*
  * zcnotify - arm64: which system call the current task is in (native
  * AArch64, and AArch32 tasks under CONFIG_COMPAT), and where an
- * interrupted system call is restarted. Included by zc_compat.h only.
+ * interrupted system call is restarted. Included by zc_callid.h only,
+ * after struct zc_sysid.
  */
 #ifndef _ZC_ARCH_ARM64_H
 #define _ZC_ARCH_ARM64_H
 
 #include <asm/compat.h>
 #include <asm/exception.h>
+#include <asm/syscall.h>
+#include <asm/unistd.h>
 
 /*
  * The oldest kernel tested here: Debian bookworm's 6.1 (bullseye's arm64
  * 5.10 was never run; its restart path is not known to match).
  */
-#define ZC_ARCH_KVER_MIN	(6 * 256 + 1)
+#define ZC_ARCH_OLDEST_MAJOR	6
+#define ZC_ARCH_OLDEST_MINOR	1
 
 /*
  * The AArch32 (EABI) numbers of sendmsg() and sendmmsg(), as
@@ -60,7 +64,8 @@ static inline bool zc_arch_sendmsg_syscall(struct pt_regs *regs,
  * arm64 prepares the restart (x0 = orig_x0, pc back to the svc) *before*
  * it calls get_signal(), so get_signal() is too late here. Which function
  * that is moved: 7.x uses the generic exit loop, which calls
- * arch_do_signal_or_restart(); 6.12 calls do_signal() from a static
+ * arch_do_signal_or_restart() (arm64 moved to the generic IRQ entry in
+ * 6.18, commit b3cf07851b6c); 6.9 to 6.17 call do_signal() from a static
  * do_notify_resume(); 6.1 has do_notify_resume() global and do_signal()
  * static. Each is checked against the kernel's own declaration.
  */

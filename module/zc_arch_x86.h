@@ -2,15 +2,18 @@
 /*
  * zcnotify - x86-64: which system call the current task is in (native,
  * i386 direct and through socketcall()), and where an interrupted system
- * call is restarted. Included by zc_compat.h only.
+ * call is restarted. Included by zc_callid.h only, after struct zc_sysid.
  */
 #ifndef _ZC_ARCH_X86_H
 #define _ZC_ARCH_X86_H
 
 #include <linux/signal.h>
+#include <asm/syscall.h>
+#include <asm/unistd.h>
 
 /* The oldest kernel tested here: Debian bullseye's 5.10. */
-#define ZC_ARCH_KVER_MIN	(5 * 256 + 10)
+#define ZC_ARCH_OLDEST_MAJOR	5
+#define ZC_ARCH_OLDEST_MINOR	10
 
 #ifndef SYS_SENDMMSG
 #define SYS_SENDMMSG	20

@@ -1,11 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * zcnotify - per-kernel differences, as named helpers.
+ * zcnotify - what differs between the kernels it builds for, as named
+ * helpers.
  *
- * Everything that depends on the kernel version lives here; the rest of
- * the module calls these helpers only. Where the kernel's own headers can
- * tell (a macro exists or not) that is used instead of a version number;
- * Kbuild adds the few facts that need a look at the headers (ZC_HAVE_*).
+ * Every difference between kernel versions lives here (and, per
+ * architecture, in zc_arch_*.h); the rest of the module calls these
+ * helpers only. Each one names the kernel (and where known the commit)
+ * that changed the thing. Where the kernel's own headers can tell (a
+ * macro or config symbol exists or not) that is used instead of a version
+ * number; compat.mk adds the few facts that need a look at the headers
+ * (ZC_HAVE_*), and each of those is checked at build time against the
+ * kernel's own declaration where it chooses a prototype.
+ *
+ * Includes nothing of the module's.
  */
 #ifndef _ZC_COMPAT_H
 #define _ZC_COMPAT_H
@@ -19,19 +26,28 @@
 #include <linux/sched.h>
 #include <linux/socket.h>
 #include <linux/uaccess.h>
+#include <linux/version.h>
 #include <net/sock.h>
-#include <asm/syscall.h>
-#include <asm/unistd.h>
+
+/*
+ * ZC_KERNEL_SINCE - the target kernel is @maj.@min or later. The one
+ * version test of the module: every gate says which change it follows.
+ */
+#define ZC_KERNEL_SINCE(maj, min)					\
+	(KERNEL_VERSION(maj, min, 0) <= LINUX_VERSION_CODE)
 
 /*
  * ftrace callbacks: 5.10 passes struct pt_regs (only with SAVE_REGS),
- * 5.11+ struct ftrace_regs, opaque since 6.13 with accessors. The
+ * 5.11+ struct ftrace_regs (commit d19ad0775dcd, "ftrace: Have the
+ * callbacks receive a struct ftrace_regs instead of pt_regs"), opaque
+ * since 6.13 with accessors (commit 7888af4166d4, "ftrace: Make
+ * ftrace_regs abstract from direct use"). The
  * registers a callback may read and change come with every call where
  * ftrace has WITH_ARGS (x86 5.11+, arm64 6.2+); elsewhere (x86 5.10,
  * arm64 6.1: WITH_REGS only) only with SAVE_REGS. zc_hook.c checks
  * struct zc_fregs against the kernel's ftrace_func_t.
  */
-#if ZC_KVER >= 5 * 256 + 11
+#if ZC_KERNEL_SINCE(5, 11)
 #define zc_fregs		ftrace_regs
 #else
 #define zc_fregs		pt_regs
@@ -73,9 +89,9 @@
  * No recursion guard: the callbacks call no function they hook, and they
  * are written for either preemption state (RCU read locks, per-CPU adds
  * that are preempt-safe, a raw spinlock with interrupts off). Asking for
- * FTRACE_OPS_FL_RECURSION (5.11+) would route every call of the hooked
- * functions through ftrace's assist function. Before 5.11 the guard was
- * implicit and cannot be turned off.
+ * FTRACE_OPS_FL_RECURSION (5.11, commit a25d036d939a) would route every
+ * call of the hooked functions through ftrace's assist function. Before
+ * 5.11 the guard was implicit and cannot be turned off.
  */
 #define ZC_FTRACE_RECURSION_FLAGS	0
 
@@ -93,7 +109,7 @@ static __always_inline unsigned long zc_fregs_arg(struct zc_fregs *fregs,
 {
 #if defined(ZC_HAVE_FREGS_ACCESSORS)
 	return ftrace_regs_get_argument(fregs, n);
-#elif ZC_KVER >= 5 * 256 + 11
+#elif ZC_KERNEL_SINCE(5, 11)
 	return regs_get_kernel_argument(zc_fregs_pt_regs(fregs), n);
 #else
 	return regs_get_kernel_argument(fregs, n);
@@ -106,7 +122,7 @@ static __always_inline void zc_fregs_set_ip(struct zc_fregs *fregs,
 {
 #if defined(ZC_HAVE_FREGS_ACCESSORS)
 	ftrace_regs_set_instruction_pointer(fregs, ip);
-#elif ZC_KVER >= 5 * 256 + 11
+#elif ZC_KERNEL_SINCE(5, 11)
 	instruction_pointer_set(zc_fregs_pt_regs(fregs), ip);
 #else
 	instruction_pointer_set(fregs, ip);
@@ -134,94 +150,19 @@ static __always_inline void zc_fregs_set_ip(struct zc_fregs *fregs,
 #endif
 
 /*
- * The system call the current task is in, for binding a request to the
- * very sendmsg()/sendmmsg() call whose ____sys_sendmsg() entry recorded
- * it. Architecture specific: the syscall numbers, the 32-bit ABI, and
- * (i386) socketcall().
+ * ZC_PF_NOT_A_SYSCALL - task flags of the kernel's own senders: kernel
+ * threads, and io_uring's workers (PF_IO_WORKER, 5.5; user threads since
+ * 5.12, commit 3bfe6106693b, "io-wq: fork worker threads from original
+ * task"), which run sendmsg() on behalf of a ring, not a system call.
  */
-
-/* io_uring's workers run sendmsg() on behalf of a ring, not a syscall. */
 #ifdef PF_IO_WORKER
 #define ZC_PF_NOT_A_SYSCALL	(PF_KTHREAD | PF_IO_WORKER)
 #else
 #define ZC_PF_NOT_A_SYSCALL	PF_KTHREAD
 #endif
 
-/**
- * struct zc_sysid - which sendmsg()/sendmmsg() system call a task is in
- * @nr: the system call number (and socketcall()'s call number)
- * @fd: its socket argument
- * @msg: its user msghdr (sendmsg) or mmsghdr array (sendmmsg) argument
- * @mmsg: it is a sendmmsg()
- * @compat: it is a 32-bit call
- */
-struct zc_sysid {
-	unsigned long nr;
-	unsigned long fd;
-	unsigned long msg;
-	bool mmsg;
-	bool compat;
-};
-
-static inline bool zc_sysid_eq(const struct zc_sysid *a,
-			       const struct zc_sysid *b)
-{
-	return a->nr == b->nr && a->fd == b->fd && a->msg == b->msg;
-}
-
 /*
- * Per architecture: zc_arch_sendmsg_syscall() (the system call numbers and
- * argument registers, native and 32-bit), ZC_RESTART_HOOK (where the
- * return to user mode decides to restart an interrupted system call) and
- * zc_restart_hook_typecheck().
- */
-#if defined(CONFIG_X86_64)
-#include "zc_arch_x86.h"
-#elif defined(CONFIG_ARM64)
-#include "zc_arch_arm64.h"
-#else
-#error "zcnotify: no system call identity helper for this architecture"
-#endif
-
-/*
- * Kernels whose sendmsg path this module was written against and tested,
- * as major * 256 + minor: from the architecture's ZC_ARCH_KVER_MIN to
- * 7.3. Kbuild passes ZC_KVER for the target kernel.
- */
-#define ZC_KVER_MIN	ZC_ARCH_KVER_MIN
-#define ZC_KVER_MAX	(7 * 256 + 3)
-
-static inline bool zc_kernel_supported(void)
-{
-	return ZC_KVER >= ZC_KVER_MIN && ZC_KVER <= ZC_KVER_MAX;
-}
-
-/*
- * ZC_RESTART_HOOK_TYPECHECK - fail the build if the restart hook the
- * architecture file chose is not declared, with that prototype, by the
- * kernel's own headers (it is hooked by name at run time).
- */
-#define ZC_RESTART_HOOK_TYPECHECK()					\
-	BUILD_BUG_ON(!__same_type(&ZC_RESTART_HOOK_FUNC,		\
-				  (ZC_RESTART_HOOK_TYPE)NULL))
-
-/**
- * zc_current_sendmsg_syscall() - identify the current sendmsg() system call
- * @id: set to the system call and its arguments
- *
- * Return: true if the current task is a user task inside sendmsg() or
- * sendmmsg() (native or 32-bit); false for any other way into the socket
- * layer (setsockopt(), io_uring, kernel threads).
- */
-static inline bool zc_current_sendmsg_syscall(struct zc_sysid *id)
-{
-	if (!in_task() || (current->flags & ZC_PF_NOT_A_SYSCALL))
-		return false;
-	return zc_arch_sendmsg_syscall(current_pt_regs(), id);
-}
-
-/*
- * zc_sk_error_report - tell @sk's waiters about its error queue. 5.12
+ * zc_sk_error_report - tell @sk's waiters about its error queue. 5.14
  * made it a function (sk_error_report(), which also traces); before,
  * the socket's callback was called directly.
  */
@@ -250,58 +191,18 @@ static inline bool zc_callback_may_sleep(void)
 
 /*
  * zc_get_user_page - get_user_pages() of one page with @gup_flags; the
- * caller holds the mmap lock. 6.5 dropped the vmas argument.
+ * caller holds the mmap lock. 6.5 dropped the vmas argument (commit
+ * 54d020692b34, "mm/gup: remove unused vmas parameter from
+ * get_user_pages()").
  */
 static inline long zc_get_user_page(unsigned long addr, unsigned int gup_flags,
 				    struct page **page)
 {
-#if ZC_KVER >= 6 * 256 + 5
+#if ZC_KERNEL_SINCE(6, 5)
 	return get_user_pages(addr, 1, gup_flags, page);
 #else
 	return get_user_pages(addr, 1, gup_flags, page, NULL);
 #endif
-}
-
-/*
- * zc_syscall_restart_to_eintr - if the current system call is about to be
- * restarted (it returned one of the ERESTART* codes, which the signal code
- * turns into a restart), make it return EINTR instead. Returns true if it
- * did. Call only from the task itself on its way back to user mode.
- */
-static inline bool zc_syscall_restart_to_eintr(void)
-{
-	struct pt_regs *regs = current_pt_regs();
-
-	switch (syscall_get_error(current, regs)) {
-	case -ERESTARTSYS:
-	case -ERESTARTNOINTR:
-	case -ERESTARTNOHAND:
-	case -ERESTART_RESTARTBLOCK:
-		syscall_set_return_value(current, regs, -EINTR, 0);
-		return true;
-	}
-	return false;
-}
-
-/*
- * ____sys_sendmsg()'s used_address argument: NULL for sendmsg(), and for
- * sendmmsg() net/socket.c's private struct used_address, whose name_len
- * __sys_sendmmsg() sets to UINT_MAX before the first message and
- * ____sys_sendmsg() to the (much smaller) address length after each
- * message sent. Its layout (a sockaddr_storage, then name_len) has not
- * changed since sendmmsg() was added (3.0 to 7.3).
- */
-struct zc_used_address {
-	struct sockaddr_storage name;
-	unsigned int name_len;
-};
-
-/* zc_first_message - this ____sys_sendmsg() starts a new system call */
-static inline bool zc_first_message(const void *used_address)
-{
-	const struct zc_used_address *ua = used_address;
-
-	return !ua || READ_ONCE(ua->name_len) == UINT_MAX;
 }
 
 /*

@@ -14,7 +14,8 @@
 #include <linux/kallsyms.h>
 #include <linux/kprobes.h>
 #include <linux/string.h>
-#include "zcnotify.h"
+#include "zc_compat.h"
+#include "zc_hook.h"
 
 static int zc_resolve(const char *name, unsigned long *addr)
 {
@@ -165,7 +166,7 @@ int zc_hook_check_redirect(unsigned long flags)
  * @hook: the hook
  *
  * On return no CPU runs @hook->func any more. Code the callback redirected
- * to may still be running: see zc_notify_quiesce().
+ * to may still be running: see zc_cmsg_send_quiesce().
  */
 void zc_hook_remove(struct zc_hook *hook)
 {

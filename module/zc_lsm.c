@@ -30,7 +30,9 @@
 #include <linux/security.h>
 #include <linux/socket.h>
 #include <net/sock.h>
-#include "zcnotify.h"
+#include "zc_compat.h"
+#include "zc_hook.h"
+#include "zc_lsm.h"
 
 static ZC_NOIPA int zc_lsm_sendmsg_gate(struct socket *sock,
 					struct msghdr *msg, int size)

@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zcnotify - module init and exit.
+ * zcnotify - module init and exit: the kernels it accepts, the checks
+ * before any hook, and the order of the hooks.
  *
- * Load order: the record pool and the exit tracepoint (so no record
- * outlives its task), the get_signal() hook that keeps processed calls
- * from being restarted, the ____sys_sendmsg() hook that records calls,
- * then the __sock_cmsg_send() hook that acts on them. Unload undoes it in
- * reverse. A task inside the
- * module holds a reference (rmmod is refused meanwhile, never waits), and
- * no module frame ever blocks while a send waits for buffer space, so
- * unloading never waits on the network or on user memory.
+ * Load order: the load-time checks (supported kernel, the redirect
+ * self-test, no compiler clones of a hooked function), the security
+ * gates, the counters, the record pool and the exit tracepoint (so no
+ * record outlives its task), the restart hook that keeps answered calls
+ * from being restarted (zc_restart.c), the ____sys_sendmsg() hook that
+ * records calls (zc_sendmsg.c), then the __sock_cmsg_send() hook that
+ * acts on them (zc_cmsg_send.c). Unload undoes it in reverse. A task
+ * inside the module holds a reference (rmmod is refused meanwhile, never
+ * waits), and no module frame ever blocks while a send waits for buffer
+ * space, so unloading never waits on the network or on user memory.
+ *
+ * Owns: the module parameters, zc_init(), zc_exit().
+ * May use: the init and exit of every other file.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -18,7 +24,14 @@
 #include <linux/moduleparam.h>
 #include <linux/utsname.h>
 #include <uapi/linux/zcnotify.h>
-#include "zcnotify.h"
+#include "zc_callid.h"
+#include "zc_cmsg_send.h"
+#include "zc_hook.h"
+#include "zc_lsm.h"
+#include "zc_records.h"
+#include "zc_restart.h"
+#include "zc_sendmsg.h"
+#include "zc_stats.h"
 
 /*
  * The message type and the size limit are part of the ABI compiled into
@@ -48,44 +61,38 @@ module_param_cb(zc_notification_max, &zc_param_fixed_ops,
 MODULE_PARM_DESC(zc_notification_max,
 		 "largest zc_info.size accepted (read-only)");
 
-static struct zc_hook zc_sendmsg_hook = {
-	.name = "____sys_sendmsg",
-	.func = zc_sendmsg_entry,
-	.flags = ZC_FTRACE_ARGS_FLAGS,
-};
+/*
+ * Kernels whose sendmsg path this module was written against and tested:
+ * from the architecture's oldest (ZC_ARCH_OLDEST_*) to 7.3. Newer ones
+ * build, and are refused here.
+ */
+#define ZC_NEWEST_MAJOR	7
+#define ZC_NEWEST_MINOR	3
 
-/* Redirecting needs the full pt_regs only where ftrace has no WITH_ARGS. */
-static struct zc_hook zc_cmsg_hook = {
-	.name = "__sock_cmsg_send",
-	.func = zc_cmsg_send_entry,
-	.flags = ZC_FTRACE_ARGS_FLAGS | FTRACE_OPS_FL_IPMODIFY,
-};
-
-static struct zc_hook zc_signal_hook = {
-	.name = ZC_RESTART_HOOK,
-	.func = zc_signal_entry,
-	.flags = 0,
-};
+static bool zc_kernel_tested(void)
+{
+	return ZC_KERNEL_SINCE(ZC_ARCH_OLDEST_MAJOR, ZC_ARCH_OLDEST_MINOR) &&
+	       !ZC_KERNEL_SINCE(ZC_NEWEST_MAJOR, ZC_NEWEST_MINOR + 1);
+}
 
 static int __init zc_init(void)
 {
 	int err;
 
-	if (!zc_kernel_supported()) {
+	if (!zc_kernel_tested()) {
 		pr_err("kernel %s is not supported (tested: %d.%d to %d.%d): its sendmsg path may differ\n",
 		       init_utsname()->release,
-		       ZC_KVER_MIN >> 8, ZC_KVER_MIN & 255,
-		       ZC_KVER_MAX >> 8, ZC_KVER_MAX & 255);
+		       ZC_ARCH_OLDEST_MAJOR, ZC_ARCH_OLDEST_MINOR,
+		       ZC_NEWEST_MAJOR, ZC_NEWEST_MINOR);
 		return -EOPNOTSUPP;
 	}
-	ZC_RESTART_HOOK_TYPECHECK();
-	err = zc_hook_check_redirect(zc_cmsg_hook.flags);
+	err = zc_hook_check_redirect(zc_cmsg_send_hook.flags);
 	if (!err)
 		err = zc_hook_check_clones(zc_sendmsg_hook.name);
 	if (!err)
-		err = zc_hook_check_clones(zc_cmsg_hook.name);
+		err = zc_hook_check_clones(zc_cmsg_send_hook.name);
 	if (!err)
-		err = zc_hook_check_clones(zc_signal_hook.name);
+		err = zc_hook_check_clones(zc_restart_hook.name);
 	if (err)
 		return err;
 
@@ -95,31 +102,32 @@ static int __init zc_init(void)
 	err = zc_stats_init();
 	if (err)
 		goto out_lsm;
-	err = zc_calls_init();
+	err = zc_records_init();
 	if (err)
 		goto out_stats;
-	err = zc_hook_install(&zc_signal_hook);
+	err = zc_hook_install(&zc_restart_hook);
 	if (err)
-		goto out_calls;
+		goto out_records;
+	zc_sendmsg_init();
 	err = zc_hook_install(&zc_sendmsg_hook);
 	if (err)
-		goto out_signal;
-	err = zc_hook_install(&zc_cmsg_hook);
+		goto out_restart;
+	err = zc_hook_install(&zc_cmsg_send_hook);
 	if (err)
 		goto out_sendmsg;
 	pr_info("version %s loaded: hooks at %pS and %pS (%s), restarts at %pS, SCM_ZC_NOTIFICATION=%d, max %d\n",
 		ZC_VERSION, (void *)zc_sendmsg_hook.addr,
-		(void *)zc_cmsg_hook.addr, ZC_CMSG_SEND_DESC,
-		(void *)zc_signal_hook.addr,
+		(void *)zc_cmsg_send_hook.addr, ZC_CMSG_SEND_DESC,
+		(void *)zc_restart_hook.addr,
 		SCM_ZC_NOTIFICATION, ZC_NOTIFICATION_MAX);
 	return 0;
 
 out_sendmsg:
 	zc_hook_remove(&zc_sendmsg_hook);
-out_signal:
-	zc_hook_remove(&zc_signal_hook);
-out_calls:
-	zc_calls_exit();
+out_restart:
+	zc_hook_remove(&zc_restart_hook);
+out_records:
+	zc_records_exit();
 out_stats:
 	zc_stats_exit();
 out_lsm:
@@ -129,11 +137,11 @@ out_lsm:
 
 static void __exit zc_exit(void)
 {
-	zc_hook_remove(&zc_cmsg_hook);
-	zc_notify_quiesce();
+	zc_hook_remove(&zc_cmsg_send_hook);
+	zc_cmsg_send_quiesce();
 	zc_hook_remove(&zc_sendmsg_hook);
-	zc_hook_remove(&zc_signal_hook);
-	zc_calls_exit();
+	zc_hook_remove(&zc_restart_hook);
+	zc_records_exit();
 	zc_stats_exit();
 	zc_lsm_exit();
 	pr_info("unloaded\n");

@@ -8,7 +8,7 @@
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/sysfs.h>
-#include "zcnotify.h"
+#include "zc_stats.h"
 
 DEFINE_PER_CPU(struct zc_stats, zc_stats);
 

@@ -2,22 +2,35 @@
 /*
  * zcnotify - the caller's own memory: its control buffer and msghdr.
  *
- * Everything here reads and writes user memory without sleeping: reads
- * and writes never fault a page in (pagefault_disable()), so they may run
- * in the ftrace callbacks and under the error queue's lock, and a page
- * the user made slow to fault (userfaultfd, a FUSE file) can never keep a
- * task inside the module. zc_user_fault_in() is the one place that faults
- * pages in, and only where that cannot wait on the user either.
+ * The payload is read and written without sleeping: those accesses never
+ * fault a page in (pagefault_disable()), so they may run in the ftrace
+ * callbacks and under the error queue's lock, and a page the user made
+ * slow to fault (userfaultfd, a FUSE file) can never keep a task inside
+ * the module there. The control buffer's headers are walked nofault at
+ * ____sys_sendmsg() entry; the parse's walk and the msghdr read
+ * (zc_user_msg_ctl()) fault as the kernel's own reads of the same memory
+ * just did. zc_user_fault_in() (zc_user_pages.c) makes a payload's pages
+ * writable, only where that cannot wait on the user either.
+ *
+ * May use: the kernel only.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/mm.h>
-#include <linux/sched/mm.h>
 #include <linux/uaccess.h>
-#include <linux/userfaultfd_k.h>
 #include <net/compat.h>
 #include <uapi/linux/zcnotify.h>
-#include "zcnotify.h"
+#include "zc_user.h"
+
+/* One store of @v at @p with page faults disabled: 0 or -EFAULT. */
+#define zc_put_nofault(v, p)						\
+({									\
+	int __err;							\
+									\
+	pagefault_disable();						\
+	__err = __put_user(v, p);					\
+	pagefault_enable();						\
+	__err;								\
+})
 
 /*
  * One control message header of the user's buffer, in its own layout:
@@ -187,12 +200,7 @@ int zc_user_head(const struct zc_info __user *uzi, struct zc_user_head *h)
  */
 int zc_user_put_u32(u32 __user *p, u32 v)
 {
-	int err;
-
-	pagefault_disable();
-	err = __put_user(v, p);
-	pagefault_enable();
-	return err;
+	return zc_put_nofault(v, p);
 }
 
 /**
@@ -230,124 +238,5 @@ int zc_user_put_elem(struct zc_info_elem __user *p, u32 lo, u32 hi,
  */
 int zc_user_put_u8(u8 __user *p, u8 v)
 {
-	int err;
-
-	pagefault_disable();
-	err = __put_user(v, p);
-	pagefault_enable();
-	return err;
-}
-
-/*
- * Can a write fault on @vma be waited for? Anonymous private memory and
- * shared memory without a filesystem behind its writes (tmpfs/shmem,
- * memfd, MAP_SHARED|MAP_ANONYMOUS: no page_mkwrite) fault like any user
- * copy would; a swap-in is waited for. In a userfaultfd-registered range
- * only a fault that needs no user answer succeeds (FOLL_NOWAIT: the
- * handler returns "retry" before it queues an event).
- * Other file mappings are left alone: a shared one's write fault calls
- * the filesystem's page_mkwrite, a private one's may have to read the
- * page first (a FUSE daemon that never answers).
- */
-static unsigned int zc_user_fault_flags(struct vm_area_struct *vma, bool *ok)
-{
-	*ok = vma_is_anonymous(vma) ||
-	      ((vma->vm_flags & VM_SHARED) && !vma->vm_ops->page_mkwrite);
-	return userfaultfd_armed(vma) ? FOLL_WRITE | FOLL_NOWAIT : FOLL_WRITE;
-}
-
-/**
- * zc_user_fault_in() - make a user range present and writable, never waiting
- * on the user
- * @uaddr: start
- * @len: length (the pages it spans are at most two: len <= 772)
- *
- * For pages that are not present (swapped out, dropped by MADV_DONTNEED,
- * shared memory a fork() child has not touched yet) or present but not
- * writable yet (the zero page of a buffer that was only read,
- * copy-on-write after fork(), NUMA hinting, a page being migrated), in the
- * mappings zc_user_fault_flags() accepts. Called only where the task may
- * sleep (the parse); the mmap lock is waited for, killably.
- *
- * Return: true if every page of the range could be made writable.
- */
-bool zc_user_fault_in(void __user *uaddr, size_t len)
-{
-	/* VMAs know untagged addresses (arm64 TBI/MTE, x86 LAM). */
-	unsigned long u = untagged_addr((__force unsigned long)uaddr);
-	unsigned long a = u & PAGE_MASK, end = u + len;
-	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
-	unsigned int gup;
-	bool ok = true;
-
-	if (!mm || !len || mmap_read_lock_killable(mm))
-		return false;
-	for (; ok && a < end; a += PAGE_SIZE) {
-		struct page *page;
-
-		vma = find_vma(mm, a);
-		ok = vma && vma->vm_start <= a;
-		if (ok)
-			gup = zc_user_fault_flags(vma, &ok);
-		ok = ok && zc_get_user_page(a, gup, &page) == 1;
-		if (ok)
-			put_page(page);
-	}
-	mmap_read_unlock(mm);
-	return ok;
-}
-
-/**
- * zc_user_extent() - where a user range is in physical memory, now
- * @p: start of the range (a payload: at most two pages)
- * @len: its length
- * @x: set to the physical start and length of its part in each page
- *
- * Two mappings of one page (a memfd mapped twice, tagged aliases, a
- * double-mapped ring) give two addresses for one payload; its physical
- * extent is the same. Nofault (get_user_page_fast_only()), of the pages
- * a write would reach now (FOLL_WRITE: after any copy-on-write).
- *
- * Return: true, or false if a page of it is not mapped writable now.
- */
-bool zc_user_extent(const void __user *p, size_t len, struct zc_extent *x)
-{
-	unsigned long u = untagged_addr((__force unsigned long)p);
-	unsigned int i;
-
-	memset(x, 0, sizeof(*x));
-	for (i = 0; i < ARRAY_SIZE(x->phys) && len; i++) {
-		size_t part = min_t(size_t, len, PAGE_SIZE - offset_in_page(u));
-		struct page *page;
-
-		if (!get_user_page_fast_only(u & PAGE_MASK, FOLL_WRITE, &page))
-			return false;
-		x->phys[i] = page_to_phys(page) + offset_in_page(u);
-		x->len[i] = part;
-		put_page(page);
-		u += part;
-		len -= part;
-	}
-	return !len;
-}
-
-/**
- * zc_extent_overlap() - do two physical extents share a byte?
- * @a: one
- * @b: the other
- *
- * Return: true if they do.
- */
-bool zc_extent_overlap(const struct zc_extent *a, const struct zc_extent *b)
-{
-	unsigned int i, j;
-
-	for (i = 0; i < ARRAY_SIZE(a->phys); i++)
-		for (j = 0; j < ARRAY_SIZE(b->phys); j++)
-			if (a->len[i] && b->len[j] &&
-			    a->phys[i] < b->phys[j] + b->len[j] &&
-			    b->phys[j] < a->phys[i] + a->len[i])
-				return true;
-	return false;
+	return zc_put_nofault(v, p);
 }

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcnotify - the answer: a request is checked, held, allowed, then
+ * delivered, at most once per payload and call.
+ *
+ * Both paths end here: the lone request at ____sys_sendmsg() entry
+ * (zc_sendmsg.c) and the parse of SCM_ZC_NOTIFICATION
+ * (zc_cmsg_send.c). The payload is the user's own, found from the user's
+ * own headers; one written earlier in the same system call is refused,
+ * whatever address reaches it (tests/adv_alias.c), because an answer is
+ * itself a valid request.
+ *
+ * Owns: zc_answer(), the socket checks, the once-per-payload check.
+ * May use: zc_hold.c, zc_records.c, zc_errqueue.c, zc_user.c,
+ * zc_user_pages.c, zc_lsm.c, zc_stats.c.
+ */
+#include <linux/in.h>
+#include <linux/net.h>
+#include <linux/socket.h>
+#include <linux/uaccess.h>
+#include <net/sock.h>
+#include <uapi/linux/zcnotify.h>
+#include "zc_answer.h"
+#include "zc_errqueue.h"
+#include "zc_hold.h"
+#include "zc_lsm.h"
+#include "zc_records.h"
+#include "zc_stats.h"
+#include "zc_user.h"
+#include "zc_user_pages.h"
+
+/**
+ * zc_sock_inet() - a TCP or UDP socket over IPv4/IPv6
+ * @sk: socket
+ *
+ * Return: true if @sk could carry a request once SO_ZEROCOPY is set.
+ */
+bool zc_sock_inet(const struct sock *sk)
+{
+	if (sk->sk_family != AF_INET && sk->sk_family != AF_INET6)
+		return false;
+	return (sk->sk_type == SOCK_STREAM && sk->sk_protocol == IPPROTO_TCP) ||
+	       (sk->sk_type == SOCK_DGRAM && sk->sk_protocol == IPPROTO_UDP);
+}
+
+/**
+ * zc_sock_ok() - the socket can carry a request
+ * @sk: socket
+ *
+ * Return: true for TCP and UDP over IPv4/IPv6 with SO_ZEROCOPY set.
+ */
+bool zc_sock_ok(const struct sock *sk)
+{
+	return sock_flag(sk, SOCK_ZEROCOPY) && zc_sock_inet(sk);
+}
+
+/*
+ * Nothing written earlier in this system call is parsed again, whatever
+ * address it is reached by: a sendmmsg() whose messages map one page
+ * twice is compared by physical extent (zc_user_extent()).
+ */
+static bool zc_call_may_write(const struct zc_call *c,
+			      struct zc_info __user *uzi, size_t len,
+			      struct zc_extent *x, bool may_sleep)
+{
+	unsigned long a = (__force unsigned long)uzi;
+	unsigned int i;
+
+	if (c->nwritten == ZC_CALL_WRITTEN_MAX)
+		return false;
+	for (i = 0; i < c->nwritten; i++)
+		if (a < c->written[i] + c->written_len[i] &&
+		    c->written[i] < a + len)
+			return false;
+	if (!c->id.mmsg)	/* one message: nothing else can alias it */
+		return true;
+	if (!zc_user_extent(uzi, len, x) &&
+	    !(may_sleep && zc_user_fault_in(uzi, len) &&
+	      zc_user_extent(uzi, len, x)))
+		return false;
+	for (i = 0; i < c->nwritten; i++)
+		if (zc_extent_overlap(&c->written_at[i], x))
+			return false;
+	return true;
+}
+
+/**
+ * zc_answer() - answer the request recorded in @call, for @n elements
+ * @sk: the socket of the call
+ * @call: the current message's record, claimed
+ * @n: the number of elements asked for (1..ZC_NOTIFICATION_MAX)
+ * @entry_msg: the message, when answered at ____sys_sendmsg() entry (in
+ *	the ftrace callback: nothing may fault or wait); NULL at the parse,
+ *	where pages may be faulted in (zc_user_fault_in())
+ *
+ * The payload is the user's own, found from the user's own headers: the
+ * only request of the message, of the length @n needs and asking for @n.
+ * A payload written earlier in the same system call is refused. Only a
+ * caller the security module lets send on the socket and read its error
+ * queue is answered (zc_lsm_may_answer()). The call is held
+ * (zc_call_hold()) before anything is taken.
+ *
+ * Return: 0 (answered, counted), -EINVAL, -EFAULT or the security
+ * module's error (nothing taken).
+ */
+int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
+	      struct msghdr *entry_msg)
+{
+	struct zc_info __user *uzi = call->payload;
+	bool may_sleep = !entry_msg;
+	struct zc_result res = {};
+	struct zc_user_head head;
+	struct zc_extent x;
+	int err;
+
+	if (call->nreq != 1 || call->plen != ZC_INFO_SIZE(n))
+		return -EINVAL;
+	/* The payload spans at most two pages: every access below is in it. */
+	if (!access_ok(uzi, ZC_INFO_SIZE(n)))
+		return -EFAULT;
+	err = zc_user_head(uzi, &head);
+	if (err && may_sleep && zc_user_fault_in(uzi, ZC_INFO_SIZE(n)))
+		err = zc_user_head(uzi, &head);
+	if (err)
+		return err;
+	if (head.size != n)
+		return -EINVAL;
+	/*
+	 * Held first: what follows may sleep on PREEMPT_RT (a page's last
+	 * put_page(), the security hooks, the error queue's lock).
+	 */
+	if (!zc_call_hold(call) ||
+	    !zc_call_may_write(call, uzi, call->plen, &x, may_sleep))
+		return -EINVAL;
+	err = zc_lsm_may_answer(sk, entry_msg);
+	if (err)
+		return err;
+	zc_records_refill();
+
+	err = zc_errqueue_deliver(sk, uzi, n, head.zerocopy, &res);
+	/* Not writable without a fault: make it so where that may wait. */
+	if (err == -EFAULT && may_sleep && zc_user_fault_in(uzi, ZC_INFO_SIZE(n)))
+		err = zc_errqueue_deliver(sk, uzi, n, head.zerocopy, &res);
+	if (err)
+		return err;
+	call->written[call->nwritten] = (__force unsigned long)uzi;
+	if (call->id.mmsg)
+		call->written_at[call->nwritten] = x;
+	call->written_len[call->nwritten++] = call->plen;
+	call->processed = true;
+	zc_stat_add(requests, 1);
+	zc_stat_add(ranges, res.taken);
+	zc_stat_add(completions, res.ids);
+	if (res.bounded)
+		zc_stat_add(full, 1);
+	return 0;
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * zcnotify - call identity: which sendmsg()/sendmmsg() system call the
+ * current task is in, and whether a ____sys_sendmsg() starts a new one.
+ *
+ * A request is honoured only inside the very system call whose
+ * ____sys_sendmsg() entry recorded it (tests/adv_stale.c): the record
+ * keeps this identity, and every later use compares it with the current
+ * one, read from the task's own pt_regs. The per-architecture part (the
+ * system call numbers, the 32-bit ABI, i386 socketcall()) is
+ * zc_arch_sendmsg_syscall() in zc_arch_*.h.
+ *
+ * May use: zc_compat.h, zc_arch_*.h.
+ */
+#ifndef _ZC_CALLID_H
+#define _ZC_CALLID_H
+
+#include <linux/hardirq.h>
+#include <linux/sched.h>
+#include <linux/socket.h>
+#include "zc_compat.h"
+
+/**
+ * struct zc_sysid - which sendmsg()/sendmmsg() system call a task is in
+ * @nr: the system call number (and socketcall()'s call number)
+ * @fd: its socket argument
+ * @msg: its user msghdr (sendmsg) or mmsghdr array (sendmmsg) argument
+ * @mmsg: it is a sendmmsg()
+ * @compat: it is a 32-bit call
+ */
+struct zc_sysid {
+	unsigned long nr;
+	unsigned long fd;
+	unsigned long msg;
+	bool mmsg;
+	bool compat;
+};
+
+static inline bool zc_sysid_eq(const struct zc_sysid *a,
+			       const struct zc_sysid *b)
+{
+	return a->nr == b->nr && a->fd == b->fd && a->msg == b->msg;
+}
+
+/*
+ * Per architecture: zc_arch_sendmsg_syscall() (the system call numbers
+ * and argument registers, native and 32-bit), the oldest kernel tested
+ * (ZC_ARCH_OLDEST_*) and the restart hook (ZC_RESTART_HOOK*).
+ */
+#if defined(CONFIG_X86_64)
+#include "zc_arch_x86.h"
+#elif defined(CONFIG_ARM64)
+#include "zc_arch_arm64.h"
+#else
+#error "zcnotify: no system call identity helper for this architecture"
+#endif
+
+/**
+ * zc_current_sendmsg_syscall() - identify the current sendmsg() system call
+ * @id: set to the system call and its arguments
+ *
+ * Return: true if the current task is a user task inside sendmsg() or
+ * sendmmsg() (native or 32-bit); false for any other way into the socket
+ * layer (setsockopt(), io_uring, kernel threads).
+ */
+static inline bool zc_current_sendmsg_syscall(struct zc_sysid *id)
+{
+	if (!in_task() || (current->flags & ZC_PF_NOT_A_SYSCALL))
+		return false;
+	return zc_arch_sendmsg_syscall(current_pt_regs(), id);
+}
+
+/*
+ * ____sys_sendmsg()'s used_address argument: NULL for sendmsg(), and for
+ * sendmmsg() net/socket.c's private struct used_address, whose name_len
+ * __sys_sendmmsg() sets to UINT_MAX before the first message and
+ * ____sys_sendmsg() to the (much smaller) address length after each
+ * message sent. Its layout (a sockaddr_storage, then name_len) has not
+ * changed since sendmmsg() was added (3.0 to 7.3).
+ */
+struct zc_used_address {
+	struct sockaddr_storage name;
+	unsigned int name_len;
+};
+
+/* zc_first_message - this ____sys_sendmsg() starts a new system call */
+static inline bool zc_first_message(const void *used_address)
+{
+	const struct zc_used_address *ua = used_address;
+
+	return !ua || READ_ONCE(ua->name_len) == UINT_MAX;
+}
+
+#endif /* _ZC_CALLID_H */

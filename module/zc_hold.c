@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcnotify - the hold: an answered call keeps the module until its task
+ * leaves the kernel.
+ *
+ * From a call's first answer until the task returns to user mode it holds
+ * a module reference, dropped by task work: rmmod is refused while an
+ * answered call is still in the kernel, and no reloaded instance can
+ * parse an answer as a new request (tests/adv_reload.c). The release is
+ * also where a pending restart of that call becomes EINTR on paths where
+ * task work runs before the restart hook (tests/adv_restart.c,
+ * tests/adv_io_uring.c).
+ *
+ * Owns: zc_call_hold(), zc_call_release().
+ * May use: zc_records.c, zc_restart.c (the EINTR conversion), zc_stats.c.
+ */
+#include <linux/module.h>
+#include <linux/task_work.h>
+#include "zc_hold.h"
+#include "zc_records.h"
+#include "zc_restart.h"
+#include "zc_stats.h"
+
+/*
+ * The task is on its way back to user mode (or exiting): the call that
+ * answered is over. This is also a place that keeps the answered call
+ * from being restarted: x86 decides on the restart after task work ran
+ * (in get_signal(), and on 5.11-5.17 in tracehook_notify_signal() before
+ * the restart hook); arm64 prepares it in do_signal() after the restart
+ * hook, and task work can also run before that on its first pass (a
+ * ptrace stop that cleared TIF_SIGPENDING). Where the restart hook or
+ * do_signal() came first, the return value is no longer an ERESTART code
+ * and nothing changes here.
+ */
+static void notrace zc_call_release(struct callback_head *work)
+{
+	struct zc_call *c = container_of(work, struct zc_call, hold);
+
+	if (c->processed && zc_restart_to_eintr())
+		zc_stat_add(eintr, 1);
+	c->processed = false;
+	zc_call_unhold(c);
+	module_put(THIS_MODULE);
+}
+
+/**
+ * zc_call_hold() - keep the module while the current call may restart
+ * @call: the current task's record
+ *
+ * An answered call must not be restarted and answered again, and the
+ * module that answered it is the only one that knows it was: a reloaded
+ * instance would parse the answer as a new request. So before a call's
+ * first answer it takes a module reference, which task work drops when
+ * the task returns to user mode (zc_call_release()): rmmod is refused
+ * while an answered call is still in the kernel (blocked on a full
+ * socket, say), and @processed means exactly "answered since the task
+ * last left the kernel". The reference also covers whatever may sleep
+ * in the answer (PREEMPT_RT's sleeping spinlocks, the page allocator):
+ * a module is never freed under a task that sleeps inside it.
+ *
+ * Return: true if held (the call may be answered), false if the module is
+ * going away or the task is exiting (the request is not answered).
+ */
+bool zc_call_hold(struct zc_call *call)
+{
+	if (call->held)
+		return true;
+	if (!try_module_get(THIS_MODULE))
+		return false;
+	init_task_work(&call->hold, zc_call_release);
+	if (task_work_add(current, &call->hold, TWA_RESUME)) {
+		module_put(THIS_MODULE);
+		return false;
+	}
+	call->held = true;
+	return true;
+}

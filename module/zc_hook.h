@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * zcnotify - symbols and ftrace plumbing (zc_hook.c).
+ */
+#ifndef _ZC_HOOK_H
+#define _ZC_HOOK_H
+
+#include <linux/ftrace.h>
+#include <linux/tracepoint.h>
+#include "zc_compat.h"
+
+/**
+ * struct zc_hook - an ftrace hook on the entry of one kernel function
+ * @name: symbol to hook
+ * @func: ftrace callback
+ * @flags: extra FTRACE_OPS_FL_* flags (e.g. IPMODIFY)
+ * @addr: the function's ftrace call site, set by zc_hook_install()
+ * @ops: the registered ftrace_ops
+ */
+struct zc_hook {
+	const char *name;
+	ftrace_func_t func;
+	unsigned long flags;
+	unsigned long addr;
+	struct ftrace_ops ops;
+};
+
+int zc_hook_attach(struct zc_hook *hook);
+int zc_hook_install(struct zc_hook *hook);
+int zc_hook_check_clones(const char *name);
+int zc_hook_check_redirect(unsigned long flags);
+int zc_symbol_range(const char *name, unsigned long *start,
+		    unsigned long *end);
+void zc_hook_remove(struct zc_hook *hook);
+struct tracepoint *zc_tracepoint_find(const char *name);
+
+#endif /* _ZC_HOOK_H */

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcnotify - the ____sys_sendmsg() hook: a request is recorded at its
+ * message's entry, answered there when it is alone, and claimed by the
+ * parse of that very message.
+ *
+ * __sock_cmsg_send() only sees the kernel copy of the control buffer (and,
+ * since 6.12, not even the msghdr), so the user's control pointer is
+ * recorded when ____sys_sendmsg() is entered, while msg_control_user still
+ * holds it, in the task's record (zc_records.c): between the two points
+ * the task may sleep (lock_sock(), waiting for a connection).
+ *
+ * Trust: a record is honoured only inside the system call that recorded
+ * it (tests/adv_stale.c): every use compares the current system call
+ * (number and msghdr argument, from the task's own pt_regs: zc_callid.h)
+ * and the socket with what was recorded, and claiming it disarms it. It
+ * holds user addresses and values, never a kernel pointer that is
+ * followed, so a stale record can at worst be refused.
+ *
+ * Cost for everyone else: a sendmsg() without control messages, or on a
+ * socket without SO_ZEROCOPY, returns after a few tests and never looks a
+ * record up (a sendmmsg() looks once per call while some task holds a
+ * record).
+ *
+ * Owns: zc_sendmsg_hook and its callback, the answer at entry,
+ * zc_call_claim().
+ * May use: zc_records.c, zc_answer.c, zc_user.c, zc_hook.c, zc_stats.c,
+ * zc_callid.h.
+ */
+#include <linux/net.h>
+#include <linux/socket.h>
+#include <net/sock.h>
+#include <uapi/linux/zcnotify.h>
+#include "zc_answer.h"
+#include "zc_callid.h"
+#include "zc_hook.h"
+#include "zc_records.h"
+#include "zc_sendmsg.h"
+#include "zc_stats.h"
+#include "zc_user.h"
+
+/* io_uring's way into ____sys_sendmsg(): not a sendmsg() system call */
+static unsigned long zc_io_uring_start, zc_io_uring_end;
+
+/*
+ * The fast path: a message whose control buffer holds the request and
+ * nothing else is answered right here, and the kernel is told the message
+ * has no control messages (msg_controllen = 0 in its own copy of the
+ * msghdr, which sendmsg() never writes back). The kernel then neither
+ * copies nor parses the buffer, and UDP keeps its connected-socket route
+ * (any control message makes udp_sendmsg() look the route up again).
+ * The answer, validation and exactly-once rules are those of the parse
+ * path, which handles everything this path declines: a request that
+ * needs a page made writable first, an invalid one (its EINVAL comes from
+ * the parse), or one met where the queue's lock may not be taken
+ * (PREEMPT_RT with preemption disabled, e.g. under another tracer).
+ */
+static void zc_answer_at_entry(struct sock *sk, struct zc_call *c,
+			       struct msghdr *msg)
+{
+	u32 n;
+
+	if (!zc_callback_may_sleep())
+		return;
+	if (c->plen < ZC_INFO_SIZE(1) || c->plen > ZC_INFO_SIZE(ZC_NOTIFICATION_MAX))
+		return;
+	n = (c->plen - ZC_INFO_SIZE(0)) / sizeof(struct zc_info_elem);
+	if (zc_answer(sk, c, n, msg))
+		return;
+	c->armed = false;
+	msg->msg_controllen = 0;
+}
+
+/**
+ * zc_sendmsg_entry() - ftrace callback on ____sys_sendmsg() entry
+ * @ip: address of the traced function
+ * @parent_ip: its caller
+ * @ops: our ftrace_ops
+ * @fregs: arguments: (sock, msg_sys, flags, used_address, allowed_flags)
+ *
+ * Runs for every sendmsg()/sendmmsg() message (and io_uring's), maybe
+ * with preemption disabled: returns at once unless the message carries
+ * control messages on a zerocopy TCP/UDP socket. Records the message if it
+ * carries a request inside a sendmsg()/sendmmsg() system call, and
+ * answers it at once if it is the message's only control message (then
+ * the kernel sees no control messages); disarms the task's record
+ * otherwise. io_uring's sends only disarm the record: its task work may
+ * run on the way out of an interrupted sendmsg() of the same task, whose
+ * registers would make it look like a message of that call.
+ *
+ * The walk of the user's headers here is nofault and bounded
+ * (ZC_WALK_ENTRY_HEADERS): a buffer that is not readable right now, or
+ * holds more headers, is recorded for a full walk at the parse
+ * (zc_call_claim()), where the kernel has just read it.
+ */
+static void notrace zc_sendmsg_entry(unsigned long ip,
+				     unsigned long parent_ip,
+				     struct ftrace_ops *ops,
+				     struct zc_fregs *fregs)
+{
+	struct socket *sock = (struct socket *)zc_fregs_arg(fregs, 0);
+	struct msghdr *msg = (struct msghdr *)zc_fregs_arg(fregs, 1);
+	unsigned int flags = zc_fregs_arg(fregs, 2);
+	void *used_address = (void *)zc_fregs_arg(fregs, 3);
+	bool first = zc_first_message(used_address);
+	bool compat = flags & MSG_CMSG_COMPAT;
+	struct zc_info __user *payload = NULL;
+	struct zc_sysid id;
+	struct zc_call *c;
+	bool alone = false;
+	size_t plen = 0;
+	int nreq = 0;
+
+	if (parent_ip >= zc_io_uring_start && parent_ip < zc_io_uring_end) {
+		/* Nothing parsed now belongs to an interrupted call. */
+		if (zc_records_in_use()) {
+			c = zc_call_find();
+			if (c)
+				c->armed = false;
+		}
+		return;
+	}
+	if (!msg->msg_controllen || !sock->sk ||
+	    !sock_flag(sock->sk, SOCK_ZEROCOPY) || !zc_sock_inet(sock->sk)) {
+		/*
+		 * A sendmmsg() starts with a message that is not looked at:
+		 * forget what an earlier call left (the paths below reset on
+		 * a first message themselves).
+		 */
+		if (used_address && first && zc_records_in_use()) {
+			c = zc_call_find();
+			if (c && zc_current_sendmsg_syscall(&id))
+				zc_call_reset(c, &id);
+		}
+		return;
+	}
+	if (!zc_current_sendmsg_syscall(&id))
+		memset(&id, 0, sizeof(id));	/* matches no system call */
+	if (id.nr && msg->msg_controllen <= INT_MAX)	/* else ENOBUFS */
+		nreq = zc_user_find(msg->msg_control_user, msg->msg_controllen,
+				    compat, ZC_WALK_ENTRY_HEADERS, &payload,
+				    &plen, &alone);
+	if (!nreq) {
+		if (zc_records_in_use()) {
+			c = zc_call_find();
+			if (c && first)
+				zc_call_reset(c, &id);
+			else if (c)
+				c->armed = false;
+		}
+		return;
+	}
+	c = zc_call_get();
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT))	/* may not allocate there */
+		zc_records_refill();
+	if (!c) {
+		zc_stat_add(norecord, 1);
+		return;
+	}
+	if (first || !zc_sysid_eq(&id, &c->id))
+		zc_call_reset(c, &id);
+	c->uctl = msg->msg_control_user;
+	c->ctl_len = msg->msg_controllen;
+	c->payload = payload;
+	c->plen = plen;
+	c->nreq = nreq;		/* ZC_WALK_LATER: walked at the parse */
+	c->sk = (unsigned long)sock->sk;
+	c->armed = true;
+	if (alone)
+		zc_answer_at_entry(sock->sk, c, msg);
+}
+
+/**
+ * zc_call_claim() - take the current message's record for a request
+ * @sk: socket whose control messages are being parsed
+ *
+ * Return: the record, disarmed, if the ____sys_sendmsg() entry of this
+ * very message on @sk recorded it in the current system call; NULL for
+ * every other way into __sock_cmsg_send() (setsockopt(), io_uring, kernel
+ * senders, a call that was not recorded). The record stays valid until
+ * the current task exits. Called where the task may sleep.
+ */
+struct zc_call *zc_call_claim(struct sock *sk)
+{
+	struct zc_sysid id;
+	struct zc_call *c;
+	void __user *uctl;
+	size_t len;
+
+	if (!zc_records_in_use() || !zc_current_sendmsg_syscall(&id))
+		return NULL;
+	c = zc_call_find();
+	if (!c || !c->armed || c->sk != (unsigned long)sk ||
+	    !zc_sysid_eq(&c->id, &id))
+		return NULL;
+	c->armed = false;
+	/*
+	 * A message whose entry did not look (its socket had no SO_ZEROCOPY
+	 * then) cannot use a record armed by an earlier call: for sendmsg()
+	 * the control buffer must still be the recorded one.
+	 */
+	if (!id.mmsg && (zc_user_msg_ctl(id.msg, id.compat, &uctl, &len) ||
+			 uctl != c->uctl || len != c->ctl_len))
+		return NULL;
+	/* The entry could not finish its walk: the kernel has just read it. */
+	if (c->nreq == ZC_WALK_LATER) {
+		bool alone;
+
+		c->nreq = zc_user_find(c->uctl, c->ctl_len, id.compat,
+				       ZC_WALK_PARSE, &c->payload, &c->plen,
+				       &alone);
+		if (c->nreq <= 0)
+			return NULL;
+	}
+	return c;
+}
+
+struct zc_hook zc_sendmsg_hook = {
+	.name = "____sys_sendmsg",
+	.func = zc_sendmsg_entry,
+	.flags = ZC_FTRACE_ARGS_FLAGS,
+};
+
+/**
+ * zc_sendmsg_init() - find io_uring's caller of ____sys_sendmsg()
+ *
+ * Call before the hook is installed. Without io_uring there is no such
+ * caller.
+ */
+void zc_sendmsg_init(void)
+{
+	zc_symbol_range("__sys_sendmsg_sock", &zc_io_uring_start,
+			&zc_io_uring_end);
+}

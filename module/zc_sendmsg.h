@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * zcnotify - the ____sys_sendmsg() hook (zc_sendmsg.c).
+ */
+#ifndef _ZC_SENDMSG_H
+#define _ZC_SENDMSG_H
+
+#include <net/sock.h>
+#include "zc_hook.h"
+#include "zc_records.h"
+
+extern struct zc_hook zc_sendmsg_hook;
+void zc_sendmsg_init(void);
+struct zc_call *zc_call_claim(struct sock *sk);
+
+#endif /* _ZC_SENDMSG_H */

@@ -12,7 +12,7 @@
  * exactly once. Done with a request that fills up (size 1, three merged
  * completions queued) and with one that does not (size 8).
  *
- * Module: zc_call_may_write() in module/zc_notify.c compares sendmmsg()
+ * Module: zc_call_may_write() in module/zc_answer.c compares sendmmsg()
  * payloads by physical extent (zc_user_extent() in module/zc_user.c).
  */
 #define _GNU_SOURCE
@@ -21,8 +21,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "zc_lib.h"
-#include "zc_test.h"
+#include "proto_lib.h"
+#include "cases.h"
 
 /* One memfd page mapped twice: a[0] and a[1] are the same bytes. */
 struct alias {
@@ -59,64 +59,46 @@ static void alias_close(struct alias *m)
 		close(m->fd);
 }
 
-static int alias_round(struct t_ctx *t, struct zc_pair *p, struct zc_ledger *l,
-		       struct alias *m, uint32_t n)
+static int alias_round(struct t_ctx *t, struct t_fix *f, uint32_t n,
+		       void *arg)
 {
+	struct alias *m = arg;
 	struct mmsghdr mm[2];
 	struct iovec iov[2];
 	struct zc_req r;
-	int sent, got, i;
+	int sent, i;
 
 	zc_req_init(&r);
 	zc_req_add_zc(&r, n);
 	memcpy(r.snap, r.ctl.buf, sizeof(r.snap));
 	memcpy(m->a[0], r.ctl.buf, sizeof(r.ctl.buf));
-	zc_mmsg_fill(mm, iov, 2, p, 1000, NULL, 0);
+	zc_mmsg_fill(mm, iov, 2, &f->p, 1000, NULL, 0);
 	for (i = 0; i < 2; i++) {
 		mm[i].msg_hdr.msg_control = m->a[i];
 		mm[i].msg_hdr.msg_controllen = r.len;
 	}
-	sent = sendmmsg(p->tx, mm, 2, MSG_ZEROCOPY | MSG_DONTWAIT);
+	sent = sendmmsg(f->p.tx, mm, 2, MSG_ZEROCOPY | MSG_DONTWAIT);
 	memcpy(r.ctl.buf, m->a[0], sizeof(r.ctl.buf));
-	CHECK(t, sent == 1, "sendmmsg, request through two mappings of one page (size %u): %d (%s), want 1",
-	      n, sent, sent < 0 ? strerror(errno) : "sent");
-	l->sends++;
-	got = zc_req_collect(t, &r, l);
-	CHECK(t, got >= 0, "first message's request not processed%s%s",
-	      t->why[0] ? ": " : "", t->why);
-	zc_pair_drain_rx(p);
-	return 0;
+	return expect_first_of_two(t, f, &r, sent,
+				   "request through two mappings of one page");
 }
 
-static int t_alias_mmsg(struct t_ctx *t, const struct t_env *e)
+static int t_alias_mmsg(struct t_ctx *t, struct t_fix *f)
 {
 	struct alias m = { .fd = -1 };
-	struct zc_ledger l;
-	struct zc_pair p;
-	int i, ret = -1;
+	int ret = alias_open(t, &m);
 
-	if (zc_pair_open(t, &p, e->family, e->type, true) ||
-	    zc_ledger_init(&l, 256) || alias_open(t, &m))
-		goto out;
-	for (i = 0; i < 10; i++) {
-		/* Size 1 fills up whenever anything is queued. */
-		if (queue_completions(t, &p, &l, 3) ||
-		    alias_round(t, &p, &l, &m, 1) ||
-		    queue_completions(t, &p, &l, 3) ||
-		    alias_round(t, &p, &l, &m, 8))
-			goto out;
-	}
-	if (zc_settle(t, &p, &l, false, 5000))
-		goto out;
-	ret = zc_ledger_verify(t, &l);
-out:
+	if (!ret)
+		ret = queued_rounds(t, f, 10, alias_round, &m);
 	alias_close(&m);
-	zc_ledger_free(&l);
-	zc_pair_close(&p);
 	return ret;
 }
 
+static const struct t_fixture alias = {
+	.ledger = 256, .settle = T_SETTLE_ERRQ, .settle_ms = 5000,
+};
+
 const struct t_case adv_alias_cases[] = {
-	PER_PROTO("adv_alias_sendmmsg", t_alias_mmsg, 60),
+	PER_PROTO_FIX("adv_alias_sendmmsg", t_alias_mmsg, &alias, 0, 60),
 	{ NULL }
 };

@@ -25,8 +25,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <zcnotify/zcn.h>
-#include "zc_lib.h"
-#include "zc_test.h"
+#include "proto_lib.h"
+#include "cases.h"
 
 #ifndef SO_TIMESTAMPING_OLD
 #define SO_TIMESTAMPING_OLD	37
@@ -35,15 +35,13 @@
 #define UDP_CORK		1
 #endif
 
-static int t_helper_silent(struct t_ctx *t, const struct t_env *e)
+static int t_helper_silent(struct t_ctx *t, struct t_fix *f)
 {
 	int ts = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |
 		 SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY;
 	const int sends = 5;
 	struct iovec iov;
 	struct msghdr m;
-	struct zc_ledger l;
-	struct zc_pair p;
 	struct zcn_other o;
 	struct zc_req own;
 	struct zcn *z = calloc(1, sizeof(*z));
@@ -52,35 +50,32 @@ static int t_helper_silent(struct t_ctx *t, const struct t_env *e)
 
 	if (!z)
 		return t_fail(t, "out of memory");
-	if (zc_pair_open(t, &p, e->family, e->type, true) ||
-	    zc_ledger_init(&l, 64))
-		goto out;
-	if (setsockopt(p.tx, SOL_SOCKET, SO_TIMESTAMPING_OLD, &ts, sizeof(ts))) {
+	if (setsockopt(f->p.tx, SOL_SOCKET, SO_TIMESTAMPING_OLD, &ts, sizeof(ts))) {
 		t_fail(t, "SO_TIMESTAMPING: %s", strerror(errno));
 		goto out;
 	}
 	for (i = 0; i < sends; i++) {
-		if (zc_send(&p, 1000, MSG_ZEROCOPY, NULL, &l) != 1000) {
+		if (zc_send(&f->p, 1000, MSG_ZEROCOPY, NULL, &f->l) != 1000) {
 			t_fail(t, "send %d: %s", i, strerror(errno));
 			goto out;
 		}
 		usleep(20000);
-		zc_pair_drain_rx(&p);
+		zc_pair_drain_rx(&f->p);
 	}
 	usleep(50000);
 
-	zcn_init(z, p.tx, 16);
+	zcn_init(z, f->p.tx, 16);
 	if (z->mode != ZCN_CMSG) {
 		t_fail(t, "helper did not pick the cmsg with the module loaded");
 		goto out;
 	}
-	iov.iov_base = p.buf;
+	iov.iov_base = f->p.buf;
 	iov.iov_len = 10;
 	memset(&m, 0, sizeof(m));
 	m.msg_iov = &iov;
 	m.msg_iovlen = 1;
-	if (setsockopt(p.tx, IPPROTO_UDP, UDP_CORK, &on, sizeof(on)) ||
-	    sendmsg(p.tx, &m, 0) != 10) {
+	if (setsockopt(f->p.tx, IPPROTO_UDP, UDP_CORK, &on, sizeof(on)) ||
+	    sendmsg(f->p.tx, &m, 0) != 10) {
 		t_fail(t, "cork: %s", strerror(errno));
 		goto out;
 	}
@@ -95,10 +90,10 @@ static int t_helper_silent(struct t_ctx *t, const struct t_env *e)
 		goto out;
 	}
 	for (i = 0; i < (int)z->nranges; i++)
-		zc_ledger_add(&l, z->ranges[i].lo, z->ranges[i].hi, false);
-	if (zc_ledger_missing(&l)) {
+		zc_ledger_add(&f->l, z->ranges[i].lo, z->ranges[i].hi, false);
+	if (zc_ledger_missing(&f->l)) {
 		t_fail(t, "%u of %u completions not reported by the helper",
-		       zc_ledger_missing(&l), l.sends);
+		       zc_ledger_missing(&f->l), f->l.sends);
 		goto out;
 	}
 	if (z->nothers != (unsigned int)sends) {
@@ -116,17 +111,16 @@ static int t_helper_silent(struct t_ctx *t, const struct t_env *e)
 		}
 	}
 	on = 0;
-	setsockopt(p.tx, IPPROTO_UDP, UDP_CORK, &on, sizeof(on));
-	ret = zc_ledger_verify(t, &l);
+	setsockopt(f->p.tx, IPPROTO_UDP, UDP_CORK, &on, sizeof(on));
+	ret = zc_ledger_verify(t, &f->l);
 out:
-	zc_ledger_free(&l);
-	zc_pair_close(&p);
 	free(z);
 	return ret;
 }
 
+static const struct t_fixture silent = { .ledger = 64 };
+
 const struct t_case adv_helper_silent_cases[] = {
-	{ "adv_helper_silent_udp4", t_helper_silent, AF_INET, SOCK_DGRAM, 30 },
-	{ "adv_helper_silent_udp6", t_helper_silent, AF_INET6, SOCK_DGRAM, 30 },
+	T_FIX_UDP("adv_helper_silent", t_helper_silent, &silent, 0, 30),
 	{ NULL }
 };

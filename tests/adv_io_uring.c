@@ -20,8 +20,9 @@
  * value is reported exactly once. (Debian's 5.10 runs that task work
  * before the restart hook; 6.x and 7.x after it.)
  *
- * Module: zc_sendmsg_entry() returns first thing for io_uring's calls;
- * zc_call_release() (module/zc_call.c).
+ * Module: zc_sendmsg_entry() (module/zc_sendmsg.c) returns first thing
+ * for io_uring's calls;
+ * zc_call_release() (module/zc_hold.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,8 +34,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#include "zc_lib.h"
-#include "zc_test.h"
+#include "proto_lib.h"
+#include "cases.h"
 
 #ifndef SO_TIMESTAMPING_OLD
 #define SO_TIMESTAMPING_OLD	37
@@ -278,7 +279,7 @@ out:
 
 const struct t_case adv_io_uring_cases[] = {
 	PER_PROTO("adv_io_uring", t_io_uring, 30),
-	{ "adv_io_uring_interrupt_tcp4", t_io_uring_interrupt, AF_INET, SOCK_STREAM, 60 },
-	{ "adv_io_uring_interrupt_tcp6", t_io_uring_interrupt, AF_INET6, SOCK_STREAM, 60 },
+	T_CASE("adv_io_uring_interrupt_tcp4", t_io_uring_interrupt, AF_INET, SOCK_STREAM, 60),
+	T_CASE("adv_io_uring_interrupt_tcp6", t_io_uring_interrupt, AF_INET6, SOCK_STREAM, 60),
 	{ NULL }
 };

@@ -23,8 +23,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "zc_lib.h"
-#include "zc_test.h"
+#include "proto_lib.h"
+#include "cases.h"
 
 #ifndef SO_TIMESTAMPING_OLD
 #define SO_TIMESTAMPING_OLD	37
@@ -166,7 +166,7 @@ out:
 }
 
 const struct t_case adv_partial_write_cases[] = {
-	{ "adv_partial_write_udp4", t_partial_write, AF_INET, SOCK_DGRAM, 30 },
-	{ "adv_partial_write_udp6", t_partial_write, AF_INET6, SOCK_DGRAM, 30 },
+	T_CASE("adv_partial_write_udp4", t_partial_write, AF_INET, SOCK_DGRAM, 30),
+	T_CASE("adv_partial_write_udp6", t_partial_write, AF_INET6, SOCK_DGRAM, 30),
 	{ NULL }
 };

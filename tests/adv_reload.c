@@ -17,7 +17,7 @@
  * And a task killed while its answered call is blocked gives the module
  * back when it exits (adv_reload_killed).
  *
- * Module: zc_call_hold() and zc_call_release() in module/zc_call.c.
+ * Module: zc_call_hold() and zc_call_release() in module/zc_hold.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,8 +28,8 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "zc_lib.h"
-#include "zc_test.h"
+#include "proto_lib.h"
+#include "cases.h"
 
 /* Shared with the child that blocks. */
 struct blocked {
@@ -75,10 +75,8 @@ static pid_t start_blocked(struct t_ctx *t, struct zc_pair *p,
 	return pid;
 }
 
-static int t_reload_blocked(struct t_ctx *t, const struct t_env *e)
+static int t_reload_blocked(struct t_ctx *t, struct t_fix *f)
 {
-	struct zc_ledger l;
-	struct zc_pair p;
 	struct blocked *b;
 	int ret = -1, unloaded = 0, refused_err = 0;
 	pid_t pid = -1;
@@ -87,10 +85,7 @@ static int t_reload_blocked(struct t_ctx *t, const struct t_env *e)
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (b == MAP_FAILED)
 		return t_fail(t, "mmap: %s", strerror(errno));
-	if (zc_pair_open(t, &p, e->family, e->type, true) ||
-	    zc_ledger_init(&l, 4096) || fill_send_path(t, &p, &l))
-		goto out;
-	pid = start_blocked(t, &p, b);
+	pid = start_blocked(t, &f->p, b);
 	if (pid < 0)
 		goto out;
 	if (b->ret || b->err) {
@@ -101,7 +96,7 @@ static int t_reload_blocked(struct t_ctx *t, const struct t_env *e)
 	/* An upgrade: unload and load again while the answered call waits. */
 	if (!zc_unload("zcnotify")) {
 		unloaded = 1;
-		if (zc_load(e->ko, "")) {
+		if (zc_load(f->e->ko, "")) {
 			t_fail(t, "reload: %s", strerror(errno));
 			goto out;
 		}
@@ -115,7 +110,7 @@ static int t_reload_blocked(struct t_ctx *t, const struct t_env *e)
 		goto out;
 	}
 	pid = -1;
-	if (expect_answered_eintr(t, &p, &l, &b->r, b->ret, b->err,
+	if (expect_answered_eintr(t, &f->p, &f->l, &b->r, b->ret, b->err,
 				  "interrupted answered send"))
 		goto out;
 	if (unloaded) {
@@ -128,7 +123,7 @@ static int t_reload_blocked(struct t_ctx *t, const struct t_env *e)
 		goto out;
 	}
 	/* The call is over: the module is free to go, and comes back. */
-	if (zc_unload("zcnotify") || zc_load(e->ko, "")) {
+	if (zc_unload("zcnotify") || zc_load(f->e->ko, "")) {
 		t_fail(t, "reload after the call returned: %s", strerror(errno));
 		goto out;
 	}
@@ -139,17 +134,13 @@ out:
 		waitpid(pid, NULL, 0);
 	}
 	if (!zc_loaded())
-		zc_load(e->ko, "");
-	zc_ledger_free(&l);
-	zc_pair_close(&p);
+		zc_load(f->e->ko, "");
 	munmap(b, sizeof(*b));
 	return ret;
 }
 
-static int t_reload_killed(struct t_ctx *t, const struct t_env *e)
+static int t_reload_killed(struct t_ctx *t, struct t_fix *f)
 {
-	struct zc_ledger l;
-	struct zc_pair p;
 	struct blocked *b;
 	int ret = -1, got, i;
 	pid_t pid;
@@ -158,20 +149,17 @@ static int t_reload_killed(struct t_ctx *t, const struct t_env *e)
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (b == MAP_FAILED)
 		return t_fail(t, "mmap: %s", strerror(errno));
-	if (zc_pair_open(t, &p, e->family, e->type, true) ||
-	    zc_ledger_init(&l, 4096) || fill_send_path(t, &p, &l))
-		goto out;
-	pid = start_blocked(t, &p, b);
+	pid = start_blocked(t, &f->p, b);
 	if (pid < 0)
 		goto out;
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	/* The answer is in shared memory: its completions are still ours. */
-	got = zc_req_collect(t, &b->r, &l);
+	got = zc_req_collect(t, &b->r, &f->l);
 	if (got == -2)
 		t_fail(t, "the killed call's request not processed");
-	if (got < 0 || zc_settle(t, &p, &l, false, 10000) ||
-	    zc_ledger_verify(t, &l))
+	if (got < 0 || zc_settle(t, &f->p, &f->l, false, 10000) ||
+	    zc_ledger_verify(t, &f->l))
 		goto out;
 	/* Its exit gave the module back (RCU may take a moment). */
 	for (i = 0; i < 100 && zc_unload("zcnotify"); i++)
@@ -180,23 +168,21 @@ static int t_reload_killed(struct t_ctx *t, const struct t_env *e)
 		t_fail(t, "rmmod after the killed task exited: %s", strerror(errno));
 		goto out;
 	}
-	if (zc_load(e->ko, "")) {
+	if (zc_load(f->e->ko, "")) {
 		t_fail(t, "load: %s", strerror(errno));
 		goto out;
 	}
 	ret = 0;
 out:
 	if (!zc_loaded())
-		zc_load(e->ko, "");
-	zc_ledger_free(&l);
-	zc_pair_close(&p);
+		zc_load(f->e->ko, "");
 	munmap(b, sizeof(*b));
 	return ret;
 }
 
 const struct t_case adv_reload_cases[] = {
-	{ "adv_reload_blocked_tcp4", t_reload_blocked, AF_INET, SOCK_STREAM, 60 },
-	{ "adv_reload_blocked_tcp6", t_reload_blocked, AF_INET6, SOCK_STREAM, 60 },
-	{ "adv_reload_killed_tcp4", t_reload_killed, AF_INET, SOCK_STREAM, 60 },
+	T_FIX_TCP("adv_reload_blocked", t_reload_blocked, &fix_filled, 0, 60),
+	T_FIX("adv_reload_killed_tcp4", t_reload_killed, &fix_filled, 0,
+	      AF_INET, SOCK_STREAM, 60),
 	{ NULL }
 };

@@ -38,8 +38,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "zc_lib.h"
-#include "zc_test.h"
+#include "proto_lib.h"
+#include "cases.h"
 
 enum { R_SIGNAL, R_STOP, R_PTRACE, R_FREEZE };
 
@@ -464,12 +464,12 @@ static int t_restart_freeze(struct t_ctx *t, const struct t_env *e)
 }
 
 const struct t_case adv_restart_cases[] = {
-	{ "adv_restart_signal_tcp4", t_restart_signal, AF_INET, SOCK_STREAM, 60 },
-	{ "adv_restart_signal_tcp6", t_restart_signal, AF_INET6, SOCK_STREAM, 60 },
-	{ "adv_restart_stop_tcp4", t_restart_stop, AF_INET, SOCK_STREAM, 60 },
-	{ "adv_restart_ptrace_tcp4", t_restart_ptrace, AF_INET, SOCK_STREAM, 60 },
-	{ "adv_restart_freeze_tcp4", t_restart_freeze, AF_INET, SOCK_STREAM, 60 },
-	{ "adv_restart_unrelated_tcp4", t_restart_unrelated, AF_INET, SOCK_STREAM, 60 },
+	T_CASE("adv_restart_signal_tcp4", t_restart_signal, AF_INET, SOCK_STREAM, 60),
+	T_CASE("adv_restart_signal_tcp6", t_restart_signal, AF_INET6, SOCK_STREAM, 60),
+	T_CASE("adv_restart_stop_tcp4", t_restart_stop, AF_INET, SOCK_STREAM, 60),
+	T_CASE("adv_restart_ptrace_tcp4", t_restart_ptrace, AF_INET, SOCK_STREAM, 60),
+	T_CASE("adv_restart_freeze_tcp4", t_restart_freeze, AF_INET, SOCK_STREAM, 60),
+	T_CASE("adv_restart_unrelated_tcp4", t_restart_unrelated, AF_INET, SOCK_STREAM, 60),
 	PER_PROTO("adv_restart_notrun", t_restart_notrun, 30),
 	{ NULL }
 };

@@ -15,7 +15,7 @@
  * matters on the -rt ones.
  *
  * Module: zc_call_hold() (the reference taken before anything that may
- * sleep) in module/zc_call.c; zc_exit() in module/zc_main.c.
+ * sleep) in module/zc_hold.c; zc_exit() in module/zc_main.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,8 +27,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "zc_lib.h"
-#include "zc_test.h"
+#include "proto_lib.h"
+#include "cases.h"
 
 struct rt_unload {
 	struct t_ctx t;
@@ -155,6 +155,6 @@ out:
 }
 
 const struct t_case adv_rt_unload_cases[] = {
-	{ "adv_rt_unload_udp4", t_rt_unload, AF_INET, SOCK_DGRAM, 120 },
+	T_CASE("adv_rt_unload_udp4", t_rt_unload, AF_INET, SOCK_DGRAM, 120),
 	{ NULL }
 };

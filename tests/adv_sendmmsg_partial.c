@@ -15,70 +15,51 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "zc_lib.h"
-#include "zc_test.h"
+#include "proto_lib.h"
+#include "cases.h"
 
-static int t_sendmmsg_partial(struct t_ctx *t, const struct t_env *e)
+static int t_sendmmsg_partial(struct t_ctx *t, struct t_fix *f)
 {
 	struct zc_req *r = calloc(2, sizeof(*r));
 	struct mmsghdr mm[2];
 	struct iovec iov[2];
-	struct zc_ledger l;
-	struct zc_pair p;
-	int i, round, n, got, ret = -1;
+	int round, n, ret = 0;
 
 	if (!r)
 		return t_fail(t, "out of memory");
-	if (zc_pair_open(t, &p, e->family, e->type, true) ||
-	    zc_ledger_init(&l, 256))
-		goto out;
-	for (round = 0; round < 10; round++) {
-		if (queue_completions(t, &p, &l, 5))
-			goto out;
-		memset(mm, 0, sizeof(mm));
-		for (i = 0; i < 2; i++) {
-			zc_req_init(&r[i]);
-			zc_req_add_zc(&r[i], 1);
-			iov[i].iov_base = p.buf;
-			iov[i].iov_len = 1000;
-			mm[i].msg_hdr.msg_iov = &iov[i];
-			mm[i].msg_hdr.msg_iovlen = 1;
-			mm[i].msg_hdr.msg_control = r[i].ctl.buf;
+	for (round = 0; round < 10 && !ret; round++) {
+		if (queue_completions(t, &f->p, &f->l, 5)) {
+			ret = -1;
+			break;
 		}
+		zc_mmsg_fill(mm, iov, 2, &f->p, 1000, NULL, 0);
+		zc_req_init(&r[0]);
+		zc_req_add_zc(&r[0], 1);
 		/* Message 1: the request, then a SOL_SOCKET type nobody knows. */
+		zc_req_init(&r[1]);
+		zc_req_add_zc(&r[1], 1);
 		*(int *)zc_req_add(&r[1], SOL_SOCKET, 0x7a7a, sizeof(int)) = 0;
-		for (i = 0; i < 2; i++) {
-			mm[i].msg_hdr.msg_controllen = r[i].len;
-			memcpy(r[i].snap, r[i].ctl.buf, sizeof(r[i].snap));
-		}
-		n = sendmmsg(p.tx, mm, 2, MSG_ZEROCOPY | MSG_DONTWAIT);
+		zc_mmsg_reqs(mm, r, 2);
+		n = sendmmsg(f->p.tx, mm, 2, MSG_ZEROCOPY | MSG_DONTWAIT);
 		if (n != 1) {
-			t_fail(t, "sendmmsg: %d (%s), want 1", n,
-			       n < 0 ? strerror(errno) : "sent");
-			goto out;
+			ret = t_fail(t, "sendmmsg: %d (%s), want 1", n,
+				     n < 0 ? strerror(errno) : "sent");
+			break;
 		}
-		l.sends++;
-		for (i = 0; i < 2; i++) {
-			got = zc_req_collect(t, &r[i], &l);
-			if (got < 0) {
-				if (got == -2)
-					t_fail(t, "message %d's request not processed", i);
-				goto out;
-			}
-		}
-		zc_pair_drain_rx(&p);
+		f->l.sends++;
+		ret = zc_mmsg_collect(t, r, 2, &f->l);
+		zc_pair_drain_rx(&f->p);
 	}
-	if (zc_settle(t, &p, &l, false, 5000))
-		goto out;
-	ret = zc_ledger_verify(t, &l);
-out:
-	zc_ledger_free(&l);
-	zc_pair_close(&p);
 	free(r);
 	return ret;
 }
 
+static const struct t_fixture partial = {
+	.ledger = 256, .settle = T_SETTLE_ERRQ, .settle_ms = 5000,
+};
+
 const struct t_case adv_sendmmsg_partial_cases[] = {
-	PER_PROTO("adv_sendmmsg_partial", t_sendmmsg_partial, 60),
+	PER_PROTO_FIX("adv_sendmmsg_partial", t_sendmmsg_partial, &partial, 0,
+		      60),
 	{ NULL }
 };

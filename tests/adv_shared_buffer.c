@@ -20,56 +20,30 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "zc_lib.h"
-#include "zc_test.h"
+#include "proto_lib.h"
+#include "cases.h"
 
-static int shared_mmsg_round(struct t_ctx *t, struct zc_pair *p,
-			     struct zc_ledger *l, uint32_t n)
+static int shared_mmsg_round(struct t_ctx *t, struct t_fix *f, uint32_t n,
+			     void *arg)
 {
 	struct mmsghdr mm[2];
 	struct iovec iov[2];
 	struct zc_req r;
-	int sent, got;
 
+	(void)arg;
 	zc_req_init(&r);
 	zc_req_add_zc(&r, n);
 	memcpy(r.snap, r.ctl.buf, sizeof(r.snap));
-	zc_mmsg_fill(mm, iov, 2, p, 1000, r.ctl.buf, r.len);
-	sent = sendmmsg(p->tx, mm, 2, MSG_ZEROCOPY | MSG_DONTWAIT);
-	CHECK(t, sent == 1, "sendmmsg sharing one request (size %u): %d (%s), want 1",
-	      n, sent, sent < 0 ? strerror(errno) : "sent");
-	l->sends++;
-	got = zc_req_collect(t, &r, l);
-	CHECK(t, got >= 0, "first message's request not processed%s%s",
-	      t->why[0] ? ": " : "", t->why);
-	zc_pair_drain_rx(p);
-	return 0;
+	zc_mmsg_fill(mm, iov, 2, &f->p, 1000, r.ctl.buf, r.len);
+	return expect_first_of_two(t, f, &r,
+				   sendmmsg(f->p.tx, mm, 2,
+					    MSG_ZEROCOPY | MSG_DONTWAIT),
+				   "sharing one request");
 }
 
-static int t_shared_mmsg(struct t_ctx *t, const struct t_env *e)
+static int t_shared_mmsg(struct t_ctx *t, struct t_fix *f)
 {
-	struct zc_ledger l;
-	struct zc_pair p;
-	int i, ret = -1;
-
-	if (zc_pair_open(t, &p, e->family, e->type, true) ||
-	    zc_ledger_init(&l, 256))
-		goto out;
-	for (i = 0; i < 20; i++) {
-		/* Size 1 fills up whenever anything is queued. */
-		if (queue_completions(t, &p, &l, 3) ||
-		    shared_mmsg_round(t, &p, &l, 1) ||
-		    queue_completions(t, &p, &l, 3) ||
-		    shared_mmsg_round(t, &p, &l, 8))
-			goto out;
-	}
-	if (zc_settle(t, &p, &l, false, 5000))
-		goto out;
-	ret = zc_ledger_verify(t, &l);
-out:
-	zc_ledger_free(&l);
-	zc_pair_close(&p);
-	return ret;
+	return queued_rounds(t, f, 20, shared_mmsg_round, NULL);
 }
 
 struct shared {
@@ -111,41 +85,33 @@ static void *shared_thread(void *arg)
 	return NULL;
 }
 
-static int t_shared_threads(struct t_ctx *t, const struct t_env *e)
+static int t_shared_threads(struct t_ctx *t, struct t_fix *f)
 {
-	struct shared s = { .err = 0 };
-	struct zc_ledger l;
-	struct zc_pair p;
+	struct shared s = { .p = &f->p, .l = &f->l };
 	struct zc_req r;
 	pthread_t th[2];
-	int i, ret = -1;
+	int i;
 
-	if (zc_pair_open(t, &p, e->family, e->type, true) ||
-	    zc_ledger_init(&l, 400))
-		goto out;
-	s.p = &p;
-	s.l = &l;
 	s.r = &r;
 	pthread_mutex_init(&s.mu, NULL);
 	for (i = 0; i < 2; i++)
 		pthread_create(&th[i], NULL, shared_thread, &s);
 	for (i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
-	if (s.err) {
-		t_fail(t, "%s", s.t.why);
-		goto out;
-	}
-	if (zc_settle(t, &p, &l, true, 10000))
-		goto out;
-	ret = zc_ledger_verify(t, &l);
-out:
-	zc_ledger_free(&l);
-	zc_pair_close(&p);
-	return ret;
+	CHECK(t, !s.err, "%s", s.t.why);
+	return 0;
 }
 
+static const struct t_fixture shared_mmsg = {
+	.ledger = 256, .settle = T_SETTLE_ERRQ, .settle_ms = 5000,
+};
+static const struct t_fixture shared_threads = {
+	.ledger = 400, .settle = T_SETTLE_CMSG, .settle_ms = 10000,
+};
+
 const struct t_case adv_shared_buffer_cases[] = {
-	PER_PROTO("adv_shared_sendmmsg", t_shared_mmsg, 60),
-	PER_PROTO("adv_shared_threads", t_shared_threads, 90),
+	PER_PROTO_FIX("adv_shared_sendmmsg", t_shared_mmsg, &shared_mmsg, 0, 60),
+	PER_PROTO_FIX("adv_shared_threads", t_shared_threads, &shared_threads,
+		      0, 90),
 	{ NULL }
 };

@@ -23,8 +23,8 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "zc_lib.h"
-#include "zc_test.h"
+#include "proto_lib.h"
+#include "cases.h"
 
 static int uffd_wp(struct t_ctx *t, void *addr, size_t len)
 {

@@ -19,8 +19,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include "zc_lib.h"
-#include "zc_test.h"
+#include "proto_lib.h"
+#include "cases.h"
 
 #ifndef SO_TIMESTAMPING_OLD
 #define SO_TIMESTAMPING_OLD	37
@@ -84,21 +84,12 @@ static void *hybrid_rx(void *arg)
 	return NULL;
 }
 
-static int t_hybrid(struct t_ctx *t, const struct t_env *e)
+static int t_hybrid(struct t_ctx *t, struct t_fix *f)
 {
-	struct hybrid hs[2], hr, hx;
+	struct hybrid hs[2], hr = { .p = &f->p, .l = &f->l }, hx = hr;
 	pthread_t ts[2], tr, tx;
-	struct zc_ledger l;
-	struct zc_pair p;
-	int i, ret = -1;
+	int i, ret;
 
-	if (zc_pair_open(t, &p, e->family, e->type, true) ||
-	    zc_ledger_init(&l, 4096))
-		goto out;
-	memset(&hr, 0, sizeof(hr));
-	hr.p = &p;
-	hr.l = &l;
-	hx = hr;
 	pthread_create(&tr, NULL, hybrid_reader, &hr);
 	pthread_create(&tx, NULL, hybrid_rx, &hx);
 	for (i = 0; i < 2; i++) {
@@ -109,7 +100,7 @@ static int t_hybrid(struct t_ctx *t, const struct t_env *e)
 	for (i = 0; i < 2; i++)
 		pthread_join(ts[i], NULL);
 	/* Finish with cmsg-only sends while the reader still competes. */
-	ret = zc_settle(t, &p, &l, true, 15000);
+	ret = zc_settle(t, &f->p, &f->l, true, 15000);
 	atomic_store(&hr.stop, 1);
 	atomic_store(&hx.stop, 1);
 	pthread_join(tr, NULL);
@@ -120,19 +111,18 @@ static int t_hybrid(struct t_ctx *t, const struct t_env *e)
 	if (hr.err)
 		ret = t_fail(t, "reader: %s", hr.t.why);
 	if (!ret)
-		ret = zc_ledger_verify(t, &l);
+		ret = zc_ledger_verify(t, &f->l);
 	printf("# %s hybrid: %u sends, %u ids via cmsg, %u via errqueue\n",
-	       zc_pair_name(&p), l.sends, l.ids_cmsg, l.ids_errqueue);
-out:
-	zc_ledger_free(&l);
-	zc_pair_close(&p);
+	       zc_pair_name(&f->p), f->l.sends, f->l.ids_cmsg,
+	       f->l.ids_errqueue);
 	return ret;
 }
 
 /* TCP: EAGAIN on a full non-blocking socket, then EPIPE after shutdown. */
-static int t_errors_tcp(struct t_ctx *t, struct zc_pair *p,
-			struct zc_ledger *l)
+static int t_errors_tcp(struct t_ctx *t, struct t_fix *f)
 {
+	struct zc_pair *p = &f->p;
+	struct zc_ledger *l = &f->l;
 	int small = 32768, i, eagain = 0, processed_eagain = 0;
 	struct zc_req r;
 	ssize_t n;
@@ -173,9 +163,10 @@ static int t_errors_tcp(struct t_ctx *t, struct zc_pair *p,
  * sendmsg() is entered (processed); one with another control message
  * waits for the parse that never comes (not processed, nothing taken).
  */
-static int t_errors_udp(struct t_ctx *t, struct zc_pair *p,
-			struct zc_ledger *l)
+static int t_errors_udp(struct t_ctx *t, struct t_fix *f)
 {
+	struct zc_pair *p = &f->p;
+	struct zc_ledger *l = &f->l;
 	static const int on = 1, off;
 	struct zc_req r;
 	ssize_t n;
@@ -210,32 +201,16 @@ static int t_errors_udp(struct t_ctx *t, struct zc_pair *p,
 	return 0;
 }
 
-static int t_errors(struct t_ctx *t, const struct t_env *e)
-{
-	struct zc_ledger l;
-	struct zc_pair p;
-	int ret = -1;
-
-	if (zc_pair_open(t, &p, e->family, e->type, true) ||
-	    zc_ledger_init(&l, 4096))
-		goto out;
-	if (queue_completions(t, &p, &l, 20))
-		goto out;
-	if (e->type == SOCK_STREAM ? t_errors_tcp(t, &p, &l) :
-				     t_errors_udp(t, &p, &l))
-		goto out;
-	/* Whatever the failed calls left must be on the error queue. */
-	if (zc_settle(t, &p, &l, e->type == SOCK_DGRAM, 15000))
-		goto out;
-	ret = zc_ledger_verify(t, &l);
-out:
-	zc_ledger_free(&l);
-	zc_pair_close(&p);
-	return ret;
-}
+/* Whatever the failed calls left must be on the error queue. */
+static const struct t_fixture errors = {
+	.ledger = 4096, .queued = 20,
+	.settle = T_SETTLE_UDP_CMSG, .settle_ms = 15000,
+};
+static const struct t_fixture hybrid = { .ledger = 4096 };
 
 const struct t_case errors_cases[] = {
-	PER_PROTO("hybrid", t_hybrid, 90),
-	PER_PROTO("errors", t_errors, 90),
+	PER_PROTO_FIX("hybrid", t_hybrid, &hybrid, 0, 90),
+	T_FIX_TCP("errors", t_errors_tcp, &errors, 0, 90),
+	T_FIX_UDP("errors", t_errors_udp, &errors, 0, 90),
 	{ NULL }
 };

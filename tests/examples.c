@@ -16,8 +16,8 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "zc_lib.h"
-#include "zc_test.h"
+#include "proto_lib.h"
+#include "cases.h"
 
 /* Run @prog with @args (up to 7), its stdout into @out; exit status. */
 static int run_prog(const char *prog, const char *const *args, char *out,
@@ -124,14 +124,14 @@ static int t_example_cpp_enobufs(struct t_ctx *t, const struct t_env *e)
 #define EXAMPLES(prefix)						\
 	PER_PROTO(prefix "_example_c", t_example_c, 60),		\
 	PER_PROTO(prefix "_example_cpp", t_example_cpp, 60),		\
-	{ prefix "_example_c_enobufs_tcp4", t_example_c_enobufs,	\
-	  AF_INET, SOCK_STREAM, 60 },					\
-	{ prefix "_example_c_enobufs_udp6", t_example_c_enobufs,	\
-	  AF_INET6, SOCK_DGRAM, 60 },					\
-	{ prefix "_example_cpp_enobufs_tcp6", t_example_cpp_enobufs,	\
-	  AF_INET6, SOCK_STREAM, 60 },					\
-	{ prefix "_example_cpp_enobufs_udp4", t_example_cpp_enobufs,	\
-	  AF_INET, SOCK_DGRAM, 60 }
+	T_CASE(prefix "_example_c_enobufs_tcp4", t_example_c_enobufs,	\
+	       AF_INET, SOCK_STREAM, 60),					\
+	T_CASE(prefix "_example_c_enobufs_udp6", t_example_c_enobufs,	\
+	       AF_INET6, SOCK_DGRAM, 60),					\
+	T_CASE(prefix "_example_cpp_enobufs_tcp6", t_example_cpp_enobufs,	\
+	       AF_INET6, SOCK_STREAM, 60),					\
+	T_CASE(prefix "_example_cpp_enobufs_udp4", t_example_cpp_enobufs,	\
+	       AF_INET, SOCK_DGRAM, 60)
 
 /* Before the module is loaded. */
 const struct t_case examples_absent_cases[] = {

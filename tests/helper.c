@@ -35,8 +35,8 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <zcnotify/zcn.h>
-#include "zc_lib.h"
-#include "zc_test.h"
+#include "proto_lib.h"
+#include "cases.h"
 
 /*
  * The zcn.h helper: @mode's path delivers every completion exactly once,
@@ -843,10 +843,6 @@ static int t_enobufs(struct t_ctx *t, const struct t_env *e)
 	zc_pair_close(&p);
 	return 0;
 }
-
-#define TCP_ONLY(n, f, tmo)						\
-	{ n "_tcp4", f, AF_INET, SOCK_STREAM, tmo },			\
-	{ n "_tcp6", f, AF_INET6, SOCK_STREAM, tmo }
 
 /* Before the module is loaded. */
 const struct t_case helper_absent_cases[] = {

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
-#include "zc_lib.h"
-#include "zc_test.h"
+#include "proto_lib.h"
+#include "cases.h"
 
 /* The module says at load which functions it hooked, in one line. */
 static int klog_last_load_line(struct t_ctx *t)
@@ -196,8 +196,8 @@ out:
 }
 
 const struct t_case module_control_cases[] = {
-	{ "load_errors", t_load_errors, 0, 0, 60 },
-	{ "sysfs", t_sysfs, 0, 0, 10 },
-	{ "stats_udp4", t_stats, AF_INET, SOCK_DGRAM, 30 },
+	T_CASE("load_errors", t_load_errors, 0, 0, 60),
+	T_CASE("sysfs", t_sysfs, 0, 0, 10),
+	T_CASE("stats_udp4", t_stats, AF_INET, SOCK_DGRAM, 30),
 	{ NULL }
 };

@@ -21,8 +21,8 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "zc_lib.h"
-#include "zc_test.h"
+#include "proto_lib.h"
+#include "cases.h"
 
 #define LIB		"/lib/zcnotify/libzcnotify-preload.so"
 #define ERRQ		"/bin/preload_errq"
@@ -361,9 +361,12 @@ static int selftest_case(struct t_ctx *t, const struct t_env *e, bool loaded)
 	close(fds[0]);
 	kill(rpid, SIGKILL);
 	waitpid(rpid, &status, 0);
+	/*
+	 * Not "gap:": the selftest prints it (only with -v) for completions
+	 * out of order, which "can occur due to drops, reordering and
+	 * retransmissions"; exactness is txc == tx below.
+	 */
 	p = strstr(out, "missing notifications");
-	if (!p)
-		p = strstr(out, "gap:");
 	CHECK(t, !p, "selftest: %.200s", p);
 	CHECK(t, ret == 0, "selftest sender: exit %d: %.300s", ret, out);
 	p = strstr(out, "tx=");
@@ -395,8 +398,8 @@ static int pl_absent_selftest(struct t_ctx *t, const struct t_env *e)
 
 const struct t_case preload_absent_cases[] = {
 	PER_PROTO("absent_preload", pl_absent, 60),
-	{ "absent_preload_tstamp_udp4", pl_absent_tstamp, AF_INET, SOCK_DGRAM, 60 },
-	{ "absent_preload_thread_tcp6", pl_absent_thread, AF_INET6, SOCK_STREAM, 60 },
+	T_CASE("absent_preload_tstamp_udp4", pl_absent_tstamp, AF_INET, SOCK_DGRAM, 60),
+	T_CASE("absent_preload_thread_tcp6", pl_absent_thread, AF_INET6, SOCK_STREAM, 60),
 	PER_PROTO("absent_preload_selftest", pl_absent_selftest, 60),
 	{ NULL }
 };
@@ -404,30 +407,30 @@ const struct t_case preload_absent_cases[] = {
 const struct t_case preload_cases[] = {
 	PER_PROTO("preload", pl_poll, 60),
 	PER_PROTO("preload_selftest", pl_selftest, 60),
-	{ "preload_reap32_tcp4", pl_reap32, AF_INET, SOCK_STREAM, 60 },
-	{ "preload_reap_end_udp6", pl_reap_end, AF_INET6, SOCK_DGRAM, 60 },
-	{ "preload_ppoll_tcp6", pl_ppoll, AF_INET6, SOCK_STREAM, 60 },
-	{ "preload_select_tcp4", pl_select, AF_INET, SOCK_STREAM, 60 },
-	{ "preload_pselect_udp4", pl_pselect, AF_INET, SOCK_DGRAM, 60 },
-	{ "preload_epoll_udp6", pl_epoll, AF_INET6, SOCK_DGRAM, 60 },
-	{ "preload_epollet_tcp4", pl_epollet, AF_INET, SOCK_STREAM, 60 },
-	{ "preload_thread_tcp4", pl_thread, AF_INET, SOCK_STREAM, 60 },
-	{ "preload_thread_epoll_udp4", pl_thread_epoll, AF_INET, SOCK_DGRAM, 60 },
-	{ "preload_mmsg_udp4", pl_mmsg, AF_INET, SOCK_DGRAM, 60 },
-	{ "preload_mmsg_tcp6", pl_mmsg, AF_INET6, SOCK_STREAM, 60 },
-	{ "preload_tstamp_udp4", pl_tstamp, AF_INET, SOCK_DGRAM, 60 },
-	{ "preload_tstamp_udp6", pl_tstamp, AF_INET6, SOCK_DGRAM, 60 },
-	{ "preload_dup_tcp4", pl_dup, AF_INET, SOCK_STREAM, 60 },
-	{ "preload_dup_udp6", pl_dup, AF_INET6, SOCK_DGRAM, 60 },
-	{ "preload_fork_udp4", pl_fork, AF_INET, SOCK_DGRAM, 60 },
-	{ "preload_fork_tcp6", pl_fork, AF_INET6, SOCK_STREAM, 60 },
-	{ "preload_nonblock_tcp4", pl_nonblock, AF_INET, SOCK_STREAM, 60 },
-	{ "preload_nonblock_tcp6", pl_nonblock, AF_INET6, SOCK_STREAM, 60 },
-	{ "preload_signal_tcp4", pl_signal, AF_INET, SOCK_STREAM, 60 },
-	{ "preload_signal_udp6", pl_signal, AF_INET6, SOCK_DGRAM, 60 },
-	{ "preload_nozc_tcp4", pl_nozc, AF_INET, SOCK_STREAM, 60 },
-	{ "preload_nozc_udp4", pl_nozc, AF_INET, SOCK_DGRAM, 60 },
-	{ "preload_optmem_udp4", pl_optmem, AF_INET, SOCK_DGRAM, 60 },
-	{ "preload_optmem_udp6", pl_optmem, AF_INET6, SOCK_DGRAM, 60 },
+	T_CASE("preload_reap32_tcp4", pl_reap32, AF_INET, SOCK_STREAM, 60),
+	T_CASE("preload_reap_end_udp6", pl_reap_end, AF_INET6, SOCK_DGRAM, 60),
+	T_CASE("preload_ppoll_tcp6", pl_ppoll, AF_INET6, SOCK_STREAM, 60),
+	T_CASE("preload_select_tcp4", pl_select, AF_INET, SOCK_STREAM, 60),
+	T_CASE("preload_pselect_udp4", pl_pselect, AF_INET, SOCK_DGRAM, 60),
+	T_CASE("preload_epoll_udp6", pl_epoll, AF_INET6, SOCK_DGRAM, 60),
+	T_CASE("preload_epollet_tcp4", pl_epollet, AF_INET, SOCK_STREAM, 60),
+	T_CASE("preload_thread_tcp4", pl_thread, AF_INET, SOCK_STREAM, 60),
+	T_CASE("preload_thread_epoll_udp4", pl_thread_epoll, AF_INET, SOCK_DGRAM, 60),
+	T_CASE("preload_mmsg_udp4", pl_mmsg, AF_INET, SOCK_DGRAM, 60),
+	T_CASE("preload_mmsg_tcp6", pl_mmsg, AF_INET6, SOCK_STREAM, 60),
+	T_CASE("preload_tstamp_udp4", pl_tstamp, AF_INET, SOCK_DGRAM, 60),
+	T_CASE("preload_tstamp_udp6", pl_tstamp, AF_INET6, SOCK_DGRAM, 60),
+	T_CASE("preload_dup_tcp4", pl_dup, AF_INET, SOCK_STREAM, 60),
+	T_CASE("preload_dup_udp6", pl_dup, AF_INET6, SOCK_DGRAM, 60),
+	T_CASE("preload_fork_udp4", pl_fork, AF_INET, SOCK_DGRAM, 60),
+	T_CASE("preload_fork_tcp6", pl_fork, AF_INET6, SOCK_STREAM, 60),
+	T_CASE("preload_nonblock_tcp4", pl_nonblock, AF_INET, SOCK_STREAM, 60),
+	T_CASE("preload_nonblock_tcp6", pl_nonblock, AF_INET6, SOCK_STREAM, 60),
+	T_CASE("preload_signal_tcp4", pl_signal, AF_INET, SOCK_STREAM, 60),
+	T_CASE("preload_signal_udp6", pl_signal, AF_INET6, SOCK_DGRAM, 60),
+	T_CASE("preload_nozc_tcp4", pl_nozc, AF_INET, SOCK_STREAM, 60),
+	T_CASE("preload_nozc_udp4", pl_nozc, AF_INET, SOCK_DGRAM, 60),
+	T_CASE("preload_optmem_udp4", pl_optmem, AF_INET, SOCK_DGRAM, 60),
+	T_CASE("preload_optmem_udp6", pl_optmem, AF_INET6, SOCK_DGRAM, 60),
 	{ NULL }
 };

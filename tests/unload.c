@@ -24,8 +24,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include "zc_lib.h"
-#include "zc_test.h"
+#include "proto_lib.h"
+#include "cases.h"
 
 /* Senders that keep going while the module comes and goes. */
 struct churn {
@@ -472,8 +472,8 @@ static int t_soak(struct t_ctx *t, const struct t_env *e)
 }
 
 const struct t_case unload_cases[] = {
-	{ "unload_traffic", t_unload_traffic, 0, 0, 120 },
-	{ "unload_blocked", t_unload_blocked, 0, 0, 60 },
-	{ "soak", t_soak, 0, 0, 1800 },
+	T_CASE("unload_traffic", t_unload_traffic, 0, 0, 120),
+	T_CASE("unload_blocked", t_unload_blocked, 0, 0, 60),
+	T_CASE("soak", t_soak, 0, 0, 1800),
 	{ NULL }
 };

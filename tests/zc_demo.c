@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <zcnotify/zcn.h>
-#include "zc_lib.h"
+#include "proto_lib.h"
 
 #define SENDS	200
 

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zc_testlib: what the test files share beyond zc_lib's protocol helpers
- * (declared in zc_test.h): expectations on the error queue, loading and
- * unloading the module, the kernel log, sysfs parameters, sysctls and the
- * stats counters.
+ * fixture: the fixture runner.c runs a case's body in (a zerocopy pair and
+ * a ledger, set up, settled, verified and freed around it), and what the
+ * case files share beyond proto_lib's protocol helpers (declared in
+ * cases.h): expectations on the error queue, loading and unloading the
+ * module, the kernel log, sysfs parameters, sysctls and the stats
+ * counters.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,8 +19,45 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "zc_lib.h"
-#include "zc_test.h"
+#include "proto_lib.h"
+#include "cases.h"
+
+const struct t_fixture fix_queued = { .ledger = 64, .queued = 10 };
+const struct t_fixture fix_filled = { .ledger = 4096, .fill = true };
+
+int settle_verify(struct t_ctx *t, struct t_fix *f, int how, int ms)
+{
+	bool cmsg = how == T_SETTLE_CMSG ||
+		    (how == T_SETTLE_UDP_CMSG && f->p.type == SOCK_DGRAM);
+
+	if (zc_settle(t, &f->p, &f->l, cmsg, ms))
+		return -1;
+	return zc_ledger_verify(t, &f->l);
+}
+
+int fixture_run(struct t_ctx *t, const struct t_case *c,
+		const struct t_env *e)
+{
+	const struct t_fixture *x = c->fix;
+	struct t_fix f = { .e = e, .variant = c->variant,
+			   .p = { .tx = -1, .rx = -1 } };
+	int ret = -1;
+
+	if (zc_pair_open(t, &f.p, e->family, e->type, true) ||
+	    zc_ledger_init(&f.l, x->ledger))
+		goto out;
+	if (x->queued && queue_completions(t, &f.p, &f.l, x->queued))
+		goto out;
+	if (x->fill && fill_send_path(t, &f.p, &f.l))
+		goto out;
+	ret = c->body(t, &f);
+	if (!ret && x->settle)
+		ret = settle_verify(t, &f, x->settle, x->settle_ms);
+out:
+	zc_ledger_free(&f.l);
+	zc_pair_close(&f.p);
+	return ret;
+}
 
 int queue_completions(struct t_ctx *t, struct zc_pair *p,
 		      struct zc_ledger *l, int sends)
@@ -53,6 +92,45 @@ int fill_send_path(struct t_ctx *t, struct zc_pair *p, struct zc_ledger *l)
 		      strerror(errno));
 		usleep(50000);
 	}
+	return 0;
+}
+
+/*
+ * @rounds times: three completions queued and @round with a request of
+ * size 1 (which fills up whenever anything is queued), three more and
+ * @round with size 8 (which does not).
+ */
+int queued_rounds(struct t_ctx *t, struct t_fix *f, int rounds,
+		  int (*round)(struct t_ctx *t, struct t_fix *f, uint32_t n,
+			       void *arg), void *arg)
+{
+	int i;
+
+	for (i = 0; i < rounds; i++)
+		if (queue_completions(t, &f->p, &f->l, 3) ||
+		    round(t, f, 1, arg) ||
+		    queue_completions(t, &f->p, &f->l, 3) ||
+		    round(t, f, 8, arg))
+			return -1;
+	return 0;
+}
+
+/*
+ * A sendmmsg() of two messages whose second one must be refused (@sent:
+ * what it returned): one sent, the first message's request @r processed.
+ */
+int expect_first_of_two(struct t_ctx *t, struct t_fix *f, struct zc_req *r,
+			int sent, const char *what)
+{
+	int got;
+
+	CHECK(t, sent == 1, "sendmmsg, %s (size %u): %d (%s), want 1", what,
+	      r->n, sent, sent < 0 ? strerror(errno) : "sent");
+	f->l.sends++;
+	got = zc_req_collect(t, r, &f->l);
+	CHECK(t, got >= 0, "first message's request not processed%s%s",
+	      t->why[0] ? ": " : "", t->why);
+	zc_pair_drain_rx(&f->p);
 	return 0;
 }
 

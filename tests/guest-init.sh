@@ -108,7 +108,7 @@ else
 	run unload_traffic unload_blocked
 	export ZC_SOAK_SECS=8 ZC_SOAK_UNLOADS=6
 	run soak
-	# A few tests (harness/vm-test.sh): the end of the log, to debug.
+	# A few tests (harness/debug-tests.sh): the end of the log, to debug.
 	[ -n "$only" ] && dmesg | tail -60 | sed 's/^/ZC: # /'
 	dmesg_check
 fi

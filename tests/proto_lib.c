@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Helpers for the zcnotify tests; see zc_lib.h. */
+/* Helpers for the zcnotify tests; see proto_lib.h. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,7 +15,7 @@
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
-#include "zc_lib.h"
+#include "proto_lib.h"
 
 #define PAYLOAD_MAX	(256 * 1024)
 
@@ -434,4 +434,27 @@ void zc_mmsg_fill(struct mmsghdr *mm, struct iovec *iov, unsigned int n,
 		mm[i].msg_hdr.msg_control = ctl;
 		mm[i].msg_hdr.msg_controllen = ctl_len;
 	}
+}
+
+void zc_mmsg_reqs(struct mmsghdr *mm, struct zc_req *r, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		mm[i].msg_hdr.msg_control = r[i].ctl.buf;
+		mm[i].msg_hdr.msg_controllen = r[i].len;
+		memcpy(r[i].snap, r[i].ctl.buf, sizeof(r[i].snap));
+	}
+}
+
+int zc_mmsg_collect(struct t_ctx *t, struct zc_req *r, unsigned int n,
+		    struct zc_ledger *l)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (zc_req_collect(t, &r[i], l) < 0)
+			return t->why[0] ? -1 :
+			       t_fail(t, "message %u's request not processed", i);
+	return 0;
 }

@@ -4,8 +4,8 @@
  * header's protocol, and a ledger that checks every completion is seen
  * exactly once.
  */
-#ifndef ZC_LIB_H
-#define ZC_LIB_H
+#ifndef PROTO_LIB_H
+#define PROTO_LIB_H
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -134,6 +134,15 @@ ssize_t zc_send_zc(struct t_ctx *t, struct zc_pair *p, size_t len, int flags,
 void zc_mmsg_fill(struct mmsghdr *mm, struct iovec *iov, unsigned int n,
 		  struct zc_pair *p, size_t len, void *ctl, size_t ctl_len);
 
+/*
+ * Point message i of @mm at request r[i] (a snapshot taken for
+ * zc_req_collect()); after the call, collect each message's answer.
+ * Returns -1 (reason in @t) if one is malformed or not processed.
+ */
+void zc_mmsg_reqs(struct mmsghdr *mm, struct zc_req *r, unsigned int n);
+int zc_mmsg_collect(struct t_ctx *t, struct zc_req *r, unsigned int n,
+		    struct zc_ledger *l);
+
 /* Read the whole error queue; zerocopy entries go to @l, others counted.
  * If @ts is not NULL, timestamp entries' ee_data are appended to it.
  */
@@ -159,4 +168,4 @@ void zc_wait_outq(int fd, int timeout_ms);
 long zc_now_ms(void);
 const char *zc_pair_name(const struct zc_pair *p);
 
-#endif /* ZC_LIB_H */
+#endif /* PROTO_LIB_H */

@@ -11,7 +11,7 @@
  * __sock_cmsg_send with IPMODIFY.
  *
  * This file is only the runner. The cases live in one file per contract
- * area, each with its table (see zc_test.h): protocol.c, invalid_input.c,
+ * area, each with its table (see cases.h): protocol.c, invalid_input.c,
  * errors.c, helper.c, examples.c, module_control.c, unload.c, and adv_*.c for the
  * adversarial ones, one contract point per file.
  */
@@ -23,8 +23,8 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "zc_lib.h"
-#include "zc_test.h"
+#include "proto_lib.h"
+#include "cases.h"
 
 /*
  * Every table of cases, in the order "zc_test list" prints them; each
@@ -85,7 +85,7 @@ static int run_one(const struct t_case *c, struct t_env *env)
 		alarm(c->timeout_s);
 		env->family = c->family;
 		env->type = c->type;
-		ret = c->fn(&t, env);
+		ret = c->fn ? c->fn(&t, env) : fixture_run(&t, c, env);
 		if (ret) {
 			if (!t.why[0])
 				strcpy(t.why, "failed");

@@ -30,7 +30,9 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 PWD := $(shell pwd)
 PREFIX ?= /usr/local
 DESTDIR ?=
-VERSION := 0.1.0
+# The version, written in VERSION only (make lint checks the files that
+# cannot read it).
+VERSION := $(shell cat $(dir $(lastword $(MAKEFILE_LIST)))VERSION)
 
 all: modules
 
@@ -51,35 +53,15 @@ preload:
 check:
 	TESTS="$(TESTS)" KERNELS="$(KERNELS)" ARCH="$(ARCH)" ./harness/check.sh
 
-demo:
-	./harness/demo.sh
+# The lanes: one script each, named after the target.
+demo lint matrix check-fresh stress check-debug:
+	./harness/$@.sh
 
-lint:
-	./harness/lint.sh
-
-bench:
-	./bench/bench.sh
-
-bench-icount:
-	./bench/bench-icount.sh
-
-bench-host:
-	./bench/bench-host.sh
-
-matrix:
-	./harness/matrix.sh
+bench bench-icount bench-host:
+	./bench/$@.sh
 
 check-dkms:
 	./packaging/check-dkms.sh
-
-check-fresh:
-	./harness/check-fresh.sh
-
-stress:
-	./harness/stress.sh
-
-check-debug:
-	./harness/check-debug.sh
 
 check-debug-rt:
 	./harness/check-debug.sh 6.12-rt
@@ -112,7 +94,7 @@ install-dev:
 	install -D -m 644 include/uapi/linux/zcnotify.h $(DESTDIR)$(PREFIX)/include/linux/zcnotify.h
 	install -D -m 644 include/zcnotify/zcn.h $(DESTDIR)$(PREFIX)/include/zcnotify/zcn.h
 	install -d $(DESTDIR)$(PREFIX)/share/pkgconfig
-	sed 's#@PREFIX@#$(PREFIX)#' zcnotify.pc.in >$(DESTDIR)$(PREFIX)/share/pkgconfig/zcnotify.pc
+	sed 's#@PREFIX@#$(PREFIX)#; s#@VERSION@#$(VERSION)#' zcnotify.pc.in >$(DESTDIR)$(PREFIX)/share/pkgconfig/zcnotify.pc
 	install -D -m 644 docs/zcnotify.7 $(DESTDIR)$(PREFIX)/share/man/man7/zcnotify.7
 
 # What the zcnotify-dkms package does, from this tree: only the files of

@@ -18,7 +18,7 @@ mkdir -p "$out"
 bench_prepare
 : >"$out/raw.txt"
 for k in $KERNELS; do
-	bench_root "$k" "$TOP/bench/vm-bench-icount.sh"
+	bench_root "$k" "$TOP/bench/guest-bench-icount.sh"
 	icount_lane "$k" "$RUNS" "$out/raw.txt"
 done
 python3 "$TOP/bench/bench-icount-report.py" "$out/raw.txt" | tee "$out/report.md"

@@ -65,5 +65,5 @@ INIT
 chmod +x "$ov/init"
 (cd "$ov" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/overlay.cpio.gz"
 cat "$out/base.cpio.gz" "$out/overlay.cpio.gz" >"$out/initramfs.cpio.gz"
-VM_MEM=3G bash "$TOP/harness/vm-run.sh" "$k" "$out/initramfs.cpio.gz" "$out/$k.log" 1200 || true
+VM_MEM=3G bash "$TOP/harness/qemu-boot.sh" "$k" "$out/initramfs.cpio.gz" "$out/$k.log" 1200 || true
 tr -d '\r' <"$out/$k.log" | sed -n 's/^ZC: //p' | grep -v '^END$'

@@ -29,13 +29,13 @@ echo "# wall-clock lane: $accel"
 : >"$out/raw-icount.txt"
 for k in $KERNELS; do
 	stage_start
-	bench_root "$k" "$TOP/bench/vm-bench.sh"
-	bench_guest "$k" "$TOP/bench/vm-bench.sh"
+	bench_root "$k" "$TOP/bench/guest-bench.sh"
+	bench_guest "$k" "$TOP/bench/guest-bench.sh"
 	bench_conf "$BUILD/$k/initramfs/bench.conf" REPS=3 SENDS=20000 SIZES=4096 "INTERVALS=1 8 32" \
 		"METHODS=copy errqueue cmsg uring" "LANES=lo:tcp4 lo:udp4 lo:tcp6 lo:udp6 dummy:udp4" \
 		OH_REPS=6 OH_CALLS=40000
 	pack_root "$k" "$BUILD/$k/bench.cpio.gz"
-	ACCEL=$accel bash "$TOP/harness/vm-run.sh" "$k" "$BUILD/$k/bench.cpio.gz" \
+	ACCEL=$accel bash "$TOP/harness/qemu-boot.sh" "$k" "$BUILD/$k/bench.cpio.gz" \
 		"$BUILD/$k/bench.log" 3000 zcmode=bench || true
 	tr -d '\r' <"$BUILD/$k/bench.log" | sed -n 's/^ZC: //p' |
 		sed "s/^/kernel=$k /" >>"$out/raw.txt"

@@ -9,10 +9,10 @@ bench_prepare() {
 }
 
 # bench_guest <kver> <guest script>: the script as /bench.sh in the
-# kernel's bench_root tree, vm-net.sh (which it sources) beside it.
+# kernel's bench_root tree, guest-net.sh (which it sources) beside it.
 bench_guest() {
 	cp "$2" "$BUILD/$1/initramfs/bench.sh"
-	cp "$TOP/bench/vm-net.sh" "$BUILD/$1/initramfs/"
+	cp "$TOP/bench/guest-net.sh" "$BUILD/$1/initramfs/"
 }
 
 # bench_conf <file> NAME=default...: the guest's /bench.conf, one
@@ -28,7 +28,7 @@ bench_conf() {
 }
 
 # icount_lane <kver> <runs> <raw>: the instruction-count lane on a kernel
-# whose bench_root is laid out: vm-bench-icount.sh with its bench.conf,
+# whose bench_root is laid out: guest-bench-icount.sh with its bench.conf,
 # booted <runs> times under QEMU -icount shift=0 (one vCPU: guest time is
 # executed instructions), the ZC: lines appended to <raw> as
 # "kernel=K run=R ...". Parameters: SENDS, SIZE, LANES, INTERVALS, METHODS,
@@ -36,7 +36,7 @@ bench_conf() {
 # TH_CALLS, VM_MEM; the defaults are make bench-icount's.
 icount_lane() {
 	local k=$1 runs=$2 raw=$3 root=$BUILD/$1/initramfs run
-	bench_guest "$k" "$TOP/bench/vm-bench-icount.sh"
+	bench_guest "$k" "$TOP/bench/guest-bench-icount.sh"
 	bench_conf "$root/bench.conf" SENDS=3000 SIZE=4096 \
 		"LANES=dummy:udp4:4096 lo:tcp4:4096 lo:tcp4:65536:600" "INTERVALS=1 8 32 512" \
 		"METHODS=copy errqueue cmsg uring" "NS=1 2 4 16 64" OH_CALLS=5000 THREADS=20000 \
@@ -44,7 +44,7 @@ icount_lane() {
 	pack_root "$k" "$BUILD/$k/icount.cpio.gz"
 	for run in $(seq "$runs"); do
 		stage_start
-		ICOUNT=1 VM_MEM=${VM_MEM:-3G} bash "$TOP/harness/vm-run.sh" "$k" \
+		ICOUNT=1 VM_MEM=${VM_MEM:-3G} bash "$TOP/harness/qemu-boot.sh" "$k" \
 			"$BUILD/$k/icount.cpio.gz" "$BUILD/$k/icount-$run.log" 3000 zcmode=bench || true
 		tr -d '\r' <"$BUILD/$k/icount-$run.log" | sed -n 's/^ZC: //p' |
 			sed "s/^/kernel=$k run=$run /" >>"$raw"

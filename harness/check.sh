@@ -119,7 +119,7 @@ for k in $KERNELS; do
 	stage_start
 	img=$BUILD/$k/initramfs.cpio.gz log=$BUILD/$k/console.log
 	build_initramfs "$k" "$img"
-	bash "$TOP/harness/vm-run.sh" "$k" "$img" "$log" "$VM_TIMEOUT" "$append"
+	bash "$TOP/harness/qemu-boot.sh" "$k" "$img" "$log" "$VM_TIMEOUT" "$append"
 	rc=$?
 	stage_end "$k: boot and run tests in QEMU"
 	t_vm=$STAGE_SECS

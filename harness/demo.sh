@@ -13,7 +13,7 @@ build_module "$k" >"$BUILD/$k.build.log" 2>&1 || {
 	cat "$BUILD/$k.build.log"; exit 1; }
 build_initramfs "$k" "$BUILD/$k/initramfs.cpio.gz"
 echo "booting $k under QEMU (TCG)..."
-bash "$TOP/harness/vm-run.sh" "$k" "$BUILD/$k/initramfs.cpio.gz" \
+bash "$TOP/harness/qemu-boot.sh" "$k" "$BUILD/$k/initramfs.cpio.gz" \
 	"$BUILD/$k/demo.log" 300 zcmode=demo || true
 tr -d '\r' <"$BUILD/$k/demo.log" | sed -n 's/^ZC: //p' | grep -v '^END$'
 grep -q 'each exactly once' "$BUILD/$k/demo.log"

@@ -1,4 +1,7 @@
-# Shared by check.sh and demo.sh: building and booting. Source it.
+# Sourced by the harness/, bench/ and packaging/ scripts that build or
+# boot (check, matrix, lint, demo, stress, the debug and DKMS lanes, the
+# benchmarks): paths, the kernel lists, toolchains, the test programs'
+# build, the VM images. Source it.
 # shellcheck shell=bash
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -6,7 +9,8 @@ BUILD=$TOP/build
 DEFAULT_KERNELS="6.1.0-56-amd64 6.12.117+deb12-amd64"
 # make check ARCH=arm64: bookworm's two kernels, arm64 flavour.
 ARM64_KERNELS="6.1.0-56-arm64 6.12.117+deb12-arm64"
-CFLAGS_TEST="-std=c11 -Wall -Wextra -Werror -O2 -static -pthread -I$TOP/include/uapi -I$TOP/include"
+# The test programs' flags, as tests/Makefile defines them.
+CFLAGS_TEST=$(make -s --no-print-directory -C "$TOP/tests" print-cflags)
 
 stage_start() { STAGE_T0=$(date +%s.%N); }
 stage_end() {		# stage_end <label>; sets STAGE_SECS
@@ -47,7 +51,7 @@ build_tests() {
 	case ${1:-amd64} in
 	amd64)
 		mkdir -p "$BUILD/tests"
-		make -s -C "$TOP/tests" OUT="$BUILD/tests" CFLAGS_TEST="$CFLAGS_TEST" &&
+		make -s -C "$TOP/tests" OUT="$BUILD/tests" &&
 		make -s -C "$TOP" preload >/dev/null &&
 		bash "$TOP/harness/selftest-msgzc.sh" >/dev/null ;;
 	arm64)
@@ -107,7 +111,7 @@ build_module() {
 	command -v pahole >/dev/null || pahole=(PAHOLE=)
 	rm -rf "$out/src" "$out/kmod"
 	mkdir -p "$out/src" "$out/kmod"
-	cp -r "$TOP/Kbuild" "$TOP/module" "$TOP/include" "$out/src/"
+	cp -r "$TOP/Kbuild" "$TOP/VERSION" "$TOP/module" "$TOP/include" "$out/src/"
 	cp "$TOP/tests/kmod/"* "$out/kmod/"
 	sed -i 's#"../../module/#"'"$TOP"'/module/#' "$out/kmod/zc_ipmodify_owner.c"
 	in_toolchain "$tc" make -s -C "$kd" M="$out/src" "${cross[@]}" "${pahole[@]}" modules 2>&1 |
@@ -169,7 +173,7 @@ build_initramfs() {
 	rm -rf "$root"
 	mkdir -p "$root"/{bin,proc,sys,dev,tmp}
 	busybox_of "$(kernel_arch "$k")" "$root/bin/busybox"
-	cp "$TOP/tests/vm-init.sh" "$root/init"
+	cp "$TOP/tests/guest-init.sh" "$root/init"
 	cp "$t/zc_test" "$t/zc_test32" "$t/zc_demo" "$t/zc_fuzz" "$t/zc_fuzz32" \
 	   "$t/zcstat" "$t/zcn_ring_c" "$t/zcn_ring_cpp" "$root/bin/"
 	cp "$TOP/tests/m32-tests.txt" "$root/"

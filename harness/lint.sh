@@ -1,7 +1,10 @@
 #!/bin/bash
 # make lint: checkpatch.pl --strict (taken from Debian's linux-source
 # package into .cache, never committed) and sparse on the module, built
-# against the first default kernel and cross-built for an arm64 one.
+# against the first default kernel and cross-built for an arm64 one; the
+# userspace programs, the helper and examples with every compiler, the
+# README example, and the version (VERSION) in the files that cannot
+# read it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 # sparse, the compilers and (for the arm64 cross build) gcc-12-aarch64:
@@ -20,7 +23,11 @@ if [ ! -x "$cp/scripts/checkpatch.pl" ]; then
 fi
 rc=0
 echo "== checkpatch --strict"
-"$cp/scripts/checkpatch.pl" --strict --no-tree --terse --show-types -f \
+# LINUX_VERSION_CODE: an out-of-tree module builds for many kernels; its
+# one use is ZC_KERNEL_SINCE() in module/zc_compat.h, which every version
+# gate goes through.
+"$cp/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
+	--ignore LINUX_VERSION_CODE -f \
 	"$TOP"/module/*.[ch] "$TOP"/include/uapi/linux/zcnotify.h \
 	"$TOP"/tests/kmod/*.c || rc=1
 echo "== sparse"
@@ -32,7 +39,7 @@ for k in ${KERNEL:-${DEFAULT_KERNELS%% *} 6.12.117+deb12-arm64}; do
 	read -ra cross <<<"$(kbuild_cross "$k")"
 	out=$BUILD/lint-$k
 	rm -rf "$out" && mkdir -p "$out"
-	cp -r "$TOP/Kbuild" "$TOP/module" "$TOP/include" "$out/"
+	cp -r "$TOP/Kbuild" "$TOP/VERSION" "$TOP/module" "$TOP/include" "$out/"
 	log=$(make -s -C "$TOP/.cache/kernels/$k/build" M="$out" "${cross[@]}" C=2 \
 		CHECK="sparse -Wsparse-all" modules 2>&1 | grep -v 'Skipping BTF' || true)
 	warn=$(echo "$log" | grep -E "$out/(module|include)/.*(warning|error)" || true)
@@ -54,4 +61,16 @@ if bash "$TOP/harness/readme-example.sh" &&
 else
 	rc=1
 fi
+echo "== version (VERSION; the files that cannot read it must agree)"
+v=$(cat "$TOP/VERSION")
+bad=$( {
+	grep -q "^PACKAGE_VERSION=\"$v\"$" "$TOP/dkms.conf" || echo dkms.conf
+	head -1 "$TOP/debian/changelog" | grep -q "^zcnotify ($v)" || echo debian/changelog
+	grep -q "^Version: *$v$" "$TOP/packaging/zcnotify.spec" || echo packaging/zcnotify.spec
+	grep -q "^Version: $v$" "$TOP/zcnotify-uninstalled.pc" || echo zcnotify-uninstalled.pc
+	for m in "$TOP"/docs/*.[1-8]; do
+		grep -q "^\.TH .* \"zcnotify $v\"" "$m" || echo "docs/${m##*/}"
+	done
+} )
+if [ -n "$bad" ]; then echo "version: not $v in:" $bad; rc=1; else echo "version: $v everywhere"; fi
 exit $rc

@@ -27,7 +27,7 @@ done
 echo "# seed $SEED"
 for k in $KERNELS; do
 	stage_start
-	bash "$TOP/harness/vm-run.sh" "$k" "$BUILD/$k/stress.cpio.gz" \
+	bash "$TOP/harness/qemu-boot.sh" "$k" "$BUILD/$k/stress.cpio.gz" \
 		"$BUILD/$k/stress.log" 3600 zcmode=stress || true
 	stage_end "$k: stress in QEMU"
 	tr -d '\r' <"$BUILD/$k/stress.log" | sed -n 's/^ZC: //p' >"$BUILD/$k/stress.results"

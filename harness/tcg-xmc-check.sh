@@ -4,7 +4,7 @@
 # ____sys_sendmsg 60 times while other processes hammer sendmsg(). Under
 # multi-threaded TCG this dies with "Oops: int3" in the kernel's own text
 # patching (QEMU does not keep cross-modifying code coherent across vCPU
-# threads), which is why vm-run.sh uses thread=single.
+# threads), which is why qemu-boot.sh uses thread=single.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 k=${1:-6.12.117+deb12-amd64} mode=${2:-multi}
@@ -36,6 +36,6 @@ echo "XMC: survived $i tracer toggles"
 poweroff -f
 INIT
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$BUILD/$k/xmc.cpio.gz"
-TCG_THREAD=$mode bash "$TOP/harness/vm-run.sh" "$k" "$BUILD/$k/xmc.cpio.gz" \
+TCG_THREAD=$mode bash "$TOP/harness/qemu-boot.sh" "$k" "$BUILD/$k/xmc.cpio.gz" \
 	"$BUILD/$k/xmc.log" 300 loglevel=4 || true
 grep -a -m3 'XMC:\|Oops\|BUG' "$BUILD/$k/xmc.log"

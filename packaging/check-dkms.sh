@@ -1,6 +1,6 @@
 #!/bin/bash
 # make check-dkms: inside a VM running a Debian bookworm userspace on the
-# stock kernel, do what a user does (packaging/vm-dkms-init.sh): make
+# stock kernel, do what a user does (packaging/guest-dkms-init.sh): make
 # dkms-install from a clean tree, the tests, make dkms-remove; the same
 # with the .debs (make deb, lintian-checked here), the boot-time load
 # (systemd-modules-load) and its opt-out, removal; dkms's "Skipped" on an
@@ -48,7 +48,7 @@ rm -rf "$ov"
 mkdir -p "$ov/root/zcnotify" "$ov/proc"
 (cd "$TOP" && git ls-files -z | xargs -0 cp --parents -t "$ov/root/zcnotify")
 (cd "$TOP" && git ls-files -- $(grep -v '^#' packaging/dkms-files.txt) | sort) >"$ov/dkms-files.expected"
-cp "$TOP/packaging/vm-dkms-init.sh" "$ov/init"
+cp "$TOP/packaging/guest-dkms-init.sh" "$ov/init"
 # ARCH=arm64 means the target here, not for the package build.
 n=$((n + 1))
 if env -u ARCH bash "$TOP/packaging/mkdeb.sh" >"$out/mkdeb.log" 2>&1; then
@@ -75,7 +75,7 @@ for k in $KERNELS; do
 	[ -n "$sfx" ] && tmo=2700
 	stage_start
 	bash "$TOP/harness/fetch-kernel.sh" "$k"
-	VM_MEM=3G bash "$TOP/harness/vm-run.sh" "$k" "$out/initramfs$sfx.cpio.gz" \
+	VM_MEM=3G bash "$TOP/harness/qemu-boot.sh" "$k" "$out/initramfs$sfx.cpio.gz" \
 		"$out/$k.log" "$tmo" || true
 	stage_end "$k: dkms lane in QEMU"
 	tr -d '\r' <"$out/$k.log" | sed -n 's/^ZC: //p' >"$out/$k.results"
@@ -86,8 +86,8 @@ for k in $KERNELS; do
 		"not ok - "*) n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $k: ${line#not ok - }" ;;
 		esac
 	done <"$out/$k.results"
-	# Every step of vm-dkms-init.sh must report.
-	for step in $(sed -n 's/^step \([a-z_0-9]*\) .*/\1/p' "$TOP/packaging/vm-dkms-init.sh"); do
+	# Every step of guest-dkms-init.sh must report.
+	for step in $(sed -n 's/^step \([a-z_0-9]*\) .*/\1/p' "$TOP/packaging/guest-dkms-init.sh"); do
 		grep -qE "^(not )?ok - dkms_$step( |$)" "$out/$k.results" || {
 			n=$((n + 1)); failed=$((failed + 1))
 			echo "not ok $n - $k: dkms_$step # no result (see build/dkms/$k.log)"; }

@@ -6,7 +6,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/rpm
-v=0.1.0
+v=$(cat "$top/VERSION")
 bash "$top/harness/need.sh" rpm rpmlint git
 rm -rf "$out"
 mkdir -p "$out/SOURCES" "$out/stage/zcnotify-$v"

@@ -3,7 +3,7 @@
 # -icount: 1 ns of guest time = 1 instruction). Parameters: /bench.conf.
 . /bench.conf
 echo 200000 >/proc/sys/kernel/threads-max
-. /vm-net.sh
+. /guest-net.sh
 # Let the kernel's own start-up work (timers, workqueues) finish first:
 # with -icount,sleep=off idle guest time costs no host time, but work that
 # still runs would be counted into the first lanes.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# vm-test.sh <kver> <test,test,...> -- debugging aid: run some tests (glob
+# debug-tests.sh <kver> <test,test,...> -- debugging aid: run some tests (glob
 # patterns as make check TESTS= takes them) in the VM and print the console.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -8,6 +8,6 @@ bash "$TOP/harness/deps.sh" "$(kernel_arch "$k")"
 build_tests "$(kernel_arch "$k")"
 build_module "$k" >/dev/null
 build_initramfs "$k" "$BUILD/$k/initramfs.cpio.gz"
-bash "$TOP/harness/vm-run.sh" "$k" "$BUILD/$k/initramfs.cpio.gz" \
+bash "$TOP/harness/qemu-boot.sh" "$k" "$BUILD/$k/initramfs.cpio.gz" \
 	"$BUILD/$k/console.log" "${VM_TIMEOUT:-300}" "zctests=$tests softlockup_panic=1 ${APPEND:-}" || true
 tr -d '\r' <"$BUILD/$k/console.log"

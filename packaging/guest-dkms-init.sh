@@ -17,7 +17,8 @@ busybox ip link set lo up
 k=$(uname -r)
 a=$(uname -m)
 tree=/root/zcnotify	# the tree as a user clones it (without .git)
-src=/usr/src/zcnotify-0.1.0
+ver=$(cat "$tree/VERSION")
+src=/usr/src/zcnotify-$ver
 mla=/usr/lib/systemd/systemd-modules-load
 
 step() {		# step <name> <command...>
@@ -32,7 +33,7 @@ step() {		# step <name> <command...>
 }
 loaded() {		# the module is in, and said so in one log line
 	test -d /sys/module/zcnotify &&
-		dmesg | grep -q 'zcnotify: version 0.1.0 loaded'
+		dmesg | grep -q "zcnotify: version $ver loaded"
 }
 unloaded() { test ! -d /sys/module/zcnotify; }
 # /usr/src holds exactly packaging/dkms-files.txt (expanded on the host).
@@ -42,7 +43,7 @@ src_files() {
 }
 # dkms build's outcome is 77, "Skipped" in dkms's postinst, not an error.
 skipped() {		# skipped <dkms build arguments...>
-	dkms build zcnotify/0.1.0 "$@"
+	dkms build zcnotify/$ver "$@"
 	rc=$?
 	echo "dkms build $*: exit $rc"
 	[ $rc -eq 77 ]
@@ -90,7 +91,7 @@ step removed_boot_load test ! -e /usr/local/lib/modules-load.d/zcnotify.conf
 # postinst builds and loads it), an application built only against the
 # installed headers, the boot-time load and its opt-out, removal.
 dmesg -C
-step deb_install dpkg -i /debs/zcnotify-dkms_0.1.0_all.deb /debs/libzcnotify-dev_0.1.0_all.deb
+step deb_install dpkg -i /debs/zcnotify-dkms_${ver}_all.deb /debs/libzcnotify-dev_${ver}_all.deb
 step deb_loaded loaded
 step deb_src_files src_files
 mkdir -p /tmp/pkg
@@ -128,7 +129,7 @@ step deb_removed gone
 # a "module verification failed" taint, while nothing enforces
 # signatures. A copy without the signature is the unsigned case.
 dmesg -C
-step deb_reinstall dpkg -i /debs/zcnotify-dkms_0.1.0_all.deb
+step deb_reinstall dpkg -i /debs/zcnotify-dkms_${ver}_all.deb
 ko=$(modinfo -n zcnotify)
 unsigned() {		# unsigned <out.ko>: the installed module, signature cut off
 	case $ko in

@@ -3,7 +3,7 @@
 # over repetitions, then plain sendmsg() with the module loaded and not.
 # Parameters come from /bench.conf (written by bench/bench.sh).
 . /bench.conf
-. /vm-net.sh
+. /guest-net.sh
 
 rep=1
 while [ $rep -le $REPS ]; do

@@ -1,5 +1,5 @@
 #!/bin/bash
-# vm-run.sh <kver> <initramfs.cpio.gz> <console.log> [timeout-seconds] [append]
+# qemu-boot.sh <kver> <initramfs.cpio.gz> <console.log> [timeout-seconds] [append]
 # Boot a stock kernel from .cache/kernels/<kver> under QEMU TCG (KVM cannot
 # boot stock kernels on these machines) and log the serial console.
 # The uncompressed ELF vmlinux is extracted once: it boots faster under TCG.

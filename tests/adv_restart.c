@@ -175,42 +175,49 @@ static int collect_processed(struct t_ctx *t, struct zc_req *r,
 	return got < 0 ? -1 : 0;
 }
 
-static int restart_case(struct t_ctx *t, const struct t_env *e, int how)
+/*
+ * The fixtures: the send path filled (a blocking send blocks), or three
+ * completions queued; after the body the receiver reads and every
+ * completion arrives exactly once through MSG_ERRQUEUE.
+ */
+static const struct t_fixture fix_blocked = {
+	.ledger = 4096, .fill = true, .settle = T_SETTLE_ERRQ,
+	.settle_ms = 10000,
+};
+
+static const struct t_fixture fix_three = {
+	.ledger = 64, .queued = 3, .settle = T_SETTLE_ERRQ, .settle_ms = 10000,
+};
+
+/* The blocked call answered, interrupted the variant's way: EINTR. */
+static int blocked_eintr(struct t_ctx *t, struct t_fix *f, struct blocked *b)
 {
 	long long a[S_NR], b2[S_NR];
-	struct zc_ledger l;
-	struct zc_pair p;
-	struct blocked *b;
-	int ret = -1;
 
+	if (read_stats(t, a) || run_blocked(t, &f->p, b, f->variant) ||
+	    read_stats(t, b2))
+		return -1;
+	CHECK(t, b->ret < 0 && b->err == EINTR,
+	      "blocked send: %zd (%s), want EINTR", b->ret,
+	      b->ret < 0 ? strerror(b->err) : "sent");
+	if (collect_processed(t, &b->r, &f->l, "the interrupted call"))
+		return -1;
+	CHECK(t, b2[S_EINTR] - a[S_EINTR] == 1,
+	      "stats/eintr went up by %lld, want 1", b2[S_EINTR] - a[S_EINTR]);
+	return 0;
+}
+
+static int t_restart(struct t_ctx *t, struct t_fix *f)
+{
+	struct blocked *b;
+	int ret;
+
+	/* shared with the child that blocks (all but R_SIGNAL) */
 	b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (b == MAP_FAILED)
 		return t_fail(t, "mmap: %s", strerror(errno));
-	if (zc_pair_open(t, &p, e->family, e->type, true) ||
-	    zc_ledger_init(&l, 4096) || fill_send_path(t, &p, &l) || read_stats(t, a))
-		goto out;
-	if (run_blocked(t, &p, b, how) || read_stats(t, b2))
-		goto out;
-	if (!(b->ret < 0 && b->err == EINTR)) {
-		t_fail(t, "blocked send: %zd (%s), want EINTR", b->ret,
-		       b->ret < 0 ? strerror(b->err) : "sent");
-		goto out;
-	}
-	if (collect_processed(t, &b->r, &l, "the interrupted call"))
-		goto out;
-	if (b2[S_EINTR] - a[S_EINTR] != 1) {
-		t_fail(t, "stats/eintr went up by %lld, want 1",
-		       b2[S_EINTR] - a[S_EINTR]);
-		goto out;
-	}
-	/* The receiver reads now: everything completes. */
-	if (zc_settle(t, &p, &l, false, 10000))
-		goto out;
-	ret = zc_ledger_verify(t, &l);
-out:
-	zc_ledger_free(&l);
-	zc_pair_close(&p);
+	ret = blocked_eintr(t, f, b);
 	munmap(b, sizeof(*b));
 	return ret;
 }
@@ -257,57 +264,39 @@ static void *drain_later(void *arg)
  * control messages is restarted as usual (and completes once the
  * receiver reads).
  */
-static int t_restart_unrelated(struct t_ctx *t, const struct t_env *e)
+static int t_restart_unrelated(struct t_ctx *t, struct t_fix *f)
 {
 	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
-	struct flood f = { .target = pthread_self() };
+	struct flood fl = { .target = pthread_self() };
+	struct drain d = { .p = &f->p, .delay_ms = 300 };
 	long long a[S_NR], b[S_NR];
-	struct drain d;
-	struct zc_ledger l;
-	struct zc_pair p;
 	struct zc_req r;
 	struct iovec iov;
 	struct msghdr m;
 	pthread_t th, dr;
 	ssize_t n;
-	int ret = -1;
 
-	if (zc_pair_open(t, &p, e->family, e->type, true) ||
-	    zc_ledger_init(&l, 4096) || fill_send_path(t, &p, &l) || read_stats(t, a))
-		goto out;
-	req_msg(&m, &iov, &p, 65536, &r, 1);
-	n = sendmsg(p.tx, &m, MSG_DONTWAIT);	/* processed, then EAGAIN */
-	if (!(n < 0 && errno == EAGAIN) || zc_req_collect(t, &r, &l) < 0) {
-		t_fail(t, "request on a full socket: %zd (%s), want EAGAIN, processed",
-		       n, n < 0 ? strerror(errno) : "sent");
-		goto out;
-	}
+	if (read_stats(t, a))
+		return -1;
+	req_msg(&m, &iov, &f->p, 65536, &r, 1);
+	n = sendmsg(f->p.tx, &m, MSG_DONTWAIT);	/* processed, then EAGAIN */
+	CHECK(t, n < 0 && errno == EAGAIN && zc_req_collect(t, &r, &f->l) >= 0,
+	      "request on a full socket: %zd (%s), want EAGAIN, processed",
+	      n, n < 0 ? strerror(errno) : "sent");
 	m.msg_controllen = 0;			/* same msghdr, no cmsg */
 	sigaction(SIGUSR1, &sa, NULL);
-	d.p = &p;
-	d.delay_ms = 300;
-	pthread_create(&th, NULL, flood_thread, &f);
+	pthread_create(&th, NULL, flood_thread, &fl);
 	pthread_create(&dr, NULL, drain_later, &d);
-	n = sendmsg(p.tx, &m, 0);
-	atomic_store(&f.stop, 1);
+	n = sendmsg(f->p.tx, &m, 0);
+	atomic_store(&fl.stop, 1);
 	pthread_join(th, NULL);
 	pthread_join(dr, NULL);
-	if (n <= 0) {
-		t_fail(t, "unrelated blocking send: %zd (%s), want it restarted and sent",
-		       n, n < 0 ? strerror(errno) : "nothing");
-		goto out;
-	}
-	if (read_stats(t, b) || b[S_EINTR] != a[S_EINTR]) {
-		t_fail(t, "stats/eintr went up by %lld, want 0", b[S_EINTR] - a[S_EINTR]);
-		goto out;
-	}
-	if (zc_settle(t, &p, &l, false, 10000))
-		goto out;
-	ret = zc_ledger_verify(t, &l);
-out:
-	zc_ledger_free(&l);
-	zc_pair_close(&p);
-	return ret;
+	CHECK(t, n > 0,
+	      "unrelated blocking send: %zd (%s), want it restarted and sent",
+	      n, n < 0 ? strerror(errno) : "nothing");
+	CHECK(t, !read_stats(t, b) && b[S_EINTR] == a[S_EINTR],
+	      "stats/eintr went up by %lld, want 0", b[S_EINTR] - a[S_EINTR]);
+	return 0;
 }
 
 /* The seccomp supervisor of t_restart_notrun(). */
@@ -379,97 +368,61 @@ static int seccomp_notify_sendmsg(void)
  * does not move. Direct sendmsg system calls, so that both calls are the
  * same one on every ABI (i386 glibc would use socketcall()).
  */
-static int t_restart_notrun(struct t_ctx *t, const struct t_env *e)
+static int t_restart_notrun(struct t_ctx *t, struct t_fix *f)
 {
 	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
 	struct notrun s = { .sender = pthread_self(), .listener = -1 };
 	long long a[S_NR], b[S_NR];
-	struct zc_ledger l;
-	struct zc_pair p;
 	struct zc_req r;
 	struct iovec iov;
 	struct msghdr m;
 	pthread_t th;
 	ssize_t n;
-	int fd, ret = -1;
+	int fd;
 
-	if (zc_pair_open(t, &p, e->family, e->type, true) ||
-	    zc_ledger_init(&l, 64) || queue_completions(t, &p, &l, 3))
-		goto out;
-	req_msg(&m, &iov, &p, 100, &r, 8);
-	n = syscall(SYS_sendmsg, p.tx, &m, 0);
-	if (n != 100) {
-		t_fail(t, "first call: %zd (%s), want sent", n,
-		       n < 0 ? strerror(errno) : "");
-		goto out;
-	}
-	if (collect_processed(t, &r, &l, "first call"))
-		goto out;
-	zc_pair_drain_rx(&p);
-	if (queue_completions(t, &p, &l, 2) || read_stats(t, a))
-		goto out;
+	req_msg(&m, &iov, &f->p, 100, &r, 8);
+	n = syscall(SYS_sendmsg, f->p.tx, &m, 0);
+	CHECK(t, n == 100, "first call: %zd (%s), want sent", n,
+	      n < 0 ? strerror(errno) : "");
+	if (collect_processed(t, &r, &f->l, "first call"))
+		return -1;
+	zc_pair_drain_rx(&f->p);
+	if (queue_completions(t, &f->p, &f->l, 2) || read_stats(t, a))
+		return -1;
 	sigaction(SIGUSR1, &sa, NULL);
 	pthread_create(&th, NULL, notrun_supervisor, &s);
 	fd = seccomp_notify_sendmsg();
 	if (fd < 0) {
 		pthread_cancel(th);
 		pthread_join(th, NULL);
-		ret = t_skip(t, "no seccomp user notification here: %s", strerror(errno));
-		goto out;
+		return t_skip(t, "no seccomp user notification here: %s",
+			      strerror(errno));
 	}
 	atomic_store(&s.listener, fd);
-	req_msg(&m, &iov, &p, 100, &r, 8);	/* the same buffer, reset */
-	n = syscall(SYS_sendmsg, p.tx, &m, 0);
+	req_msg(&m, &iov, &f->p, 100, &r, 8);	/* the same buffer, reset */
+	n = syscall(SYS_sendmsg, f->p.tx, &m, 0);
 	pthread_join(th, NULL);
-	if (n != 100) {
-		t_fail(t, "call interrupted before it ran: %zd (%s), want it restarted and sent%s",
-		       n, n < 0 ? strerror(errno) : "",
-		       atomic_load(&s.restarted) ? "" : " (never restarted)");
-		goto out;
-	}
-	if (collect_processed(t, &r, &l, "the restarted call"))
-		goto out;
-	if (read_stats(t, b) || b[S_EINTR] != a[S_EINTR]) {
-		t_fail(t, "stats/eintr went up by %lld, want 0", b[S_EINTR] - a[S_EINTR]);
-		goto out;
-	}
-	zc_pair_drain_rx(&p);
-	if (zc_settle(t, &p, &l, false, 10000))
-		goto out;
-	ret = zc_ledger_verify(t, &l);
-out:
-	zc_ledger_free(&l);
-	zc_pair_close(&p);
-	return ret;
-}
-
-static int t_restart_signal(struct t_ctx *t, const struct t_env *e)
-{
-	return restart_case(t, e, R_SIGNAL);
-}
-
-static int t_restart_stop(struct t_ctx *t, const struct t_env *e)
-{
-	return restart_case(t, e, R_STOP);
-}
-
-static int t_restart_ptrace(struct t_ctx *t, const struct t_env *e)
-{
-	return restart_case(t, e, R_PTRACE);
-}
-
-static int t_restart_freeze(struct t_ctx *t, const struct t_env *e)
-{
-	return restart_case(t, e, R_FREEZE);
+	CHECK(t, n == 100,
+	      "call interrupted before it ran: %zd (%s), want it restarted and sent%s",
+	      n, n < 0 ? strerror(errno) : "",
+	      atomic_load(&s.restarted) ? "" : " (never restarted)");
+	if (collect_processed(t, &r, &f->l, "the restarted call"))
+		return -1;
+	CHECK(t, !read_stats(t, b) && b[S_EINTR] == a[S_EINTR],
+	      "stats/eintr went up by %lld, want 0", b[S_EINTR] - a[S_EINTR]);
+	return 0;
 }
 
 const struct t_case adv_restart_cases[] = {
-	T_CASE("adv_restart_signal_tcp4", t_restart_signal, AF_INET, SOCK_STREAM, 60),
-	T_CASE("adv_restart_signal_tcp6", t_restart_signal, AF_INET6, SOCK_STREAM, 60),
-	T_CASE("adv_restart_stop_tcp4", t_restart_stop, AF_INET, SOCK_STREAM, 60),
-	T_CASE("adv_restart_ptrace_tcp4", t_restart_ptrace, AF_INET, SOCK_STREAM, 60),
-	T_CASE("adv_restart_freeze_tcp4", t_restart_freeze, AF_INET, SOCK_STREAM, 60),
-	T_CASE("adv_restart_unrelated_tcp4", t_restart_unrelated, AF_INET, SOCK_STREAM, 60),
-	PER_PROTO("adv_restart_notrun", t_restart_notrun, 30),
+	T_FIX_TCP("adv_restart_signal", t_restart, &fix_blocked, R_SIGNAL, 60),
+	T_FIX("adv_restart_stop_tcp4", t_restart, &fix_blocked, R_STOP,
+	      AF_INET, SOCK_STREAM, 60),
+	T_FIX("adv_restart_ptrace_tcp4", t_restart, &fix_blocked, R_PTRACE,
+	      AF_INET, SOCK_STREAM, 60),
+	T_FIX("adv_restart_freeze_tcp4", t_restart, &fix_blocked, R_FREEZE,
+	      AF_INET, SOCK_STREAM, 60),
+	T_FIX("adv_restart_unrelated_tcp4", t_restart_unrelated, &fix_blocked,
+	      0, AF_INET, SOCK_STREAM, 60),
+	PER_PROTO_FIX("adv_restart_notrun", t_restart_notrun, &fix_three, 0, 30),
 	{ NULL }
 };

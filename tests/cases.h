@@ -128,6 +128,7 @@ struct t_fixture {
 	bool fill;		/* fill the send path before the body */
 	int settle;		/* after the body: T_SETTLE_*, then verify */
 	int settle_ms;
+	bool no_zerocopy;	/* the pair without SO_ZEROCOPY */
 };
 
 enum {
@@ -135,6 +136,7 @@ enum {
 	T_SETTLE_CMSG,		/* cmsg-only sends */
 	T_SETTLE_ERRQ,		/* MSG_ERRQUEUE */
 	T_SETTLE_UDP_CMSG,	/* cmsg-only sends on UDP, MSG_ERRQUEUE on TCP */
+	T_SETTLE_VERIFY,	/* the body collected: only verify the ledger */
 };
 
 /* The fixtures most files share: 10 completions queued; a full send path. */
@@ -212,6 +214,13 @@ extern const struct t_case preload_cases[];
 
 /* fixture.c */
 
+/*
+ * Run @body in fixture @x with @variant: what a case that runs its body
+ * more than once (each time in a fresh fixture) calls.
+ */
+int fixture_call(struct t_ctx *t, const struct t_env *e,
+		 const struct t_fixture *x,
+		 int (*body)(struct t_ctx *t, struct t_fix *f), int variant);
 /* Run @c's body in its fixture (see struct t_fixture). */
 int fixture_run(struct t_ctx *t, const struct t_case *c,
 		const struct t_env *e);

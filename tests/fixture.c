@@ -30,33 +30,39 @@ int settle_verify(struct t_ctx *t, struct t_fix *f, int how, int ms)
 	bool cmsg = how == T_SETTLE_CMSG ||
 		    (how == T_SETTLE_UDP_CMSG && f->p.type == SOCK_DGRAM);
 
-	if (zc_settle(t, &f->p, &f->l, cmsg, ms))
+	if (how != T_SETTLE_VERIFY && zc_settle(t, &f->p, &f->l, cmsg, ms))
 		return -1;
 	return zc_ledger_verify(t, &f->l);
 }
 
-int fixture_run(struct t_ctx *t, const struct t_case *c,
-		const struct t_env *e)
+int fixture_call(struct t_ctx *t, const struct t_env *e,
+		 const struct t_fixture *x,
+		 int (*body)(struct t_ctx *t, struct t_fix *f), int variant)
 {
-	const struct t_fixture *x = c->fix;
-	struct t_fix f = { .e = e, .variant = c->variant,
+	struct t_fix f = { .e = e, .variant = variant,
 			   .p = { .tx = -1, .rx = -1 } };
 	int ret = -1;
 
-	if (zc_pair_open(t, &f.p, e->family, e->type, true) ||
+	if (zc_pair_open(t, &f.p, e->family, e->type, !x->no_zerocopy) ||
 	    zc_ledger_init(&f.l, x->ledger))
 		goto out;
 	if (x->queued && queue_completions(t, &f.p, &f.l, x->queued))
 		goto out;
 	if (x->fill && fill_send_path(t, &f.p, &f.l))
 		goto out;
-	ret = c->body(t, &f);
+	ret = body(t, &f);
 	if (!ret && x->settle)
 		ret = settle_verify(t, &f, x->settle, x->settle_ms);
 out:
 	zc_ledger_free(&f.l);
 	zc_pair_close(&f.p);
 	return ret;
+}
+
+int fixture_run(struct t_ctx *t, const struct t_case *c,
+		const struct t_env *e)
+{
+	return fixture_call(t, e, c->fix, c->body, c->variant);
 }
 
 int queue_completions(struct t_ctx *t, struct zc_pair *p,

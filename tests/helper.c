@@ -39,85 +39,26 @@
 #include "cases.h"
 
 /*
- * The zcn.h helper: @mode's path delivers every completion exactly once,
- * and its tracker folds them to the number of sends.
+ * Every case here runs in this fixture: a zerocopy pair and a ledger of
+ * every send ID, verified (each completion exactly once) after the body;
+ * a body that checks more than the ledger returns nonzero first.
  */
-static int helper_run(struct t_ctx *t, const struct t_env *e,
-		      enum zcn_mode mode, enum zcn_mode want)
+static const struct t_fixture fix_helper = {
+	.ledger = 4096, .settle = T_SETTLE_VERIFY,
+};
+
+/* A variant: the mode a body asks zcn.h for, and the one it must get. */
+#define HV(mode, want)	((mode) | (want) << 4)
+#define HV_MODE(v)	((enum zcn_mode)((v) & 15))
+#define HV_WANT(v)	((enum zcn_mode)((v) >> 4))
+
+/* Run @body in a fresh fixture with variant @v1, then in one with @v2. */
+static int twice(struct t_ctx *t, const struct t_env *e,
+		 int (*body)(struct t_ctx *t, struct t_fix *f), int v1, int v2)
 {
-	const uint32_t sends = 200;
-	struct zcn_tracker tr;
-	struct zc_ledger l;
-	struct zc_pair p;
-	struct zcn z;
-	uint32_t i, k;
-	long deadline;
-	int ret = -1;
-
-	if (zc_pair_open(t, &p, e->family, e->type, true) ||
-	    zc_ledger_init(&l, sends))
-		goto out;
-	zcn_init_mode(&z, p.tx, 4, mode);
-	zcn_tracker_init(&tr, 0);
-	if (z.mode != want) {
-		t_fail(t, "helper chose mode %d, want %d", z.mode, want);
-		goto out;
-	}
-	for (i = 0; i < sends; i++) {
-		struct iovec iov = { p.buf, 2048 };
-		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-		if (zcn_sendmsg(&z, &m, MSG_ZEROCOPY) != 2048) {
-			t_fail(t, "zcn_sendmsg: %s", strerror(errno));
-			goto out;
-		}
-		l.sends++;
-		for (k = 0; k < z.nranges; k++) {
-			zc_ledger_add(&l, z.ranges[k].lo, z.ranges[k].hi,
-				      z.mode == ZCN_CMSG);
-			zcn_tracker_add(&tr, z.ranges[k].lo, z.ranges[k].hi);
-		}
-		zc_pair_drain_rx(&p);
-	}
-	deadline = zc_now_ms() + 10000;
-	while (zcn_tracker_next(&tr) != sends && zc_now_ms() < deadline) {
-		zc_pair_drain_rx(&p);
-		if (zcn_reap(&z)) {
-			t_fail(t, "zcn_reap: %s", strerror(errno));
-			goto out;
-		}
-		for (k = 0; k < z.nranges; k++) {
-			zc_ledger_add(&l, z.ranges[k].lo, z.ranges[k].hi,
-				      z.mode == ZCN_CMSG);
-			zcn_tracker_add(&tr, z.ranges[k].lo, z.ranges[k].hi);
-		}
-		if (!z.nranges)
-			usleep(1000);
-	}
-	if (zcn_tracker_next(&tr) != sends) {
-		t_fail(t, "tracker at %u of %u sends", zcn_tracker_next(&tr),
-		       sends);
-		goto out;
-	}
-	ret = zc_ledger_verify(t, &l);
-out:
-	zc_ledger_free(&l);
-	zc_pair_close(&p);
-	return ret;
-}
-
-/* Module loaded: the helper uses the cmsg; forced, the errqueue path too. */
-static int t_helper(struct t_ctx *t, const struct t_env *e)
-{
-	if (helper_run(t, e, ZCN_AUTO, ZCN_CMSG))
+	if (fixture_call(t, e, &fix_helper, body, v1))
 		return -1;
-	return helper_run(t, e, ZCN_ERRQUEUE, ZCN_ERRQUEUE);
-}
-
-/* Module absent: the same calls fall back to MSG_ERRQUEUE. */
-static int t_fallback(struct t_ctx *t, const struct t_env *e)
-{
-	return helper_run(t, e, ZCN_AUTO, ZCN_ERRQUEUE);
+	return fixture_call(t, e, &fix_helper, body, v2);
 }
 
 /* Fold what the last helper call brought back into @l and @tr. */
@@ -131,6 +72,52 @@ static void fold(const struct zcn *z, struct zc_ledger *l,
 			      z->mode == ZCN_CMSG);
 		zcn_tracker_add(tr, z->ranges[k].lo, z->ranges[k].hi);
 	}
+}
+
+/*
+ * The zcn.h helper: the variant's path delivers every completion exactly
+ * once, and its tracker folds them to the number of sends.
+ */
+static int t_helper_body(struct t_ctx *t, struct t_fix *f)
+{
+	const uint32_t sends = 200;
+	struct zcn_tracker tr;
+	struct zcn z;
+	uint32_t i;
+	long deadline;
+
+	zcn_init_mode(&z, f->p.tx, 4, HV_MODE(f->variant));
+	zcn_tracker_init(&tr, 0);
+	CHECK(t, z.mode == HV_WANT(f->variant), "helper chose mode %d, want %d",
+	      z.mode, HV_WANT(f->variant));
+	for (i = 0; i < sends; i++) {
+		struct iovec iov = { f->p.buf, 2048 };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+		CHECK(t, zcn_sendmsg(&z, &m, MSG_ZEROCOPY) == 2048,
+		      "zcn_sendmsg: %s", strerror(errno));
+		f->l.sends++;
+		fold(&z, &f->l, &tr);
+		zc_pair_drain_rx(&f->p);
+	}
+	deadline = zc_now_ms() + 10000;
+	while (zcn_tracker_next(&tr) != sends && zc_now_ms() < deadline) {
+		zc_pair_drain_rx(&f->p);
+		CHECK(t, !zcn_reap(&z), "zcn_reap: %s", strerror(errno));
+		fold(&z, &f->l, &tr);
+		if (!z.nranges)
+			usleep(1000);
+	}
+	CHECK(t, zcn_tracker_next(&tr) == sends, "tracker at %u of %u sends",
+	      zcn_tracker_next(&tr), sends);
+	return 0;
+}
+
+/* Module loaded: the helper uses the cmsg; forced, the errqueue path too. */
+static int t_helper(struct t_ctx *t, const struct t_env *e)
+{
+	return twice(t, e, t_helper_body, HV(ZCN_AUTO, ZCN_CMSG),
+			  HV(ZCN_ERRQUEUE, ZCN_ERRQUEUE));
 }
 
 /*
@@ -200,39 +187,32 @@ static void *drain_thread(void *arg)
  * module it read the error queue after every send (2.7 per send in the
  * issue); that figure is printed for comparison.
  */
-static int send_later_run(struct t_ctx *t, const struct t_env *e,
-			  bool later, long long *per_send_x1000)
+static int t_send_later_body(struct t_ctx *t, struct t_fix *f)
 {
+	struct zc_pair *p = &f->p;
+	struct zc_ledger *l = &f->l;
+	bool later = f->variant;
 	const uint32_t sends = 2000, ring = 16, size = 4096;
-	long long c0, c1, all0, all1, calls = 0;
+	long long c0, c1, all0, all1, calls = 0, per_send_x1000;
 	struct zcn_tracker tr;
-	struct zc_ledger l;
-	struct zc_pair p;
 	struct zcn z;
 	uint32_t i;
-	int cfd = -1, ret = -1;
-	bool drain = false;
+	int cfd, ret = -1;
 	pthread_t th;
 
-	if (zc_pair_open(t, &p, e->family, e->type, true) ||
-	    zc_ledger_init(&l, sends))
-		goto out;
-	if (zcn_init(&z, p.tx, 16)) {
-		t_fail(t, "zcn_init: %s", strerror(errno));
-		goto out;
-	}
+	if (zcn_init(&z, p->tx, 16))
+		return t_fail(t, "zcn_init: %s", strerror(errno));
 	zcn_tracker_init(&tr, 0);
 	cfd = syscalls_open(t);
 	if (cfd < 0)
-		goto out;
-	if (pthread_create(&th, NULL, drain_thread, &p)) {
-		t_fail(t, "pthread_create");
-		goto out;
+		return -1;
+	if (pthread_create(&th, NULL, drain_thread, p)) {
+		close(cfd);
+		return t_fail(t, "pthread_create");
 	}
-	drain = true;
 	all0 = syscalls_read(cfd);
 	for (i = 0; i < sends; i++) {
-		struct iovec iov = { p.buf + (i % ring) * size, size };
+		struct iovec iov = { p->buf + (i % ring) * size, size };
 		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
 		ssize_t n;
 
@@ -242,7 +222,7 @@ static int send_later_run(struct t_ctx *t, const struct t_env *e,
 				       strerror(errno));
 				goto out;
 			}
-			fold(&z, &l, &tr);
+			fold(&z, l, &tr);
 		}
 		c0 = syscalls_read(cfd);
 		n = later ? zcn_send(&z, &m, MSG_ZEROCOPY) :
@@ -257,8 +237,8 @@ static int send_later_run(struct t_ctx *t, const struct t_env *e,
 			t_fail(t, "send %u: took_id %d id %u", i, z.took_id, z.id);
 			goto out;
 		}
-		l.sends++;
-		fold(&z, &l, &tr);
+		l->sends++;
+		fold(&z, l, &tr);
 	}
 	all1 = syscalls_read(cfd);
 	while (zcn_tracker_next(&tr) != sends) {
@@ -267,50 +247,42 @@ static int send_later_run(struct t_ctx *t, const struct t_env *e,
 			       sends, strerror(errno));
 			goto out;
 		}
-		fold(&z, &l, &tr);
+		fold(&z, l, &tr);
 	}
-	if (zc_ledger_verify(t, &l))
-		goto out;
 	if (zcn_in_flight(&z)) {
 		t_fail(t, "zcn_in_flight %u after every completion",
 		       zcn_in_flight(&z));
 		goto out;
 	}
 	/* the loop's own reads of the counter, two per send, excepted */
-	*per_send_x1000 = (all1 - all0 - 1 - 2LL * sends) * 1000 / sends;
+	per_send_x1000 = (all1 - all0 - 1 - 2LL * sends) * 1000 / sends;
 	printf("# %s %s %s: %lld.%03lld system calls per send in the ring loop, %lld.%03lld per send call\n",
-	       zc_pair_name(&p), z.mode == ZCN_CMSG ? "cmsg" : "errqueue",
+	       zc_pair_name(p), z.mode == ZCN_CMSG ? "cmsg" : "errqueue",
 	       later ? "zcn_send" : "zcn_sendmsg",
-	       *per_send_x1000 / 1000, *per_send_x1000 % 1000,
+	       per_send_x1000 / 1000, per_send_x1000 % 1000,
 	       calls / sends, calls % sends * 1000 / sends);
 	if (later && calls != sends) {
 		t_fail(t, "%u zcn_send() calls made %lld system calls", sends,
 		       calls);
 		goto out;
 	}
+	if (later && per_send_x1000 > 1500) {
+		t_fail(t, "zcn_send ring: %lld.%03lld system calls per send",
+		       per_send_x1000 / 1000, per_send_x1000 % 1000);
+		goto out;
+	}
 	ret = 0;
 out:
-	if (drain) {	/* recv() returns 0 once rx is shut down */
-		shutdown(p.rx, SHUT_RDWR);
-		pthread_join(th, NULL);
-	}
-	if (cfd >= 0)
-		close(cfd);
-	zc_ledger_free(&l);
-	zc_pair_close(&p);
+	shutdown(p->rx, SHUT_RDWR);	/* recv() returns 0 once rx is shut down */
+	pthread_join(th, NULL);
+	close(cfd);
 	return ret;
 }
 
+/* The old helper's zcn_sendmsg() for comparison, then zcn_send(). */
 static int t_send_later(struct t_ctx *t, const struct t_env *e)
 {
-	long long later, every;
-
-	if (send_later_run(t, e, false, &every) ||
-	    send_later_run(t, e, true, &later))
-		return -1;
-	CHECK(t, later <= 1500, "zcn_send ring: %lld.%03lld system calls per send",
-	      later / 1000, later % 1000);
-	return 0;
+	return twice(t, e, t_send_later_body, false, true);
 }
 
 /*
@@ -318,37 +290,28 @@ static int t_send_later(struct t_ctx *t, const struct t_env *e)
  * even when the application never takes them (the old helper stalled
  * at 7 of 100 completions once its 8 others[] slots were full).
  */
-static int timestamps_run(struct t_ctx *t, const struct t_env *e,
-			  enum zcn_mode mode)
+static int t_timestamps(struct t_ctx *t, struct t_fix *f)
 {
 	int ts = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |
 		 SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY;
 	const uint32_t sends = 100;
 	uint32_t enobufs = 0;
 	struct zcn_tracker tr;
-	struct zc_ledger l;
-	struct zc_pair p;
 	struct zcn z;
 	uint32_t i;
 	long deadline;
-	int ret = -1;
 
-	if (zc_pair_open(t, &p, e->family, e->type, true) ||
-	    zc_ledger_init(&l, sends))
-		goto out;
-	if (setsockopt(p.tx, SOL_SOCKET, SO_TIMESTAMPING, &ts, sizeof(ts))) {
-		t_fail(t, "SO_TIMESTAMPING: %s", strerror(errno));
-		goto out;
-	}
-	zcn_init_mode(&z, p.tx, 4, mode);
+	CHECK(t, !setsockopt(f->p.tx, SOL_SOCKET, SO_TIMESTAMPING, &ts, sizeof(ts)),
+	      "SO_TIMESTAMPING: %s", strerror(errno));
+	zcn_init_mode(&z, f->p.tx, 4, f->variant);
 	zcn_tracker_init(&tr, 0);
 	for (i = 0; i < sends; i++) {
-		struct iovec iov = { p.buf, 1000 };
+		struct iovec iov = { f->p.buf, 1000 };
 		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 		ssize_t n = zcn_sendmsg(&z, &m, MSG_ZEROCOPY);
 
-		fold(&z, &l, &tr);
+		fold(&z, &f->l, &tr);
 		if (n < 0 && errno == ENOBUFS && zcn_in_flight(&z)) {
 			/*
 			 * Unmerged completions (timestamps between them)
@@ -358,66 +321,41 @@ static int timestamps_run(struct t_ctx *t, const struct t_env *e,
 			 * header says, and send again.
 			 */
 			enobufs++;
-			if (zcn_wait(&z, 1000) < 0) {
-				t_fail(t, "zcn_wait after ENOBUFS: %s", strerror(errno));
-				goto out;
-			}
-			fold(&z, &l, &tr);
+			CHECK(t, zcn_wait(&z, 1000) >= 0,
+			      "zcn_wait after ENOBUFS: %s", strerror(errno));
+			fold(&z, &f->l, &tr);
 			i--;
 			continue;
 		}
-		if (n != 1000) {
-			t_fail(t, "zcn_sendmsg: %s", strerror(errno));
-			goto out;
-		}
-		l.sends++;
-		zc_pair_drain_rx(&p);
+		CHECK(t, n == 1000, "zcn_sendmsg: %s", strerror(errno));
+		f->l.sends++;
+		zc_pair_drain_rx(&f->p);
 		usleep(200);	/* let the timestamps interleave */
 	}
 	deadline = zc_now_ms() + 5000;
 	while (zcn_tracker_next(&tr) != sends && zc_now_ms() < deadline) {
-		if (zcn_reap(&z) < 0) {
-			t_fail(t, "zcn_reap: %s", strerror(errno));
-			goto out;
-		}
-		fold(&z, &l, &tr);
+		CHECK(t, zcn_reap(&z) >= 0, "zcn_reap: %s", strerror(errno));
+		fold(&z, &f->l, &tr);
 		if (!z.nranges)
 			usleep(1000);
 	}
-	if (zcn_tracker_next(&tr) != sends) {
-		t_fail(t, "stalled at %u of %u completions (%u others kept, %lu dropped)",
-		       zcn_tracker_next(&tr), sends, z.nothers, z.others_dropped);
-		goto out;
-	}
-	if (z.mode == ZCN_ERRQUEUE && z.nothers + z.others_dropped <= ZCN_OTHER_MAX) {
-		t_fail(t, "only %lu timestamps read: the case does not fill others[]",
-		       z.nothers + z.others_dropped);
-		goto out;
-	}
-	if (enobufs > sends) {
-		t_fail(t, "%u ENOBUFS for %u sends", enobufs, sends);
-		goto out;
-	}
+	CHECK(t, zcn_tracker_next(&tr) == sends,
+	      "stalled at %u of %u completions (%u others kept, %lu dropped)",
+	      zcn_tracker_next(&tr), sends, z.nothers, z.others_dropped);
+	CHECK(t, z.mode != ZCN_ERRQUEUE ||
+		 z.nothers + z.others_dropped > ZCN_OTHER_MAX,
+	      "only %lu timestamps read: the case does not fill others[]",
+	      z.nothers + z.others_dropped);
+	CHECK(t, enobufs <= sends, "%u ENOBUFS for %u sends", enobufs, sends);
 	printf("# %s %s: %u timestamps kept, %lu dropped, %u ENOBUFS waited out\n",
-	       zc_pair_name(&p), z.mode == ZCN_CMSG ? "cmsg" : "errqueue",
+	       zc_pair_name(&f->p), z.mode == ZCN_CMSG ? "cmsg" : "errqueue",
 	       z.nothers, z.others_dropped, enobufs);
-	ret = zc_ledger_verify(t, &l);
-out:
-	zc_ledger_free(&l);
-	zc_pair_close(&p);
-	return ret;
-}
-
-static int t_timestamps(struct t_ctx *t, const struct t_env *e)
-{
-	return timestamps_run(t, e, ZCN_AUTO);
+	return 0;
 }
 
 static int t_timestamps_forced(struct t_ctx *t, const struct t_env *e)
 {
-	if (timestamps_run(t, e, ZCN_AUTO))
-		return -1;
-	return timestamps_run(t, e, ZCN_ERRQUEUE);
+	return twice(t, e, t_timestamps, ZCN_AUTO, ZCN_ERRQUEUE);
 }
 
 /* zcn_init() refuses a socket without SO_ZEROCOPY (it would hang). */
@@ -448,59 +386,37 @@ static int t_init_checks(struct t_ctx *t, const struct t_env *e)
 }
 
 /* zcn_wait(): times out with nothing in flight, wakes for a completion. */
-static int t_wait(struct t_ctx *t, const struct t_env *e)
+static int t_wait(struct t_ctx *t, struct t_fix *f)
 {
-	struct iovec iov;
-	struct msghdr m;
-	struct zc_pair p;
+	struct iovec iov = { f->p.buf, 1000 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct zcn z;
 	long t0, dt;
 	int r;
 
-	if (zc_pair_open(t, &p, e->family, e->type, true))
-		return -1;
-	if (zcn_init(&z, p.tx, 8)) {
-		zc_pair_close(&p);
-		return t_fail(t, "zcn_init: %s", strerror(errno));
-	}
+	CHECK(t, !zcn_init(&z, f->p.tx, 8), "zcn_init: %s", strerror(errno));
 	t0 = zc_now_ms();
 	r = zcn_wait(&z, 300);
 	dt = zc_now_ms() - t0;
-	if (r != 0 || dt < 290 || dt > 2000) {
-		zc_pair_close(&p);
-		return t_fail(t, "zcn_wait(300) with nothing sent: %d after %ld ms", r, dt);
-	}
+	CHECK(t, r == 0 && dt >= 290 && dt <= 2000,
+	      "zcn_wait(300) with nothing sent: %d after %ld ms", r, dt);
 	r = zcn_wait(&z, 0);
-	if (r != 0) {
-		zc_pair_close(&p);
-		return t_fail(t, "zcn_wait(0) with nothing sent: %d", r);
-	}
-	iov.iov_base = p.buf;
-	iov.iov_len = 1000;
-	memset(&m, 0, sizeof(m));
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	if (zcn_send(&z, &m, MSG_ZEROCOPY) != 1000) {
-		zc_pair_close(&p);
-		return t_fail(t, "zcn_send: %s", strerror(errno));
-	}
-	zc_pair_drain_rx(&p);
+	CHECK(t, r == 0, "zcn_wait(0) with nothing sent: %d", r);
+	CHECK(t, zcn_send(&z, &m, MSG_ZEROCOPY) == 1000, "zcn_send: %s",
+	      strerror(errno));
+	f->l.sends++;
+	zc_pair_drain_rx(&f->p);
 	while (!z.nranges) {	/* with the module it may have come back at once */
 		r = zcn_wait(&z, -1);
-		if (r < 0) {
-			zc_pair_close(&p);
-			return t_fail(t, "zcn_wait(-1): %s", strerror(errno));
-		}
-		if (r == 0 && !z.nothers) {
-			zc_pair_close(&p);
-			return t_fail(t, "zcn_wait(-1) returned 0 with nothing kept");
-		}
+		CHECK(t, r >= 0, "zcn_wait(-1): %s", strerror(errno));
+		CHECK(t, r != 0 || z.nothers,
+		      "zcn_wait(-1) returned 0 with nothing kept");
 	}
-	zc_pair_close(&p);
 	CHECK(t, z.nranges == 1 && z.ranges[0].lo == 0 && z.ranges[0].hi == 0,
 	      "zcn_wait: %u ranges, first %u..%u", z.nranges, z.ranges[0].lo,
 	      z.ranges[0].hi);
 	CHECK(t, zcn_in_flight(&z) == 0, "in flight %u", zcn_in_flight(&z));
+	zc_ledger_add(&f->l, 0, 0, z.mode == ZCN_CMSG);
 	return 0;
 }
 
@@ -509,45 +425,39 @@ static int t_wait(struct t_ctx *t, const struct t_env *e)
  * peer. The helper's own calls must not raise SIGPIPE (default action:
  * the process dies), a reset must be reported (ECONNRESET from
  * zcn_reap()/zcn_wait() or in z.error), and every completion still
- * arrives exactly once.
+ * arrives exactly once. The variant: the mode, with CLOSED_RESET or not.
  */
-static int closed_run(struct t_ctx *t, const struct t_env *e, bool reset,
-		      enum zcn_mode mode)
+#define CLOSED_RESET	0x100
+static int closed_run(struct t_ctx *t, struct t_fix *f)
 {
+	bool reset = f->variant & CLOSED_RESET;
 	const uint32_t sends = 20;
 	struct linger lg = { 1, 0 };
 	struct zcn_tracker tr;
-	struct zc_ledger l;
-	struct zc_pair p;
 	struct zcn z;
 	uint32_t i;
-	int r, ret = -1, resets = 0;
+	int r, resets = 0;
 	long deadline;
 
 	signal(SIGPIPE, SIG_DFL);
-	if (zc_pair_open(t, &p, e->family, e->type, true) ||
-	    zc_ledger_init(&l, sends))
-		goto out;
-	zcn_init_mode(&z, p.tx, 4, mode);
+	zcn_init_mode(&z, f->p.tx, 4, f->variant & ~CLOSED_RESET);
 	zcn_tracker_init(&tr, 0);
 	for (i = 0; i < sends; i++) {
-		struct iovec iov = { p.buf, 1000 };
+		struct iovec iov = { f->p.buf, 1000 };
 		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-		if (zcn_send(&z, &m, MSG_ZEROCOPY) != 1000) {
-			t_fail(t, "zcn_send: %s", strerror(errno));
-			goto out;
-		}
-		l.sends++;
-		fold(&z, &l, &tr);
+		CHECK(t, zcn_send(&z, &m, MSG_ZEROCOPY) == 1000, "zcn_send: %s",
+		      strerror(errno));
+		f->l.sends++;
+		fold(&z, &f->l, &tr);
 	}
 	if (reset) {	/* unread data and SO_LINGER 0: the peer sends RST */
-		setsockopt(p.rx, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-		close(p.rx);
-		p.rx = -1;
+		setsockopt(f->p.rx, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(f->p.rx);
+		f->p.rx = -1;
 	} else {
-		zc_pair_drain_rx(&p);
-		shutdown(p.tx, SHUT_WR);
+		zc_pair_drain_rx(&f->p);
+		shutdown(f->p.tx, SHUT_WR);
 	}
 	usleep(50000);
 	deadline = zc_now_ms() + 5000;
@@ -559,49 +469,34 @@ static int closed_run(struct t_ctx *t, const struct t_env *e, bool reset,
 		} else {
 			r = zcn_reap(&z);
 		}
-		fold(&z, &l, &tr);
+		fold(&z, &f->l, &tr);
 		if (r < 0 && errno == ECONNRESET) {
 			resets++;
 		} else if (r < 0) {
-			t_fail(t, "%s: %s", i % 2 ? "zcn_wait" : "zcn_reap",
-			       strerror(errno));
-			goto out;
+			return t_fail(t, "%s: %s", i % 2 ? "zcn_wait" : "zcn_reap",
+				      strerror(errno));
 		}
 		if (zcn_tracker_next(&tr) == sends && i > 4)
 			break;
 	}
-	if (reset && resets != 1) {
-		t_fail(t, "reset reported %d times, want once (z.error %d)",
-		       resets, z.error);
-		goto out;
-	}
-	if (reset && z.error != ECONNRESET) {
-		t_fail(t, "z.error %d after a reset", z.error);
-		goto out;
-	}
-	if (!reset && (resets || z.error)) {
-		t_fail(t, "error %d after shutdown(SHUT_WR)", z.error);
-		goto out;
-	}
-	ret = zc_ledger_verify(t, &l);
-out:
-	zc_ledger_free(&l);
-	zc_pair_close(&p);
-	return ret;
+	CHECK(t, !reset || resets == 1,
+	      "reset reported %d times, want once (z.error %d)", resets, z.error);
+	CHECK(t, !reset || z.error == ECONNRESET, "z.error %d after a reset",
+	      z.error);
+	CHECK(t, reset || (!resets && !z.error),
+	      "error %d after shutdown(SHUT_WR)", z.error);
+	return 0;
 }
 
 static int t_shutdown(struct t_ctx *t, const struct t_env *e)
 {
-	if (closed_run(t, e, false, ZCN_AUTO))
-		return -1;
-	return closed_run(t, e, false, ZCN_ERRQUEUE);
+	return twice(t, e, closed_run, ZCN_AUTO, ZCN_ERRQUEUE);
 }
 
 static int t_reset(struct t_ctx *t, const struct t_env *e)
 {
-	if (closed_run(t, e, true, ZCN_AUTO))
-		return -1;
-	return closed_run(t, e, true, ZCN_ERRQUEUE);
+	return twice(t, e, closed_run, ZCN_AUTO | CLOSED_RESET,
+		     ZCN_ERRQUEUE | CLOSED_RESET);
 }
 
 /*
@@ -640,46 +535,31 @@ static int errqueue_read_fails(void)
 #endif
 }
 
-static int t_byte_count(struct t_ctx *t, const struct t_env *e)
+static int t_byte_count(struct t_ctx *t, struct t_fix *f)
 {
-	struct iovec iov;
-	struct msghdr m;
-	struct zc_pair p;
+	struct iovec iov = { f->p.buf, 1500 };
+	struct msghdr m = { 0 };
 	struct zcn z;
 	char c[8];
 	ssize_t n;
-	int err;
 
-	if (zc_pair_open(t, &p, e->family, e->type, true))
-		return -1;
-	if (zcn_init_mode(&z, p.tx, 4, ZCN_ERRQUEUE)) {
-		zc_pair_close(&p);
-		return t_fail(t, "zcn_init: %s", strerror(errno));
-	}
-	if (errqueue_read_fails()) {
-		zc_pair_close(&p);
-		return t_fail(t, "seccomp: %s", strerror(errno));
-	}
-	memset(&m, 0, sizeof(m));
+	CHECK(t, !zcn_init_mode(&z, f->p.tx, 4, ZCN_ERRQUEUE), "zcn_init: %s",
+	      strerror(errno));
+	CHECK(t, !errqueue_read_fails(), "seccomp: %s", strerror(errno));
 	m.msg_control = c;
 	m.msg_controllen = sizeof(c);
 	errno = 0;
-	if (recvmsg(p.tx, &m, MSG_ERRQUEUE | MSG_DONTWAIT) != -1 || errno != EIO) {
-		zc_pair_close(&p);
-		return t_fail(t, "the seccomp filter does not fail MSG_ERRQUEUE reads");
-	}
-	iov.iov_base = p.buf;
-	iov.iov_len = 1500;
+	CHECK(t, recvmsg(f->p.tx, &m, MSG_ERRQUEUE | MSG_DONTWAIT) == -1 &&
+		 errno == EIO,
+	      "the seccomp filter does not fail MSG_ERRQUEUE reads");
 	memset(&m, 0, sizeof(m));
 	m.msg_iov = &iov;
 	m.msg_iovlen = 1;
 	usleep(10000);
 	n = zcn_sendmsg(&z, &m, MSG_ZEROCOPY);	/* the first's completion */
 	n = zcn_sendmsg(&z, &m, MSG_ZEROCOPY);	/* is queued now */
-	err = errno;
-	zc_pair_close(&p);
 	CHECK(t, n == 1500, "zcn_sendmsg returned %zd (%s) after a successful send",
-	      n, strerror(err));
+	      n, strerror(errno));
 	CHECK(t, z.took_id && z.id == 1, "send ID %u (took %d), want 1", z.id,
 	      z.took_id);
 	return 0;
@@ -691,51 +571,40 @@ static int t_byte_count(struct t_ctx *t, const struct t_env *e)
  * sends take one each. Every ID the helper gave comes back exactly once
  * and no other.
  */
-static int t_send_ids(struct t_ctx *t, const struct t_env *e)
+static int t_send_ids(struct t_ctx *t, struct t_fix *f)
 {
-	const uint32_t cap = 4096;
+	struct zc_ledger *l = &f->l;
+	struct zc_pair *p = &f->p;
 	struct zcn_tracker tr;
-	struct zc_ledger l;
-	struct zc_pair p;
 	struct zcn z;
 	uint32_t i, partial = 0, eagain = 0;
 	long deadline;
-	int ret = -1, fl;
+	int fl;
 
-	if (zc_pair_open(t, &p, e->family, e->type, true) ||
-	    zc_ledger_init(&l, cap))
-		goto out;
-	if (zcn_init(&z, p.tx, 8)) {
-		t_fail(t, "zcn_init: %s", strerror(errno));
-		goto out;
-	}
+	CHECK(t, !zcn_init(&z, p->tx, 8), "zcn_init: %s", strerror(errno));
 	zcn_tracker_init(&tr, 0);
 	for (i = 0; i < 30; i++) {
-		struct iovec iov = { p.buf, 1000 };
+		struct iovec iov = { p->buf, 1000 };
 		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
 		int flags = i % 3 == 1 ? 0 : MSG_ZEROCOPY;
 		ssize_t n;
 
-		if (i % 5 == 4 && e->type == SOCK_DGRAM)
+		if (i % 5 == 4 && f->e->type == SOCK_DGRAM)
 			iov.iov_len = 70000;		/* EMSGSIZE */
 		n = zcn_send(&z, &m, flags);
-		fold(&z, &l, &tr);
-		if (n < 0 && !(errno == EMSGSIZE && iov.iov_len == 70000)) {
-			t_fail(t, "send %u: %s", i, strerror(errno));
-			goto out;
-		}
-		if (z.took_id != (flags && n >= 0) ||
-		    (z.took_id && z.id != l.sends)) {
-			t_fail(t, "send %u (flags %#x, %zd): took_id %d id %u, want %u",
-			       i, flags, n, z.took_id, z.id, l.sends);
-			goto out;
-		}
-		l.sends += z.took_id;
-		zc_pair_drain_rx(&p);
+		fold(&z, l, &tr);
+		CHECK(t, n >= 0 || (errno == EMSGSIZE && iov.iov_len == 70000),
+		      "send %u: %s", i, strerror(errno));
+		CHECK(t, z.took_id == (flags && n >= 0) &&
+			 (!z.took_id || z.id == l->sends),
+		      "send %u (flags %#x, %zd): took_id %d id %u, want %u",
+		      i, flags, n, z.took_id, z.id, l->sends);
+		l->sends += z.took_id;
+		zc_pair_drain_rx(p);
 	}
-	if (e->type == SOCK_STREAM) {	/* fill the socket: partial, then EAGAIN */
-		fl = fcntl(p.tx, F_GETFL);
-		fcntl(p.tx, F_SETFL, fl | O_NONBLOCK);
+	if (f->e->type == SOCK_STREAM) {	/* fill the socket: partial, then EAGAIN */
+		fl = fcntl(p->tx, F_GETFL);
+		fcntl(p->tx, F_SETFL, fl | O_NONBLOCK);
 		for (i = 0; i < 2000 && !eagain; i++) {
 			struct iovec iov[8];
 			struct msghdr m = { .msg_iov = iov, .msg_iovlen = 8 };
@@ -743,54 +612,40 @@ static int t_send_ids(struct t_ctx *t, const struct t_env *e)
 			int k;
 
 			for (k = 0; k < 8; k++) {
-				iov[k].iov_base = p.buf;
+				iov[k].iov_base = p->buf;
 				iov[k].iov_len = 200000;
 			}
 			n = zcn_send(&z, &m, MSG_ZEROCOPY);
 
-			fold(&z, &l, &tr);
-			if (n < 0 && errno != EAGAIN) {
-				t_fail(t, "send: %s", strerror(errno));
-				goto out;
-			}
+			fold(&z, l, &tr);
+			CHECK(t, n >= 0 || errno == EAGAIN, "send: %s",
+			      strerror(errno));
 			if (n < 0)
 				eagain++;
 			else if (n < 1600000)
 				partial++;
-			if (z.took_id != (n > 0) || (z.took_id && z.id != l.sends)) {
-				t_fail(t, "send (%zd of 1600000): took_id %d id %u, want %u",
-				       n, z.took_id, z.id, l.sends);
-				goto out;
-			}
-			l.sends += z.took_id;
+			CHECK(t, z.took_id == (n > 0) &&
+				 (!z.took_id || z.id == l->sends),
+			      "send (%zd of 1600000): took_id %d id %u, want %u",
+			      n, z.took_id, z.id, l->sends);
+			l->sends += z.took_id;
 		}
-		fcntl(p.tx, F_SETFL, fl);
-		if (!eagain || !partial) {
-			t_fail(t, "no partial send (%u) or EAGAIN (%u)", partial, eagain);
-			goto out;
-		}
+		fcntl(p->tx, F_SETFL, fl);
+		CHECK(t, eagain && partial, "no partial send (%u) or EAGAIN (%u)",
+		      partial, eagain);
 	}
-	CHECK(t, z.next_id == l.sends, "next_id %u, %u IDs given", z.next_id,
-	      l.sends);
+	CHECK(t, z.next_id == l->sends, "next_id %u, %u IDs given", z.next_id,
+	      l->sends);
 	deadline = zc_now_ms() + 10000;
-	while (zcn_tracker_next(&tr) != l.sends && zc_now_ms() < deadline) {
-		zc_pair_drain_rx(&p);
-		if (zcn_wait(&z, 100) < 0) {
-			t_fail(t, "zcn_wait: %s", strerror(errno));
-			goto out;
-		}
-		fold(&z, &l, &tr);
+	while (zcn_tracker_next(&tr) != l->sends && zc_now_ms() < deadline) {
+		zc_pair_drain_rx(p);
+		CHECK(t, zcn_wait(&z, 100) >= 0, "zcn_wait: %s", strerror(errno));
+		fold(&z, l, &tr);
 	}
-	if (zcn_tracker_next(&tr) != l.sends || zcn_in_flight(&z)) {
-		t_fail(t, "tracker at %u of %u IDs, %u in flight",
-		       zcn_tracker_next(&tr), l.sends, zcn_in_flight(&z));
-		goto out;
-	}
-	ret = zc_ledger_verify(t, &l);
-out:
-	zc_ledger_free(&l);
-	zc_pair_close(&p);
-	return ret;
+	CHECK(t, zcn_tracker_next(&tr) == l->sends && !zcn_in_flight(&z),
+	      "tracker at %u of %u IDs, %u in flight", zcn_tracker_next(&tr),
+	      l->sends, zcn_in_flight(&z));
+	return 0;
 }
 
 /*
@@ -799,31 +654,22 @@ out:
  * says nothing is in flight, no completion is coming (a reap-and-retry
  * loop would spin forever), and the same send by copy goes through.
  */
-static int t_enobufs(struct t_ctx *t, const struct t_env *e)
+static int t_enobufs(struct t_ctx *t, struct t_fix *f)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2];
 	struct rlimit rl = { 0, 0 };
-	struct iovec iov;
-	struct msghdr m;
-	struct zc_pair p;
+	struct iovec iov = { f->p.buf, 4096 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct zcn z;
 	ssize_t n;
 	int i;
 
-	if (zc_pair_open(t, &p, e->family, e->type, true))
-		return -1;
-	if (zcn_init(&z, p.tx, 8))
-		return t_fail(t, "zcn_init: %s", strerror(errno));
+	CHECK(t, !zcn_init(&z, f->p.tx, 8), "zcn_init: %s", strerror(errno));
 	CHECK(t, !syscall(SYS_capget, &h, d), "capget: %s", strerror(errno));
 	d[0].effective &= ~(1u << CAP_IPC_LOCK);
 	CHECK(t, !syscall(SYS_capset, &h, d), "capset: %s", strerror(errno));
 	CHECK(t, !setrlimit(RLIMIT_MEMLOCK, &rl), "setrlimit: %s", strerror(errno));
-	iov.iov_base = p.buf;
-	iov.iov_len = 4096;
-	memset(&m, 0, sizeof(m));
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
 	for (i = 0; i < 3; i++) {
 		n = zcn_send(&z, &m, MSG_ZEROCOPY | MSG_DONTWAIT);
 		CHECK(t, n == -1 && errno == ENOBUFS,
@@ -838,37 +684,36 @@ static int t_enobufs(struct t_ctx *t, const struct t_env *e)
 		CHECK(t, n == 4096, "the send by copy: %zd (%s)", n,
 		      strerror(errno));
 		CHECK(t, !z.took_id, "the copy took ID %u", z.id);
-		zc_pair_drain_rx(&p);
+		zc_pair_drain_rx(&f->p);
 	}
-	zc_pair_close(&p);
 	return 0;
 }
 
-/* Before the module is loaded. */
+/* The cases both tables run, named "fallback_*" and "helper_*". */
+#define HELPER_COMMON(pfx)						\
+	PER_PROTO(pfx "_send_later", t_send_later, 60),			\
+	PER_PROTO(pfx "_init_checks", t_init_checks, 10),		\
+	PER_PROTO_FIX(pfx "_wait", t_wait, &fix_helper, 0, 10),		\
+	TCP_ONLY(pfx "_shutdown", t_shutdown, 30),			\
+	TCP_ONLY(pfx "_reset", t_reset, 30),				\
+	PER_PROTO_FIX(pfx "_byte_count", t_byte_count, &fix_helper, 0, 10), \
+	PER_PROTO_FIX(pfx "_send_ids", t_send_ids, &fix_helper, 0, 30),	\
+	PER_PROTO_FIX(pfx "_enobufs", t_enobufs, &fix_helper, 0, 10)
+
+/* Before the module is loaded: every path falls back to MSG_ERRQUEUE. */
 const struct t_case helper_absent_cases[] = {
-	PER_PROTO("fallback", t_fallback, 30),
-	PER_PROTO("fallback_send_later", t_send_later, 60),
-	PER_PROTO("fallback_timestamps", t_timestamps, 30),
-	PER_PROTO("fallback_init_checks", t_init_checks, 10),
-	PER_PROTO("fallback_wait", t_wait, 10),
-	TCP_ONLY("fallback_shutdown", t_shutdown, 30),
-	TCP_ONLY("fallback_reset", t_reset, 30),
-	PER_PROTO("fallback_byte_count", t_byte_count, 10),
-	PER_PROTO("fallback_send_ids", t_send_ids, 30),
-	PER_PROTO("fallback_enobufs", t_enobufs, 10),
+	PER_PROTO_FIX("fallback", t_helper_body, &fix_helper,
+		      HV(ZCN_AUTO, ZCN_ERRQUEUE), 30),
+	PER_PROTO_FIX("fallback_timestamps", t_timestamps, &fix_helper,
+		      ZCN_AUTO, 30),
+	HELPER_COMMON("fallback"),
 	{ NULL }
 };
 
+/* With the module: the cmsg, and each case forced to MSG_ERRQUEUE too. */
 const struct t_case helper_cases[] = {
 	PER_PROTO("helper", t_helper, 60),
-	PER_PROTO("helper_send_later", t_send_later, 60),
 	PER_PROTO("helper_timestamps", t_timestamps_forced, 30),
-	PER_PROTO("helper_init_checks", t_init_checks, 10),
-	PER_PROTO("helper_wait", t_wait, 10),
-	TCP_ONLY("helper_shutdown", t_shutdown, 30),
-	TCP_ONLY("helper_reset", t_reset, 30),
-	PER_PROTO("helper_byte_count", t_byte_count, 10),
-	PER_PROTO("helper_send_ids", t_send_ids, 30),
-	PER_PROTO("helper_enobufs", t_enobufs, 10),
+	HELPER_COMMON("helper"),
 	{ NULL }
 };

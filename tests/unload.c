@@ -149,78 +149,59 @@ static void *blocked_sender(void *arg)
 	return NULL;
 }
 
-static int t_unload_blocked(struct t_ctx *t, const struct t_env *e)
+static const struct t_fixture fix_unload_blocked = {
+	.ledger = 4096, .settle = T_SETTLE_ERRQ, .settle_ms = 15000,
+};
+
+/* rmmod while @b's sender is blocked: it returns, and the sender too. */
+static int unload_under(struct t_ctx *t, struct blocked *b)
 {
-	int small = 16384, ret = -1;
-	struct zc_ledger l;
-	struct blocked b;
-	struct zc_pair p;
+	long t0 = zc_now_ms();
+
+	CHECK(t, !atomic_load(&b->done), "sender did not block (%zd)", b->n);
+	CHECK(t, !zc_unload("zcnotify"), "unload with a blocked sender: %s",
+	      strerror(errno));
+	printf("# unload_blocked: rmmod done in %ld ms, sender %s\n",
+	       zc_now_ms() - t0, atomic_load(&b->done) ? "done" : "still blocked");
+	return 0;
+}
+
+static int t_unload_blocked(struct t_ctx *t, struct t_fix *f)
+{
+	struct blocked b = { .p = &f->p, .l = &f->l };
+	int small = 16384, ret;
 	struct zc_req r;
 	pthread_t th;
-	long t0, dt;
 	ssize_t n;
 
 	if (!zc_loaded())
-		CHECK(t, !zc_load(e->ko, ""), "load: %s", strerror(errno));
-	if (zc_pair_open(t, &p, AF_INET, SOCK_STREAM, true) ||
-	    zc_ledger_init(&l, 4096))
-		goto out;
-	setsockopt(p.tx, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
-	setsockopt(p.rx, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
-	if (queue_completions(t, &p, &l, 5))
-		goto out;
-	memset(&b, 0, sizeof(b));
-	b.p = &p;
-	b.l = &l;
+		CHECK(t, !zc_load(f->e->ko, ""), "load: %s", strerror(errno));
+	setsockopt(f->p.tx, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	setsockopt(f->p.rx, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	if (queue_completions(t, &f->p, &f->l, 5))
+		return -1;
 	pthread_create(&th, NULL, blocked_sender, &b);
 	usleep(500000);
-	if (atomic_load(&b.done)) {
-		t_fail(t, "sender did not block (%zd)", b.n);
-		goto join;
-	}
-	t0 = zc_now_ms();
-	if (zc_unload("zcnotify")) {
-		t_fail(t, "unload with a blocked sender: %s", strerror(errno));
-		goto join;
-	}
-	dt = zc_now_ms() - t0;
-	printf("# unload_blocked: rmmod done in %ld ms, sender %s\n", dt,
-	       atomic_load(&b.done) ? "done" : "still blocked");
-	ret = 0;
-join:
+	ret = unload_under(t, &b);
 	while (!atomic_load(&b.done)) {
-		zc_pair_drain_rx(&p);
+		zc_pair_drain_rx(&f->p);
 		usleep(1000);
 	}
 	pthread_join(th, NULL);
 	if (ret)
-		goto out;
-	ret = -1;
-	if (b.n != (ssize_t)p.buflen) {
-		t_fail(t, "blocked send returned %zd (%s)", b.n,
-		       strerror(b.err));
-		goto out;
-	}
+		return ret;
+	CHECK(t, b.n == (ssize_t)f->p.buflen, "blocked send returned %zd (%s)",
+	      b.n, strerror(b.err));
 	/* The application keeps working: stock EINVAL, errqueue delivers. */
 	zc_req_init(&r);
 	zc_req_add_zc(&r, 8);
-	n = zc_send(&p, 1000, MSG_ZEROCOPY, &r, &l);
-	if (!(n < 0 && errno == EINVAL) || !zc_req_untouched(&r)) {
-		t_fail(t, "cmsg after unload: %zd (%s), want EINVAL", n,
-		       n < 0 ? strerror(errno) : "success");
-		goto out;
-	}
-	if (zc_send(&p, 1000, MSG_ZEROCOPY, NULL, &l) != 1000) {
-		t_fail(t, "plain send after unload: %s", strerror(errno));
-		goto out;
-	}
-	if (zc_settle(t, &p, &l, false, 15000))
-		goto out;
-	ret = zc_ledger_verify(t, &l);
-out:
-	zc_ledger_free(&l);
-	zc_pair_close(&p);
-	return ret;
+	n = zc_send(&f->p, 1000, MSG_ZEROCOPY, &r, &f->l);
+	CHECK(t, n < 0 && errno == EINVAL && zc_req_untouched(&r),
+	      "cmsg after unload: %zd (%s), want EINVAL", n,
+	      n < 0 ? strerror(errno) : "success");
+	CHECK(t, zc_send(&f->p, 1000, MSG_ZEROCOPY, NULL, &f->l) == 1000,
+	      "plain send after unload: %s", strerror(errno));
+	return 0;
 }
 
 /*
@@ -473,7 +454,8 @@ static int t_soak(struct t_ctx *t, const struct t_env *e)
 
 const struct t_case unload_cases[] = {
 	T_CASE("unload_traffic", t_unload_traffic, 0, 0, 120),
-	T_CASE("unload_blocked", t_unload_blocked, 0, 0, 60),
+	T_FIX("unload_blocked", t_unload_blocked, &fix_unload_blocked, 0,
+	      AF_INET, SOCK_STREAM, 60),
 	T_CASE("soak", t_soak, 0, 0, 1800),
 	{ NULL }
 };

@@ -61,10 +61,16 @@ gone() {		# no zcnotify.ko* left for this kernel, and modprobe agrees
 	[ -z "$left" ] || { echo "left behind: $left"; ls -la "/lib/modules/$k/updates/dkms"; dkms status; return 1; }
 	! modprobe -n zcnotify
 }
-tests() {		# tests <out dir> <prefix> <glob...>: build and run zc_test
+tests() {		# tests <out dir> <prefix> <glob...>: run zc_test's matching cases
 	o=$1 p=$2
 	shift 2
-	/tmp/$o/zc_test run "$@" 2>&1 | sed 's/^\(not \)\{0,1\}ok - /&'"$p"'_/; s/^/ZC: /'
+	# Not *_example_*: they run examples/ built static into make check's
+	# image (/bin/zcn_ring_*), which this one has no C++ compiler for;
+	# deb_example builds the README's example against the package here.
+	set -f
+	/tmp/$o/zc_test run $(/tmp/$o/zc_test list "$@" | grep -v '_example_') 2>&1 |
+		sed 's/^\(not \)\{0,1\}ok - /&'"$p"'_/; s/^/ZC: /'
+	set +f
 }
 
 echo "ZC: kernel $k ($a)"

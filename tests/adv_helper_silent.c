@@ -28,13 +28,6 @@
 #include "proto_lib.h"
 #include "cases.h"
 
-#ifndef SO_TIMESTAMPING_OLD
-#define SO_TIMESTAMPING_OLD	37
-#endif
-#ifndef UDP_CORK
-#define UDP_CORK		1
-#endif
-
 static int t_helper_silent(struct t_ctx *t, struct t_fix *f)
 {
 	int ts = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |

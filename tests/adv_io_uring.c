@@ -37,10 +37,6 @@
 #include "proto_lib.h"
 #include "cases.h"
 
-#ifndef SO_TIMESTAMPING_OLD
-#define SO_TIMESTAMPING_OLD	37
-#endif
-
 struct ring {
 	int fd;
 	struct io_uring_params prm;

@@ -26,10 +26,6 @@
 #include "proto_lib.h"
 #include "cases.h"
 
-#ifndef SO_TIMESTAMPING_OLD
-#define SO_TIMESTAMPING_OLD	37
-#endif
-
 enum { A_DONTNEED, A_FORK };
 
 /*

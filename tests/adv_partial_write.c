@@ -26,10 +26,6 @@
 #include "proto_lib.h"
 #include "cases.h"
 
-#ifndef SO_TIMESTAMPING_OLD
-#define SO_TIMESTAMPING_OLD	37
-#endif
-
 struct entry {
 	unsigned int origin, info, data;
 };

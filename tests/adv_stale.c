@@ -33,9 +33,6 @@
 #ifndef IPV6_FLOWLABEL_MGR
 #define IPV6_FLOWLABEL_MGR	32
 #endif
-#ifndef SO_TIMESTAMPING_OLD
-#define SO_TIMESTAMPING_OLD	37
-#endif
 
 /* struct in6_flowlabel_req from <linux/in6.h>, without its header clash. */
 struct zc_flowlabel_req {

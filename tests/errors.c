@@ -22,13 +22,6 @@
 #include "proto_lib.h"
 #include "cases.h"
 
-#ifndef SO_TIMESTAMPING_OLD
-#define SO_TIMESTAMPING_OLD	37
-#endif
-#ifndef UDP_CORK
-#define UDP_CORK	1
-#endif
-
 /* Hybrid: two cmsg senders and one MSG_ERRQUEUE reader, one socket. */
 struct hybrid {
 	struct t_ctx t;

@@ -15,6 +15,14 @@
 #include <linux/zcnotify.h>
 
 /* Outcome of one test: failing checks write a reason and return -1. */
+/* Older libc headers lack these. */
+#ifndef SO_TIMESTAMPING_OLD
+#define SO_TIMESTAMPING_OLD	37
+#endif
+#ifndef UDP_CORK
+#define UDP_CORK		1
+#endif
+
 struct t_ctx {
 	char why[512];
 };

@@ -24,10 +24,6 @@
 #include "proto_lib.h"
 #include "cases.h"
 
-#ifndef SO_TIMESTAMPING_OLD
-#define SO_TIMESTAMPING_OLD	37
-#endif
-
 enum { BASIC_SENDS = 300, MMSG_VLEN = 4, MMSG_ROUNDS = 60,
        OTHER_SENDS = 50, BOUNDED_SENDS = 24 };
 

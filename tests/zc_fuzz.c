@@ -23,9 +23,6 @@
 #include <unistd.h>
 #include "proto_lib.h"
 
-#ifndef SO_TIMESTAMPING_OLD
-#define SO_TIMESTAMPING_OLD	37
-#endif
 #ifndef SCM_TXTIME
 #define SCM_TXTIME		61
 #endif

@@ -128,7 +128,6 @@ struct t_fixture {
 	bool fill;		/* fill the send path before the body */
 	int settle;		/* after the body: T_SETTLE_*, then verify */
 	int settle_ms;
-	bool no_zerocopy;	/* the pair without SO_ZEROCOPY */
 };
 
 enum {

@@ -43,7 +43,7 @@ int fixture_call(struct t_ctx *t, const struct t_env *e,
 			   .p = { .tx = -1, .rx = -1 } };
 	int ret = -1;
 
-	if (zc_pair_open(t, &f.p, e->family, e->type, !x->no_zerocopy) ||
+	if (zc_pair_open(t, &f.p, e->family, e->type, true) ||
 	    zc_ledger_init(&f.l, x->ledger))
 		goto out;
 	if (x->queued && queue_completions(t, &f.p, &f.l, x->queued))

@@ -117,7 +117,7 @@ static int t_helper_body(struct t_ctx *t, struct t_fix *f)
 static int t_helper(struct t_ctx *t, const struct t_env *e)
 {
 	return twice(t, e, t_helper_body, HV(ZCN_AUTO, ZCN_CMSG),
-			  HV(ZCN_ERRQUEUE, ZCN_ERRQUEUE));
+		     HV(ZCN_ERRQUEUE, ZCN_ERRQUEUE));
 }
 
 /*

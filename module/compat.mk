@@ -66,3 +66,17 @@ ZC_FTRACE_H := $(srctree)/include/linux/ftrace.h
 ifneq ($(shell grep -s 'ftrace_regs_set_instruction_pointer' $(ZC_FTRACE_H)),)
 ccflags-y += -DZC_HAVE_FREGS_ACCESSORS
 endif
+# ftrace direct calls with a trampoline per ftrace_ops: 5.16 added
+# register_ftrace_direct_multi() (commit f64dd4627ec6, "ftrace: Add multi
+# direct register/unregister interface"); 6.6 renamed it
+# register_ftrace_direct() and gave the unregister a free_filters argument
+# (commit da8bdfbd4231, "ftrace: Rename _ftrace_direct_multi APIs to
+# _ftrace_direct APIs"). Any other form: the hooks stay ftrace callbacks.
+# Checked in zc_hook.c (ZC_FTRACE_DIRECT_TYPECHECK).
+ZC_DIRECT_OPS_RE := 'int unregister_ftrace_direct(struct ftrace_ops \*ops, unsigned long addr,$$'
+ZC_DIRECT_MULTI_RE := 'int unregister_ftrace_direct_multi(struct ftrace_ops \*ops, unsigned long addr);'
+ifneq ($(shell grep -s $(ZC_DIRECT_OPS_RE) $(ZC_FTRACE_H)),)
+ccflags-y += -DZC_HAVE_FTRACE_DIRECT_OPS
+else ifneq ($(shell grep -s $(ZC_DIRECT_MULTI_RE) $(ZC_FTRACE_H)),)
+ccflags-y += -DZC_HAVE_FTRACE_DIRECT_MULTI
+endif

@@ -103,6 +103,26 @@ static void notrace zc_cmsg_send_entry(unsigned long ip,
 	zc_fregs_set_ip(fregs, (unsigned long)zc_cmsg_send);
 }
 
+/**
+ * zc_cmsg_send_direct() - where the direct-call trampoline sends
+ *	SCM_ZC_NOTIFICATION
+ *
+ * Returned into by zc_cmsg_send_tramp (zc_direct_x86.c) instead of
+ * __sock_cmsg_send(), with its arguments, as zc_cmsg_send_entry() sends
+ * the call to zc_cmsg_send(); takes the module reference that callback
+ * takes.
+ *
+ * Return: as zc_cmsg_send(); -EINVAL, as the stock function would, while
+ * the module is being unloaded.
+ */
+ZC_CMSG_SEND_PROTO(zc_cmsg_send_direct)
+{
+	BUILD_BUG_ON(!__same_type(&zc_cmsg_send_direct, &__sock_cmsg_send));
+	if (!try_module_get(THIS_MODULE))
+		return -EINVAL;
+	return ZC_CMSG_SEND_CALL(zc_cmsg_send);
+}
+
 /* Redirecting needs the full pt_regs only where ftrace has no WITH_ARGS. */
 struct zc_hook zc_cmsg_send_hook = {
 	.name = "__sock_cmsg_send",

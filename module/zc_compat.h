@@ -65,6 +65,62 @@
 #endif
 
 /*
+ * ftrace direct calls: the function's ftrace site calls a trampoline of
+ * the module's own, with no ftrace_caller, register save or ops list in
+ * between. 5.16 gave each ftrace_ops its own direct trampoline
+ * (register_ftrace_direct_multi(), commit f64dd4627ec6, "ftrace: Add
+ * multi direct register/unregister interface"); 6.6 renamed it
+ * register_ftrace_direct() and gave the unregister a free_filters
+ * argument (commit da8bdfbd4231, "ftrace: Rename _ftrace_direct_multi
+ * APIs to _ftrace_direct APIs"). compat.mk says which form the headers
+ * declare; zc_hook.c checks it against the declaration. The trampolines
+ * are written for x86-64 only (arm64 6.1 has no direct calls), against
+ * the asm/ibt.h (ASM_ENDBR) of 5.18+, where the x86 IBT series added it;
+ * elsewhere the hooks stay ftrace callbacks.
+ */
+#if defined(CONFIG_X86_64) && defined(CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS) && \
+	ZC_KERNEL_SINCE(5, 18) &&					\
+	(defined(ZC_HAVE_FTRACE_DIRECT_OPS) || defined(ZC_HAVE_FTRACE_DIRECT_MULTI))
+#define ZC_HAVE_DIRECT_CALLS	1
+#else
+#define ZC_HAVE_DIRECT_CALLS	0
+#endif
+
+#if ZC_HAVE_DIRECT_CALLS && defined(ZC_HAVE_FTRACE_DIRECT_OPS)
+#define zc_ftrace_direct_register	register_ftrace_direct
+#define ZC_FTRACE_DIRECT_TYPECHECK()					\
+	BUILD_BUG_ON(!__same_type(&register_ftrace_direct,		\
+		     (int (*)(struct ftrace_ops *, unsigned long))NULL) ||	\
+		     !__same_type(&unregister_ftrace_direct,		\
+		     (int (*)(struct ftrace_ops *, unsigned long, bool))NULL))
+/* The filter is the caller's to remove, as for a regular ftrace_ops. */
+#define zc_ftrace_direct_unregister(ops, addr)				\
+	unregister_ftrace_direct(ops, addr, false)
+#elif ZC_HAVE_DIRECT_CALLS
+#define zc_ftrace_direct_register	register_ftrace_direct_multi
+#define zc_ftrace_direct_unregister	unregister_ftrace_direct_multi
+#define ZC_FTRACE_DIRECT_TYPECHECK()					\
+	BUILD_BUG_ON(!__same_type(&register_ftrace_direct_multi,	\
+		     (int (*)(struct ftrace_ops *, unsigned long))NULL) ||	\
+		     !__same_type(&unregister_ftrace_direct_multi,	\
+		     (int (*)(struct ftrace_ops *, unsigned long))NULL))
+#else
+static inline int zc_ftrace_direct_register(struct ftrace_ops *ops,
+					    unsigned long addr)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int zc_ftrace_direct_unregister(struct ftrace_ops *ops,
+					      unsigned long addr)
+{
+	return -EOPNOTSUPP;
+}
+
+#define ZC_FTRACE_DIRECT_TYPECHECK()			do { } while (0)
+#endif
+
+/*
  * ZC_NOIPA - a function the compiler must call as written: not inlined,
  * cloned, or its result derived from its body (the load-time redirect
  * check calls one and looks at what came back). gcc says so with noipa;
@@ -133,18 +189,21 @@ static __always_inline void zc_fregs_set_ip(struct zc_fregs *fregs,
  * __sock_cmsg_send() lost its msghdr argument upstream (6.12 has
  * (sk, cmsg, sockc), 6.1 has (sk, msg, cmsg, sockc)). Kbuild tells which.
  * ZC_CMSG_SEND_PROTO declares a function with the running kernel's
- * signature; ZC_CMSG_ARG is the index of the cmsg argument.
+ * signature, ZC_CMSG_SEND_CALL(fn) calls @fn with that function's
+ * arguments; ZC_CMSG_ARG is the index of the cmsg argument.
  */
 #ifdef ZC_HAVE_CMSG_SEND_MSG
 #define ZC_CMSG_SEND_PROTO(name)					\
 	int name(struct sock *sk, struct msghdr *msg,			\
 		 struct cmsghdr *cmsg, struct sockcm_cookie *sockc)
+#define ZC_CMSG_SEND_CALL(fn)	fn(sk, msg, cmsg, sockc)
 #define ZC_CMSG_ARG	2
 #define ZC_CMSG_SEND_DESC	"__sock_cmsg_send with msghdr"
 #else
 #define ZC_CMSG_SEND_PROTO(name)					\
 	int name(struct sock *sk, struct cmsghdr *cmsg,			\
 		 struct sockcm_cookie *sockc)
+#define ZC_CMSG_SEND_CALL(fn)	fn(sk, cmsg, sockc)
 #define ZC_CMSG_ARG	1
 #define ZC_CMSG_SEND_DESC	"__sock_cmsg_send without msghdr"
 #endif

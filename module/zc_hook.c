@@ -33,12 +33,48 @@ static int zc_resolve(const char *name, unsigned long *addr)
 	return 0;
 }
 
+/*
+ * The function's ftrace site calls @hook->direct itself. The kernel
+ * refuses a second direct user of one function (a BPF fentry program:
+ * EBUSY, before it changes anything) and a direct call on a function an
+ * IPMODIFY user (a livepatch) owns (EBUSY, after it set the ops up; 6.6+
+ * kernels without commit 56b3c85e153b, "ftrace: Fix BPF fexit with
+ * livepatch", 6.18 and its stable backports, also leave the function in
+ * ftrace's table of direct calls: harmless, but no direct call can then
+ * go on that function until a reboot). Either
+ * way the ops is made ready for a regular registration again, as the
+ * kernel's own unregister does.
+ */
+static int zc_hook_attach_direct(struct zc_hook *hook)
+{
+	int err;
+
+	ZC_FTRACE_DIRECT_TYPECHECK();
+	hook->ops.func = NULL;
+	err = ftrace_set_filter_ip(&hook->ops, hook->addr, 0, 0);
+	if (err)
+		return err;
+	err = zc_ftrace_direct_register(&hook->ops, hook->direct);
+	if (err) {
+		hook->ops.func = NULL;
+		hook->ops.trampoline = 0;
+		hook->ops.flags &= FTRACE_OPS_FL_INITIALIZED;
+		ftrace_set_filter_ip(&hook->ops, hook->addr, 1, 0);
+	}
+	return err;
+}
+
 /**
- * zc_hook_attach() - attach @hook->func at @hook->addr
+ * zc_hook_attach() - attach @hook at @hook->addr
  * @hook: the hook, with @addr set (a kernel function's ftrace site, or one
  *	of this module's own functions)
  *
- * Permanent, as zc_hook_install() says. One line logged on failure.
+ * As a direct call where @hook->direct is set and the kernel takes it,
+ * else as the ftrace callback @hook->func (and @hook->direct is cleared).
+ * The callback is permanent, as zc_hook_install() says; a direct call is
+ * not (the kernel's direct ops have fixed flags), and is kept from being
+ * turned off by the permanent restart hook beside it. One line logged on
+ * failure, except for a hook with no callback.
  *
  * Return: 0 or a negative errno.
  */
@@ -46,9 +82,19 @@ int zc_hook_attach(struct zc_hook *hook)
 {
 	int err;
 
+	if (hook->direct) {
+		err = zc_hook_attach_direct(hook);
+		if (!err)
+			return 0;
+		hook->direct = 0;
+		/* A hook with no callback (the self-test): nothing logged. */
+		if (!hook->func)
+			return err;
+	}
 	hook->ops.func = hook->func;
 	hook->ops.flags = hook->flags | ZC_FTRACE_RECURSION_FLAGS |
-			  ZC_FTRACE_PERMANENT_FLAGS;
+			  ZC_FTRACE_PERMANENT_FLAGS |
+			  (hook->ops.flags & FTRACE_OPS_FL_INITIALIZED);
 	err = ftrace_set_filter_ip(&hook->ops, hook->addr, 0, 0);
 	if (err) {
 		pr_err("cannot trace %s: error %d\n", hook->name, err);
@@ -101,7 +147,8 @@ static ZC_NOIPA int zc_redirect_probe(int v)
 	return v;
 }
 
-static ZC_NOIPA int zc_redirect_target(int v)
+/* Also the direct-call self-test's target (zc_direct_x86.c). */
+ZC_NOIPA int zc_redirect_target(int v)
 {
 	return v + 1;
 }
@@ -115,47 +162,56 @@ static void notrace zc_redirect_entry(unsigned long ip,
 }
 
 /**
- * zc_hook_check_redirect() - check that an ftrace callback can redirect
+ * zc_hook_check_redirect() - check that a hook can redirect a call
  * @flags: the FTRACE_OPS_FL_* flags the redirecting hook will use
+ * @direct: 0 to check an ftrace callback; else a direct-call trampoline
+ *	that returns into zc_redirect_target() instead of the traced
+ *	function, as the __sock_cmsg_send() one returns into its own
  *
- * The __sock_cmsg_send() hook works by changing the traced call's
- * instruction pointer. Where ftrace cannot do that (no WITH_ARGS and no
- * WITH_REGS, or an accessor that compiles to nothing, as
- * ftrace_instruction_pointer_set() does on arm64 6.1), the hook would
- * run and change nothing: the module would half-work. So it is tried
- * once, on a function of this module, before any kernel function is
- * hooked.
+ * The __sock_cmsg_send() hook works by changing where the traced call
+ * continues. Where ftrace cannot do that (no WITH_ARGS and no WITH_REGS,
+ * or an accessor that compiles to nothing, as
+ * ftrace_instruction_pointer_set() does on arm64 6.1), or where a direct
+ * call does not find the stack its trampoline was written for, the hook
+ * would run and change nothing, or worse: the module would half-work. So
+ * it is tried once, on a function of this module, before any kernel
+ * function is hooked.
  *
  * Return: 0, or -EOPNOTSUPP (one line logged), or the ftrace error.
  */
-int zc_hook_check_redirect(unsigned long flags)
+int zc_hook_check_redirect(unsigned long flags, unsigned long direct)
 {
 	/* Static, as ftrace_ops are: never left on ftrace's list from a stack. */
 	static struct zc_hook h = {
 		.name = "a zcnotify function (redirect self-test)",
 		.func = zc_redirect_entry,
 	};
+	static struct zc_hook hd = {
+		.name = "a zcnotify function (direct-call self-test)",
+	};
+	struct zc_hook *hook = direct ? &hd : &h;
 	int err, got;
 
 	BUILD_BUG_ON(!__same_type(ftrace_func_t,
 				  void (*)(unsigned long, unsigned long,
 					   struct ftrace_ops *,
 					   struct zc_fregs *)));
-	if (!ZC_CAN_REDIRECT) {
+	if (!direct && !ZC_CAN_REDIRECT) {
 		pr_err("ftrace on this kernel cannot redirect a traced call (no DYNAMIC_FTRACE_WITH_ARGS or _WITH_REGS)\n");
 		return -EOPNOTSUPP;
 	}
-	h.flags = flags;
-	h.addr = (unsigned long)zc_redirect_probe;
+	hook->flags = flags;
+	hook->direct = direct;
+	hook->addr = (unsigned long)zc_redirect_probe;
 	/* Permanent as the real hooks are: EBUSY while ftrace_enabled=0. */
-	err = zc_hook_attach(&h);
+	err = zc_hook_attach(hook);
 	if (err)
 		return err;
 	got = zc_redirect_probe(1);
-	zc_hook_remove(&h);
+	zc_hook_remove(hook);
 	if (got != 2) {
-		pr_err("ftrace on this kernel does not redirect a traced call (self-test got %d)\n",
-		       got);
+		pr_err("%s on this kernel does not redirect a traced call (self-test got %d)\n",
+		       direct ? "an ftrace direct call" : "ftrace", got);
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -170,7 +226,10 @@ int zc_hook_check_redirect(unsigned long flags)
  */
 void zc_hook_remove(struct zc_hook *hook)
 {
-	unregister_ftrace_function(&hook->ops);
+	if (hook->direct)
+		zc_ftrace_direct_unregister(&hook->ops, hook->direct);
+	else
+		unregister_ftrace_function(&hook->ops);
 	ftrace_set_filter_ip(&hook->ops, hook->addr, 1, 0);
 }
 

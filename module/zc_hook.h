@@ -14,6 +14,10 @@
  * @name: symbol to hook
  * @func: ftrace callback
  * @flags: extra FTRACE_OPS_FL_* flags (e.g. IPMODIFY)
+ * @direct: a direct-call trampoline doing what @func does, or 0: where
+ *	set (zc_direct_x86.c), the function's ftrace site calls it instead
+ *	of ftrace's own trampoline and @func; cleared if the kernel refuses
+ *	it (the hook then falls back to @func)
  * @addr: the function's ftrace call site, set by zc_hook_install()
  * @ops: the registered ftrace_ops
  */
@@ -21,6 +25,7 @@ struct zc_hook {
 	const char *name;
 	ftrace_func_t func;
 	unsigned long flags;
+	unsigned long direct;
 	unsigned long addr;
 	struct ftrace_ops ops;
 };
@@ -28,7 +33,8 @@ struct zc_hook {
 int zc_hook_attach(struct zc_hook *hook);
 int zc_hook_install(struct zc_hook *hook);
 int zc_hook_check_clones(const char *name);
-int zc_hook_check_redirect(unsigned long flags);
+int zc_hook_check_redirect(unsigned long flags, unsigned long direct);
+int zc_redirect_target(int v);
 int zc_symbol_range(const char *name, unsigned long *start,
 		    unsigned long *end);
 void zc_hook_remove(struct zc_hook *hook);

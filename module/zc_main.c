@@ -4,7 +4,9 @@
  * before any hook, and the order of the hooks.
  *
  * Load order: the load-time checks (supported kernel, the redirect
- * self-test, no compiler clones of a hooked function), the security
+ * self-tests of the callback and of the direct call (zc_direct_x86.c),
+ * which also chooses between the two, no compiler clones of a hooked
+ * function), the security
  * gates, the counters, the record pool and the exit tracepoint (so no
  * record outlives its task), the restart hook that keeps answered calls
  * from being restarted (zc_restart.c), the ____sys_sendmsg() hook that
@@ -26,6 +28,7 @@
 #include <uapi/linux/zcnotify.h>
 #include "zc_callid.h"
 #include "zc_cmsg_send.h"
+#include "zc_direct.h"
 #include "zc_hook.h"
 #include "zc_lsm.h"
 #include "zc_records.h"
@@ -86,7 +89,9 @@ static int __init zc_init(void)
 		       ZC_NEWEST_MAJOR, ZC_NEWEST_MINOR);
 		return -EOPNOTSUPP;
 	}
-	err = zc_hook_check_redirect(zc_cmsg_send_hook.flags);
+	err = zc_hook_check_redirect(zc_cmsg_send_hook.flags, 0);
+	if (!err)
+		err = zc_direct_init();
 	if (!err)
 		err = zc_hook_check_clones(zc_sendmsg_hook.name);
 	if (!err)
@@ -115,9 +120,12 @@ static int __init zc_init(void)
 	err = zc_hook_install(&zc_cmsg_send_hook);
 	if (err)
 		goto out_sendmsg;
-	pr_info("version %s loaded: hooks at %pS and %pS (%s), restarts at %pS, SCM_ZC_NOTIFICATION=%d, max %d\n",
+	pr_info("version %s loaded: hooks at %pS (%s) and %pS (%s, %s), restarts at %pS, SCM_ZC_NOTIFICATION=%d, max %d\n",
 		ZC_VERSION, (void *)zc_sendmsg_hook.addr,
-		(void *)zc_cmsg_send_hook.addr, ZC_CMSG_SEND_DESC,
+		zc_sendmsg_hook.direct ? "direct call" : "callback",
+		(void *)zc_cmsg_send_hook.addr,
+		zc_cmsg_send_hook.direct ? "direct call" : "callback",
+		ZC_CMSG_SEND_DESC,
 		(void *)zc_restart_hook.addr,
 		SCM_ZC_NOTIFICATION, ZC_NOTIFICATION_MAX);
 	return 0;

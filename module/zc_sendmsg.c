@@ -72,36 +72,35 @@ static void zc_answer_at_entry(struct sock *sk, struct zc_call *c,
 }
 
 /**
- * zc_sendmsg_entry() - ftrace callback on ____sys_sendmsg() entry
- * @ip: address of the traced function
- * @parent_ip: its caller
- * @ops: our ftrace_ops
- * @fregs: arguments: (sock, msg_sys, flags, used_address, allowed_flags)
+ * zc_sendmsg_message() - a message enters ____sys_sendmsg()
+ * @sock: its socket
+ * @msg: the kernel's copy of its msghdr
+ * @flags: the send flags (MSG_CMSG_COMPAT for a 32-bit caller)
+ * @used_address: sendmmsg()'s state, NULL for sendmsg() and io_uring
+ * @parent_ip: where ____sys_sendmsg() returns to
  *
- * Runs for every sendmsg()/sendmmsg() message (and io_uring's), maybe
- * with preemption disabled: returns at once unless the message carries
- * control messages on a zerocopy TCP/UDP socket. Records the message if it
- * carries a request inside a sendmsg()/sendmmsg() system call, and
- * answers it at once if it is the message's only control message (then
- * the kernel sees no control messages); disarms the task's record
- * otherwise. io_uring's sends only disarm the record: its task work may
- * run on the way out of an interrupted sendmsg() of the same task, whose
- * registers would make it look like a message of that call.
+ * Runs for every sendmsg()/sendmmsg() message (and io_uring's) the hook
+ * does not turn away at once (the direct-call trampoline returns early
+ * for a sendmsg() without control data or on a socket without
+ * SO_ZEROCOPY, see zc_direct_x86.c), maybe with preemption disabled:
+ * returns at once unless the message carries control messages on a
+ * zerocopy TCP/UDP socket. Records the message if it carries a request
+ * inside a sendmsg()/sendmmsg() system call, and answers it at once if it
+ * is the message's only control message (then the kernel sees no control
+ * messages); disarms the task's record otherwise. io_uring's sends only
+ * disarm the record: its task work may run on the way out of an
+ * interrupted sendmsg() of the same task, whose registers would make it
+ * look like a message of that call.
  *
  * The walk of the user's headers here is nofault and bounded
  * (ZC_WALK_ENTRY_HEADERS): a buffer that is not readable right now, or
  * holds more headers, is recorded for a full walk at the parse
  * (zc_call_claim()), where the kernel has just read it.
  */
-static void notrace zc_sendmsg_entry(unsigned long ip,
-				     unsigned long parent_ip,
-				     struct ftrace_ops *ops,
-				     struct zc_fregs *fregs)
+void notrace zc_sendmsg_message(struct socket *sock, struct msghdr *msg,
+				unsigned int flags, void *used_address,
+				unsigned long parent_ip)
 {
-	struct socket *sock = (struct socket *)zc_fregs_arg(fregs, 0);
-	struct msghdr *msg = (struct msghdr *)zc_fregs_arg(fregs, 1);
-	unsigned int flags = zc_fregs_arg(fregs, 2);
-	void *used_address = (void *)zc_fregs_arg(fregs, 3);
 	bool first = zc_first_message(used_address);
 	bool compat = flags & MSG_CMSG_COMPAT;
 	struct zc_info __user *payload = NULL;
@@ -168,6 +167,21 @@ static void notrace zc_sendmsg_entry(unsigned long ip,
 	c->armed = true;
 	if (alone)
 		zc_answer_at_entry(sock->sk, c, msg);
+}
+
+/*
+ * The ftrace callback, where the kernel takes no direct call: the
+ * arguments are (sock, msg_sys, flags, used_address, allowed_flags).
+ */
+static void notrace zc_sendmsg_entry(unsigned long ip,
+				     unsigned long parent_ip,
+				     struct ftrace_ops *ops,
+				     struct zc_fregs *fregs)
+{
+	zc_sendmsg_message((struct socket *)zc_fregs_arg(fregs, 0),
+			   (struct msghdr *)zc_fregs_arg(fregs, 1),
+			   zc_fregs_arg(fregs, 2),
+			   (void *)zc_fregs_arg(fregs, 3), parent_ip);
 }
 
 /**

@@ -38,7 +38,8 @@
  *                      zc_answer()
  *   module_control.c   load_errors, sysfs, stats_udp4: refused loads log
  *                      one line each, the ABI parameters are fixed and the
- *                      counters count. module/zc_main.c zc_init();
+ *                      counters count; the load line says whether the
+ *                      hooks are direct calls. module/zc_main.c zc_init();
  *                      module/zc_hook.c zc_hook_check_clones(),
  *                      zc_hook_check_redirect(); module/zc_stats.c
  *   unload.c           unload_traffic, unload_blocked, soak: rmmod under
@@ -93,6 +94,9 @@
  *   adv_rt_unload.c    rmmod never frees the module under a task sleeping
  *                      in it. module/zc_hold.c zc_call_hold();
  *                      module/zc_main.c zc_exit()
+ *   adv_tracer_shared.c  the hooks work unchanged beside another tracer
+ *                      of the same functions. module/zc_direct_x86.c (the
+ *                      trampolines); module/zc_hook.c zc_hook_attach()
  *
  * Not in a table here: the per-task record pool (module/zc_records.c
  * zc_records_refill(), zc_task_exit()) serves every case; the LSM gates
@@ -207,6 +211,7 @@ extern const struct t_case adv_helper_silent_cases[];
 extern const struct t_case adv_alias_cases[];
 extern const struct t_case adv_reload_cases[];
 extern const struct t_case adv_page_absent_cases[];
+extern const struct t_case adv_tracer_shared_cases[];
 extern const struct t_case adv_rt_unload_cases[];
 extern const struct t_case preload_absent_cases[];
 extern const struct t_case preload_cases[];

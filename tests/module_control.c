@@ -8,13 +8,29 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include "proto_lib.h"
 #include "cases.h"
+
+/*
+ * Debian's amd64 kernels all have ftrace direct calls; the module uses
+ * them from 5.18 on (module/zc_compat.h, ZC_HAVE_DIRECT_CALLS).
+ */
+static bool direct_calls_expected(void)
+{
+	struct utsname u;
+	int maj, min;
+
+	return !uname(&u) && !strcmp(u.machine, "x86_64") &&
+	       sscanf(u.release, "%d.%d", &maj, &min) == 2 &&
+	       (maj > 5 || (maj == 5 && min >= 18));
+}
 
 /* The module says at load which functions it hooked, in one line. */
 static int klog_last_load_line(struct t_ctx *t)
@@ -33,8 +49,15 @@ static int klog_last_load_line(struct t_ctx *t)
 			last = line;
 	if (last)
 		printf("# load line: %s\n", strstr(last, "zcnotify:"));
-	free(buf);
 	CHECK(t, last, "no 'zcnotify: version ... hooks at' line in the kernel log");
+	/* Both hooks are direct calls where the kernel has them (zc_direct_x86.c). */
+	if (direct_calls_expected()) {
+		const char *d = strstr(last, "(direct call)");
+
+		CHECK(t, d && strstr(d + 1, "(direct call, "),
+		      "x86-64 5.18+: both hooks should be direct calls");
+	}
+	free(buf);
 	return 0;
 }
 

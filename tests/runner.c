@@ -54,6 +54,7 @@ static const struct t_case *const tables[] = {
 	adv_reload_cases,
 	adv_page_absent_cases,
 	adv_rt_unload_cases,
+	adv_tracer_shared_cases,
 	preload_absent_cases,
 	preload_cases,
 };

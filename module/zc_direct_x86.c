@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcnotify - the direct-call trampolines (x86-64, 5.16+): what every
+ * other sender pays for the hooks.
+ *
+ * A regular ftrace_ops callback costs every call of the hooked function
+ * ftrace's own trampoline: about 75 instructions that save and restore
+ * the registers, look the ops up and call the callback, before the
+ * callback's first test. With a direct call (the kernel's
+ * samples/ftrace/ftrace-direct*.c) the function's ftrace site calls the
+ * module's trampoline itself, which tests what it needs to in a handful
+ * of instructions and returns:
+ *
+ * - zc_sendmsg_tramp, on ____sys_sendmsg(sock, msg, flags, used_address,
+ *   ...): a sendmsg() message (used_address NULL: sendmsg(), and
+ *   io_uring's sends) without control data, or on a socket without
+ *   SO_ZEROCOPY, returns at once: zc_sendmsg_message() would do nothing
+ *   for it either, but its io_uring branch, which disarms the task's
+ *   record; an io_uring message that never reaches __sock_cmsg_send(), or
+ *   reaches it for a socket the record is not for, can claim nothing, so
+ *   leaving the record armed changes nothing. Every other message goes
+ *   to zc_sendmsg_message(), with the caller's address as the callback
+ *   would have it.
+ * - zc_cmsg_send_tramp, on __sock_cmsg_send(): a control message that is
+ *   not SOL_SOCKET/SCM_ZC_NOTIFICATION returns into the stock function;
+ *   SCM_ZC_NOTIFICATION returns into zc_cmsg_send_direct() instead, with
+ *   the same arguments and the same return address: the return address
+ *   is changed, as ftrace's IPMODIFY does, so the original is never run
+ *   and calls and returns stay paired.
+ * - zc_redirect_tramp, the same return into zc_redirect_target(), for
+ *   the load-time self-test (zc_hook_check_redirect()): a kernel whose
+ *   direct calls do not find the stack written for here is refused.
+ *
+ * The trampoline runs at the function's entry, before its prologue: it
+ * keeps the argument registers and may use %rax (no variadic function is
+ * hooked) and, across a C call, the registers a call may clobber. Entry
+ * through a patched call (ENDBR for the shared case, where ftrace's own
+ * trampoline jumps here), CALL_DEPTH_ACCOUNT for the call depth tracking
+ * of 6.2+, and every return through ASM_RET (the return thunk), as the
+ * kernel's samples do.
+ *
+ * Owns: the trampolines, zc_direct_init().
+ * May use: zc_sendmsg.c (zc_sendmsg_message()), zc_cmsg_send.c
+ * (zc_cmsg_send_direct()), zc_hook.c.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/linkage.h>
+#include <linux/socket.h>
+#include <net/sock.h>
+#include <uapi/linux/zcnotify.h>
+#include "zc_cmsg_send.h"
+#include "zc_compat.h"
+#include "zc_direct.h"
+#include "zc_hook.h"
+#include "zc_sendmsg.h"
+
+#if ZC_HAVE_DIRECT_CALLS
+#include <asm/ibt.h>
+#include <asm/nospec-branch.h>
+
+/* 6.2 added call depth tracking (CONFIG_CALL_DEPTH_TRACKING). */
+#ifndef CALL_DEPTH_ACCOUNT
+#define CALL_DEPTH_ACCOUNT ""
+#endif
+
+/* __sock_cmsg_send()'s cmsg argument: %rdx with a msghdr (6.1), else %rsi. */
+#if ZC_CMSG_ARG == 2
+#define ZC_CMSG_REG	"%rdx"
+#else
+#define ZC_CMSG_REG	"%rsi"
+#endif
+
+asm("	.pushsection	.text, \"ax\", @progbits\n"
+"	.type		zc_sendmsg_tramp, @function\n"
+"zc_sendmsg_tramp:\n"
+	ASM_ENDBR
+	CALL_DEPTH_ACCOUNT
+"	testq	%rcx, %rcx\n"				/* sendmmsg() */
+"	jnz	1f\n"
+"	cmpq	$0, zc_msg_controllen(%rsi)\n"
+"	je	2f\n"
+"	movq	zc_socket_sk(%rdi), %rax\n"
+"	testq	%rax, %rax\n"
+"	jz	2f\n"
+"	btq	$zc_sock_zerocopy, zc_sk_flags(%rax)\n"
+"	jc	1f\n"
+"2:\n"
+	ASM_RET
+"1:	pushq	%rbp\n"
+"	movq	%rsp, %rbp\n"
+"	pushq	%rdi\n"
+"	pushq	%rsi\n"
+"	pushq	%rdx\n"
+"	pushq	%rcx\n"
+"	pushq	%r8\n"
+"	pushq	%r9\n"
+"	movq	16(%rbp), %r8\n"			/* ____sys_sendmsg()'s caller */
+"	call	zc_sendmsg_message\n"
+"	popq	%r9\n"
+"	popq	%r8\n"
+"	popq	%rcx\n"
+"	popq	%rdx\n"
+"	popq	%rsi\n"
+"	popq	%rdi\n"
+"	popq	%rbp\n"
+	ASM_RET
+"	.size		zc_sendmsg_tramp, .-zc_sendmsg_tramp\n"
+
+"	.type		zc_cmsg_send_tramp, @function\n"
+"zc_cmsg_send_tramp:\n"
+	ASM_ENDBR
+	CALL_DEPTH_ACCOUNT
+"	cmpl	$zc_scm_zc_notification, zc_cmsg_type(" ZC_CMSG_REG ")\n"
+"	jne	3f\n"
+"	cmpl	$zc_sol_socket, zc_cmsg_level(" ZC_CMSG_REG ")\n"
+"	jne	3f\n"
+"	leaq	zc_cmsg_send_direct(%rip), %rax\n"
+"	movq	%rax, (%rsp)\n"
+"3:\n"
+	ASM_RET
+"	.size		zc_cmsg_send_tramp, .-zc_cmsg_send_tramp\n"
+
+"	.type		zc_redirect_tramp, @function\n"
+"zc_redirect_tramp:\n"
+	ASM_ENDBR
+	CALL_DEPTH_ACCOUNT
+"	leaq	zc_redirect_target(%rip), %rax\n"
+"	movq	%rax, (%rsp)\n"
+	ASM_RET
+"	.size		zc_redirect_tramp, .-zc_redirect_tramp\n"
+"	.popsection\n"
+);
+
+/*
+ * Where the trampolines read, as assembler symbols: struct msghdr, struct
+ * socket and struct sock are laid out differently by different kernels
+ * and configurations, so the compiler says where the fields are.
+ */
+static void zc_direct_offsets(void)
+{
+	BUILD_BUG_ON(sizeof(((struct msghdr *)0)->msg_controllen) != 8);
+	BUILD_BUG_ON(sizeof(((struct sock *)0)->sk_flags) != 8);
+	BUILD_BUG_ON(SOCK_ZEROCOPY >= BITS_PER_LONG);
+	BUILD_BUG_ON(sizeof(((struct cmsghdr *)0)->cmsg_type) != 4);
+	BUILD_BUG_ON(sizeof(((struct cmsghdr *)0)->cmsg_level) != 4);
+	asm volatile(".set zc_msg_controllen, %c0\n\t"
+		     ".set zc_socket_sk, %c1\n\t"
+		     ".set zc_sk_flags, %c2\n\t"
+		     ".set zc_sock_zerocopy, %c3\n\t"
+		     ".set zc_cmsg_type, %c4\n\t"
+		     ".set zc_cmsg_level, %c5\n\t"
+		     ".set zc_scm_zc_notification, %c6\n\t"
+		     ".set zc_sol_socket, %c7\n\t"
+		     : : "i" (offsetof(struct msghdr, msg_controllen)),
+		     "i" (offsetof(struct socket, sk)),
+		     "i" (offsetof(struct sock, sk_flags)),
+		     "i" (SOCK_ZEROCOPY),
+		     "i" (offsetof(struct cmsghdr, cmsg_type)),
+		     "i" (offsetof(struct cmsghdr, cmsg_level)),
+		     "i" (SCM_ZC_NOTIFICATION), "i" (SOL_SOCKET));
+}
+
+/**
+ * zc_direct_init() - give the hooks their direct calls, if they work here
+ *
+ * Call after the callback self-test and before the hooks are installed.
+ * Where the kernel refuses a direct call on a function of this module the
+ * hooks stay callbacks (nothing logged; the "loaded" line says which).
+ *
+ * Return: 0, or -EOPNOTSUPP (one line logged) if a direct call does not
+ * redirect as written here.
+ */
+int zc_direct_init(void)
+{
+	int err;
+
+	zc_direct_offsets();
+	err = zc_hook_check_redirect(0, (unsigned long)zc_redirect_tramp);
+	if (err == -EOPNOTSUPP)
+		return err;
+	if (err)
+		return 0;
+	zc_sendmsg_hook.direct = (unsigned long)zc_sendmsg_tramp;
+	zc_cmsg_send_hook.direct = (unsigned long)zc_cmsg_send_tramp;
+	return 0;
+}
+
+#endif /* ZC_HAVE_DIRECT_CALLS */

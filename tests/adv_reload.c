@@ -25,30 +25,15 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "proto_lib.h"
 #include "cases.h"
 
-/* Shared with the child that blocks. */
-struct blocked {
-	struct zc_req r;
-	atomic_int started;
-	ssize_t ret;
-	int err;
-};
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-}
-
 /* The child: a blocking send with a lone request for one element. */
 static pid_t start_blocked(struct t_ctx *t, struct zc_pair *p,
-			   struct blocked *b)
+			   struct zc_blocked *b)
 {
-	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
 	pid_t pid = fork();
 	int i;
 
@@ -57,13 +42,8 @@ static pid_t start_blocked(struct t_ctx *t, struct zc_pair *p,
 		return -1;
 	}
 	if (!pid) {
-		sigaction(SIGUSR1, &sa, NULL);
-		zc_req_init(&b->r);
-		zc_req_add_zc(&b->r, 1);
-		memcpy(b->r.snap, b->r.ctl.buf, sizeof(b->r.snap));
-		atomic_store(&b->started, 1);
-		b->ret = zc_send(p, 65536, 0, &b->r, NULL);
-		b->err = errno;
+		zc_signal_restart(SIGUSR1);
+		zc_blocked_send(p, b);
 		_exit(0);
 	}
 	/* Answered (at entry), then blocked: wait (5 s at most) for the answer. */
@@ -77,14 +57,13 @@ static pid_t start_blocked(struct t_ctx *t, struct zc_pair *p,
 
 static int t_reload_blocked(struct t_ctx *t, struct t_fix *f)
 {
-	struct blocked *b;
+	struct zc_blocked *b;
 	int ret = -1, unloaded = 0, refused_err = 0;
 	pid_t pid = -1;
 
-	b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (b == MAP_FAILED)
-		return t_fail(t, "mmap: %s", strerror(errno));
+	b = zc_blocked_map(t);
+	if (!b)
+		return -1;
 	pid = start_blocked(t, &f->p, b);
 	if (pid < 0)
 		goto out;
@@ -135,20 +114,19 @@ out:
 	}
 	if (!zc_loaded())
 		zc_load(f->e->ko, "");
-	munmap(b, sizeof(*b));
+	zc_blocked_unmap(b);
 	return ret;
 }
 
 static int t_reload_killed(struct t_ctx *t, struct t_fix *f)
 {
-	struct blocked *b;
+	struct zc_blocked *b;
 	int ret = -1, got, i;
 	pid_t pid;
 
-	b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (b == MAP_FAILED)
-		return t_fail(t, "mmap: %s", strerror(errno));
+	b = zc_blocked_map(t);
+	if (!b)
+		return -1;
 	pid = start_blocked(t, &f->p, b);
 	if (pid < 0)
 		goto out;
@@ -176,7 +154,7 @@ static int t_reload_killed(struct t_ctx *t, struct t_fix *f)
 out:
 	if (!zc_loaded())
 		zc_load(f->e->ko, "");
-	munmap(b, sizeof(*b));
+	zc_blocked_unmap(b);
 	return ret;
 }
 

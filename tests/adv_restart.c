@@ -30,7 +30,6 @@
 #include <poll.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -42,28 +41,6 @@
 #include "cases.h"
 
 enum { R_SIGNAL, R_STOP, R_PTRACE, R_FREEZE };
-
-/* Shared with the child that blocks. */
-struct blocked {
-	struct zc_req r;
-	atomic_int started;
-	ssize_t ret;
-	int err;
-};
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-}
-
-static void blocking_send(struct zc_pair *p, struct blocked *b)
-{
-	zc_req_init(&b->r);
-	zc_req_add_zc(&b->r, 1);
-	atomic_store(&b->started, 1);
-	b->ret = zc_send(p, 65536, 0, &b->r, NULL);
-	b->err = errno;
-}
 
 struct flood {
 	pthread_t target;
@@ -126,19 +103,18 @@ static int interrupt(struct t_ctx *t, pid_t pid, int how)
 	return 0;
 }
 
-static int run_blocked(struct t_ctx *t, struct zc_pair *p, struct blocked *b,
+static int run_blocked(struct t_ctx *t, struct zc_pair *p, struct zc_blocked *b,
 		       int how)
 {
-	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
 	struct flood f = { .target = pthread_self() };
 	pthread_t th;
 	pid_t pid;
 	int st;
 
 	if (how == R_SIGNAL) {
-		sigaction(SIGUSR1, &sa, NULL);
+		zc_signal_restart(SIGUSR1);
 		pthread_create(&th, NULL, flood_thread, &f);
-		blocking_send(p, b);
+		zc_blocked_send(p, b);
 		atomic_store(&f.stop, 1);
 		pthread_join(th, NULL);
 		return 0;
@@ -146,7 +122,7 @@ static int run_blocked(struct t_ctx *t, struct zc_pair *p, struct blocked *b,
 	pid = fork();
 	CHECK(t, pid >= 0, "fork: %s", strerror(errno));
 	if (!pid) {
-		blocking_send(p, b);
+		zc_blocked_send(p, b);
 		_exit(0);
 	}
 	while (!atomic_load(&b->started))
@@ -190,7 +166,7 @@ static const struct t_fixture fix_three = {
 };
 
 /* The blocked call answered, interrupted the variant's way: EINTR. */
-static int blocked_eintr(struct t_ctx *t, struct t_fix *f, struct blocked *b)
+static int blocked_eintr(struct t_ctx *t, struct t_fix *f, struct zc_blocked *b)
 {
 	long long a[S_NR], b2[S_NR];
 
@@ -209,16 +185,15 @@ static int blocked_eintr(struct t_ctx *t, struct t_fix *f, struct blocked *b)
 
 static int t_restart(struct t_ctx *t, struct t_fix *f)
 {
-	struct blocked *b;
+	struct zc_blocked *b;
 	int ret;
 
 	/* shared with the child that blocks (all but R_SIGNAL) */
-	b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (b == MAP_FAILED)
-		return t_fail(t, "mmap: %s", strerror(errno));
+	b = zc_blocked_map(t);
+	if (!b)
+		return -1;
 	ret = blocked_eintr(t, f, b);
-	munmap(b, sizeof(*b));
+	zc_blocked_unmap(b);
 	return ret;
 }
 
@@ -266,7 +241,6 @@ static void *drain_later(void *arg)
  */
 static int t_restart_unrelated(struct t_ctx *t, struct t_fix *f)
 {
-	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
 	struct flood fl = { .target = pthread_self() };
 	struct drain d = { .p = &f->p, .delay_ms = 300 };
 	long long a[S_NR], b[S_NR];
@@ -284,7 +258,7 @@ static int t_restart_unrelated(struct t_ctx *t, struct t_fix *f)
 	      "request on a full socket: %zd (%s), want EAGAIN, processed",
 	      n, n < 0 ? strerror(errno) : "sent");
 	m.msg_controllen = 0;			/* same msghdr, no cmsg */
-	sigaction(SIGUSR1, &sa, NULL);
+	zc_signal_restart(SIGUSR1);
 	pthread_create(&th, NULL, flood_thread, &fl);
 	pthread_create(&dr, NULL, drain_later, &d);
 	n = sendmsg(f->p.tx, &m, 0);
@@ -370,7 +344,6 @@ static int seccomp_notify_sendmsg(void)
  */
 static int t_restart_notrun(struct t_ctx *t, struct t_fix *f)
 {
-	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
 	struct notrun s = { .sender = pthread_self(), .listener = -1 };
 	long long a[S_NR], b[S_NR];
 	struct zc_req r;
@@ -389,7 +362,7 @@ static int t_restart_notrun(struct t_ctx *t, struct t_fix *f)
 	zc_pair_drain_rx(&f->p);
 	if (queue_completions(t, &f->p, &f->l, 2) || read_stats(t, a))
 		return -1;
-	sigaction(SIGUSR1, &sa, NULL);
+	zc_signal_restart(SIGUSR1);
 	pthread_create(&th, NULL, notrun_supervisor, &s);
 	fd = seccomp_notify_sendmsg();
 	if (fd < 0) {

@@ -8,11 +8,13 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #include "proto_lib.h"
@@ -280,6 +282,45 @@ int zc_req_collect(struct t_ctx *t, struct zc_req *r, struct zc_ledger *l)
 		}
 	}
 	return size;
+}
+
+struct zc_blocked *zc_blocked_map(struct t_ctx *t)
+{
+	struct zc_blocked *b;
+
+	b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (b != MAP_FAILED)
+		return b;
+	t_fail(t, "mmap: %s", strerror(errno));
+	return NULL;
+}
+
+void zc_blocked_unmap(struct zc_blocked *b)
+{
+	munmap(b, sizeof(*b));
+}
+
+void zc_blocked_send(struct zc_pair *p, struct zc_blocked *b)
+{
+	zc_req_init(&b->r);
+	zc_req_add_zc(&b->r, 1);
+	memcpy(b->r.snap, b->r.ctl.buf, sizeof(b->r.snap));
+	atomic_store(&b->started, 1);
+	b->ret = zc_send(p, 65536, 0, &b->r, NULL);
+	b->err = errno;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+}
+
+void zc_signal_restart(int sig)
+{
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+
+	sigaction(sig, &sa, NULL);
 }
 
 ssize_t zc_send(struct zc_pair *p, size_t len, int flags, struct zc_req *r,

@@ -8,6 +8,7 @@
 #define PROTO_LIB_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -116,6 +117,25 @@ void zc_req_add_zc(struct zc_req *r, uint32_t n);
 int zc_req_collect(struct t_ctx *t, struct zc_req *r, struct zc_ledger *l);
 /* True if the payload is exactly as zc_req_add_zc() left it. */
 bool zc_req_untouched(const struct zc_req *r);
+
+/*
+ * A blocking TCP send of 64 KiB with a lone request for one element, for
+ * the restart and reload cases: @started says it began, @ret and @err
+ * what sendmsg() returned. zc_blocked_map() puts one in memory shared
+ * with a forked child (NULL with a reason on failure).
+ */
+struct zc_blocked {
+	struct zc_req r;
+	atomic_int started;
+	ssize_t ret;
+	int err;
+};
+
+struct zc_blocked *zc_blocked_map(struct t_ctx *t);
+void zc_blocked_unmap(struct zc_blocked *b);
+void zc_blocked_send(struct zc_pair *p, struct zc_blocked *b);
+/* A handler that does nothing for @sig, SA_RESTART: calls are restarted. */
+void zc_signal_restart(int sig);
 
 /*
  * One sendmsg() of len bytes (0: none) from a static buffer, with the

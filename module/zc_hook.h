@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * zcnotify - symbols and ftrace plumbing (zc_hook.c).
+ * zcnotify - ftrace plumbing (zc_hook.c).
  */
 #ifndef _ZC_HOOK_H
 #define _ZC_HOOK_H
 
 #include <linux/ftrace.h>
-#include <linux/tracepoint.h>
 #include "zc_compat.h"
 
 /**
@@ -32,12 +31,8 @@ struct zc_hook {
 
 int zc_hook_attach(struct zc_hook *hook);
 int zc_hook_install(struct zc_hook *hook);
-int zc_hook_check_clones(const char *name);
 int zc_hook_check_redirect(unsigned long flags, unsigned long direct);
 int zc_redirect_target(int v);
-int zc_symbol_range(const char *name, unsigned long *start,
-		    unsigned long *end);
 void zc_hook_remove(struct zc_hook *hook);
-struct tracepoint *zc_tracepoint_find(const char *name);
 
 #endif /* _ZC_HOOK_H */

@@ -32,6 +32,7 @@
 #include <net/sock.h>
 #include "zc_compat.h"
 #include "zc_hook.h"
+#include "zc_symbols.h"
 #include "zc_lsm.h"
 
 static ZC_NOIPA int zc_lsm_sendmsg_gate(struct socket *sock,

@@ -30,6 +30,7 @@
 #include "zc_cmsg_send.h"
 #include "zc_direct.h"
 #include "zc_hook.h"
+#include "zc_symbols.h"
 #include "zc_lsm.h"
 #include "zc_records.h"
 #include "zc_restart.h"
@@ -93,11 +94,11 @@ static int __init zc_init(void)
 	if (!err)
 		err = zc_direct_init();
 	if (!err)
-		err = zc_hook_check_clones(zc_sendmsg_hook.name);
+		err = zc_symbol_check_clones(zc_sendmsg_hook.name);
 	if (!err)
-		err = zc_hook_check_clones(zc_cmsg_send_hook.name);
+		err = zc_symbol_check_clones(zc_cmsg_send_hook.name);
 	if (!err)
-		err = zc_hook_check_clones(zc_restart_hook.name);
+		err = zc_symbol_check_clones(zc_restart_hook.name);
 	if (err)
 		return err;
 

@@ -21,7 +21,7 @@
  * Owns: the records, the pool, the sched_process_exit probe. What a
  * record means is the hooks' business: zc_sendmsg.c fills and claims it,
  * zc_hold.c holds it, zc_restart.c reads it on the way out.
- * May use: zc_hook.c (a tracepoint by name), zc_compat.h.
+ * May use: zc_symbols.c (a tracepoint by name), zc_compat.h.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -32,7 +32,7 @@
 #include <linux/vmalloc.h>
 #include <trace/events/sched.h>
 #include "zc_compat.h"
-#include "zc_hook.h"
+#include "zc_symbols.h"
 #include "zc_records.h"
 
 #define ZC_RECS_START	256	/* records allocated at load */

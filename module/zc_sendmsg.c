@@ -24,8 +24,8 @@
  *
  * Owns: zc_sendmsg_hook and its callback, the answer at entry,
  * zc_call_claim().
- * May use: zc_records.c, zc_answer.c, zc_user.c, zc_hook.c, zc_stats.c,
- * zc_callid.h.
+ * May use: zc_records.c, zc_answer.c, zc_user.c, zc_hook.c, zc_symbols.c,
+ * zc_stats.c, zc_callid.h.
  */
 #include <linux/net.h>
 #include <linux/socket.h>
@@ -34,6 +34,7 @@
 #include "zc_answer.h"
 #include "zc_callid.h"
 #include "zc_hook.h"
+#include "zc_symbols.h"
 #include "zc_records.h"
 #include "zc_sendmsg.h"
 #include "zc_stats.h"

@@ -40,8 +40,8 @@
  *                      one line each, the ABI parameters are fixed and the
  *                      counters count; the load line says whether the
  *                      hooks are direct calls. module/zc_main.c zc_init();
- *                      module/zc_hook.c zc_hook_check_clones(),
- *                      zc_hook_check_redirect(); module/zc_stats.c
+ *                      module/zc_symbols.c zc_symbol_check_clones(),
+ *                      module/zc_hook.c zc_hook_check_redirect(); module/zc_stats.c
  *   unload.c           unload_traffic, unload_blocked, soak: rmmod under
  *                      traffic loses no completion, and a blocked call
  *                      without a request does not keep the module.

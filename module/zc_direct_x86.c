@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zcnotify - the direct-call trampolines (x86-64, 5.16+): what every
+ * zcnotify - the direct-call trampolines (x86-64, 5.18+): what every
  * other sender pays for the hooks.
  *
  * A regular ftrace_ops callback costs every call of the hooked function
@@ -72,6 +72,7 @@
 #endif
 
 asm("	.pushsection	.text, \"ax\", @progbits\n"
+"	.p2align	4\n"				/* even: see zc_hook_attach_direct() */
 "	.type		zc_sendmsg_tramp, @function\n"
 "zc_sendmsg_tramp:\n"
 	ASM_ENDBR
@@ -107,6 +108,7 @@ asm("	.pushsection	.text, \"ax\", @progbits\n"
 	ASM_RET
 "	.size		zc_sendmsg_tramp, .-zc_sendmsg_tramp\n"
 
+"	.p2align	4\n"				/* even: see zc_hook_attach_direct() */
 "	.type		zc_cmsg_send_tramp, @function\n"
 "zc_cmsg_send_tramp:\n"
 	ASM_ENDBR
@@ -121,6 +123,7 @@ asm("	.pushsection	.text, \"ax\", @progbits\n"
 	ASM_RET
 "	.size		zc_cmsg_send_tramp, .-zc_cmsg_send_tramp\n"
 
+"	.p2align	4\n"				/* even: see zc_hook_attach_direct() */
 "	.type		zc_redirect_tramp, @function\n"
 "zc_redirect_tramp:\n"
 	ASM_ENDBR

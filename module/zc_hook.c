@@ -29,6 +29,14 @@ static int zc_hook_attach_direct(struct zc_hook *hook)
 	int err;
 
 	ZC_FTRACE_DIRECT_TYPECHECK();
+	/*
+	 * 6.19's jmp attach (CONFIG_DYNAMIC_FTRACE_WITH_JMP, ftrace_is_jmp())
+	 * reads bit 0 of a direct address as "attach with a jmp", which
+	 * these trampolines are not written for: they are aligned, and an
+	 * odd one is refused (the callback then serves).
+	 */
+	if (hook->direct & 1)
+		return -EINVAL;
 	hook->ops.func = NULL;
 	err = ftrace_set_filter_ip(&hook->ops, hook->addr, 0, 0);
 	if (err)

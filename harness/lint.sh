@@ -24,8 +24,8 @@ fi
 rc=0
 echo "== checkpatch --strict"
 # LINUX_VERSION_CODE: an out-of-tree module builds for many kernels; its
-# one use is ZC_KERNEL_SINCE() in module/zc_compat.h, which every version
-# gate goes through.
+# one use is ZC_KERNEL_SINCE() in module/zc_kernel_version.h, which every
+# version gate goes through.
 "$cp/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
 	--ignore LINUX_VERSION_CODE -f \
 	"$TOP"/module/*.[ch] "$TOP"/include/uapi/linux/zcnotify.h \

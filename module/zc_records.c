@@ -1,62 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zcnotify - per-task records of the sendmsg() call in progress, their
- * pool, and their end when the task exits.
+ * zcnotify - per-task records of the sendmsg() call in progress, and
+ * their end when the task exits.
  *
  * A record is per task: it is written and read only by its own task, and
  * holds user addresses and values, never a kernel pointer that is
  * followed (struct zc_call).
  *
  * A task takes a record on its first sendmsg() that carries a request
- * (seen by a nofault peek at its control buffer), and gives it back when
- * it exits (sched_process_exit), after an RCU grace period. Records come
- * from a pool: the ____sys_sendmsg() callback may run with preemption
- * disabled (under another tracer of the function), where PREEMPT_RT
- * cannot allocate. The pool starts with ZC_RECS_START records and grows
- * a page at a time in the requests' own context (memory charged to the
- * caller's cgroup) up to ZC_RECS_MAX; with none free a call is not
- * recorded: its request gets EINVAL untouched (counted in
- * stats/norecord) and the helper falls back to the error queue.
+ * (seen by a nofault peek at its control buffer), from the pool of
+ * zc_records_pool.c, and gives it back when it exits
+ * (sched_process_exit), after an RCU grace period.
  *
- * Owns: the records, the pool, the sched_process_exit probe. What a
- * record means is the hooks' business: zc_sendmsg.c fills and claims it,
- * zc_hold.c holds it, zc_restart.c reads it on the way out.
- * May use: zc_symbols.c (a tracepoint by name), zc_compat.h.
+ * Owns: the table of records by task, the sched_process_exit probe. What
+ * a record means is the hooks' business: zc_sendmsg.c fills and claims
+ * it, zc_hold.c holds it, zc_restart.c reads it on the way out.
+ * May use: zc_records_pool.c, zc_symbols.c (a tracepoint by name),
+ * zc_compat.h.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/hashtable.h>
 #include <linux/sched.h>
-#include <linux/slab.h>
 #include <linux/spinlock.h>
-#include <linux/vmalloc.h>
 #include <trace/events/sched.h>
 #include "zc_compat.h"
 #include "zc_symbols.h"
 #include "zc_records.h"
 
-#define ZC_RECS_START	256	/* records allocated at load */
-#define ZC_RECS_LOW	64	/* grow below this many free, a page at a time */
-#define ZC_RECS_MAX	65536	/* tasks holding a record at the same time */
 #define ZC_HASH_BITS	12
 
-struct zc_task_rec {
-	struct hlist_node node;
-	struct task_struct *task;	/* owner, compared only */
-	struct zc_call call;
-	bool exited;			/* sched_process_exit has run */
-	struct rcu_head rcu;
-};
-
-/* Pages of ZC_RECS_CHUNK records, under zc_recs_lock. */
-#define ZC_RECS_CHUNK	(PAGE_SIZE / sizeof(struct zc_task_rec))
-static struct zc_task_rec *zc_chunks[ZC_RECS_MAX / ZC_RECS_CHUNK];
-static unsigned int zc_nchunks;
-static unsigned int zc_nalloc;		/* records in zc_chunks */
-static unsigned int zc_nfree;		/* records in zc_free */
-static HLIST_HEAD(zc_free);
 static DEFINE_HASHTABLE(zc_recs, ZC_HASH_BITS);
-/* Insertions, removals and the free list; lookups use RCU. */
+/* Insertions and removals; lookups use RCU. */
 static DEFINE_RAW_SPINLOCK(zc_recs_lock);
 /* Records in the table: 0 means no lookup can find one. */
 atomic_t zc_nrecs = ATOMIC_INIT(0);
@@ -71,86 +46,6 @@ static struct zc_task_rec *zc_rec_find(struct task_struct *task)
 		if (r->task == task)
 			return r;
 	return NULL;
-}
-
-/**
- * zc_call_get() - the current task's record, taken from the pool if it has
- * none
- *
- * Return: the record, or NULL if the pool is empty.
- */
-struct zc_call *zc_call_get(void)
-{
-	struct zc_task_rec *r;
-	unsigned long flags;
-
-	rcu_read_lock();
-	r = zc_rec_find(current);
-	rcu_read_unlock();
-	/* Only this task takes or frees its record: it stays valid. */
-	if (r)
-		return &r->call;
-	raw_spin_lock_irqsave(&zc_recs_lock, flags);
-	if (!hlist_empty(&zc_free)) {
-		r = hlist_entry(zc_free.first, struct zc_task_rec, node);
-		hlist_del(&r->node);
-		zc_nfree--;
-		memset(&r->call, 0, sizeof(r->call));
-		r->exited = false;
-		r->task = current;
-		hash_add_rcu(zc_recs, &r->node, (unsigned long)current);
-		atomic_inc(&zc_nrecs);
-	}
-	raw_spin_unlock_irqrestore(&zc_recs_lock, flags);
-	return r ? &r->call : NULL;
-}
-
-/*
- * Add a page of records to the free list (@flags: may it sleep?), charged
- * to the current task's memory cgroup.
- */
-static int zc_recs_add(gfp_t flags)
-{
-	struct zc_task_rec *c;
-	unsigned long irqf;
-	unsigned int i;
-	int err = 0;
-
-	c = (struct zc_task_rec *)__get_free_page(flags | __GFP_ACCOUNT | __GFP_ZERO);
-	if (!c)
-		return -ENOMEM;
-	raw_spin_lock_irqsave(&zc_recs_lock, irqf);
-	if (zc_nchunks < ARRAY_SIZE(zc_chunks)) {
-		zc_chunks[zc_nchunks++] = c;
-		for (i = 0; i < ZC_RECS_CHUNK; i++)
-			hlist_add_head(&c[i].node, &zc_free);
-		zc_nalloc += ZC_RECS_CHUNK;
-		zc_nfree += ZC_RECS_CHUNK;
-		c = NULL;
-	} else {
-		err = -ENOSPC;
-	}
-	raw_spin_unlock_irqrestore(&zc_recs_lock, irqf);
-	free_page((unsigned long)c);
-	return err;
-}
-
-/**
- * zc_records_refill() - grow the record pool if it runs low
- *
- * Called where the task takes a record and in the context of a request.
- * On PREEMPT_RT the page allocator takes sleeping locks: there only with
- * a module reference held (a held call, or the parse's redirect), and
- * with preemption disabled a later request grows the pool.
- */
-void zc_records_refill(void)
-{
-	if (READ_ONCE(zc_nfree) >= ZC_RECS_LOW ||
-	    READ_ONCE(zc_nalloc) + ZC_RECS_CHUNK > ZC_RECS_MAX)
-		return;
-	if (IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible())
-		return;
-	zc_recs_add(GFP_NOWAIT | __GFP_NOWARN);
 }
 
 /**
@@ -171,38 +66,40 @@ struct zc_call *zc_call_find(void)
 }
 
 /**
- * zc_call_reset() - a system call starts: forget what an earlier one left
- * @c: the current task's record
- * @id: the new call
+ * zc_call_get() - the current task's record, taken from the pool if it has
+ * none
+ *
+ * Return: the record, or NULL if the pool is empty.
  */
-void zc_call_reset(struct zc_call *c, const struct zc_sysid *id)
+struct zc_call *zc_call_get(void)
 {
-	c->id = *id;
-	c->armed = false;
-	c->processed = false;
-	c->nwritten = 0;
+	struct zc_call *c = zc_call_find();
+	struct zc_task_rec *r;
+	unsigned long flags;
+
+	if (c)
+		return c;
+	r = zc_pool_take();
+	if (!r)
+		return NULL;
+	r->task = current;
+	raw_spin_lock_irqsave(&zc_recs_lock, flags);
+	hash_add_rcu(zc_recs, &r->node, (unsigned long)current);
+	atomic_inc(&zc_nrecs);
+	raw_spin_unlock_irqrestore(&zc_recs_lock, flags);
+	return &r->call;
 }
 
 static void zc_rec_free_rcu(struct rcu_head *rcu)
 {
-	struct zc_task_rec *r = container_of(rcu, struct zc_task_rec, rcu);
-	unsigned long flags;
-
-	raw_spin_lock_irqsave(&zc_recs_lock, flags);
-	hlist_add_head(&r->node, &zc_free);
-	zc_nfree++;
-	raw_spin_unlock_irqrestore(&zc_recs_lock, flags);
+	zc_pool_put(container_of(rcu, struct zc_task_rec, rcu));
 }
 
 static void zc_recs_free(void)
 {
-	while (zc_nchunks)
-		free_page((unsigned long)zc_chunks[--zc_nchunks]);
-	INIT_HLIST_HEAD(&zc_free);
 	hash_init(zc_recs);
-	zc_nalloc = 0;
-	zc_nfree = 0;
 	atomic_set(&zc_nrecs, 0);
+	zc_pool_free();
 }
 
 /* Take a record out of the table; it returns to the pool after a grace period. */
@@ -261,16 +158,12 @@ static ZC_EXIT_PROBE_PROTO(zc_task_exit)
  */
 int zc_records_init(void)
 {
-	unsigned int i;
-	int err = 0;
+	int err;
 
 	ZC_EXIT_PROBE_TYPECHECK(zc_task_exit);
-	for (i = 0; i < ZC_RECS_START / ZC_RECS_CHUNK && !err; i++)
-		err = zc_recs_add(GFP_KERNEL);
-	if (err) {
-		pr_err("cannot allocate %d per-task records\n", ZC_RECS_START);
-		goto out_free;
-	}
+	err = zc_pool_init();
+	if (err)
+		return err;
 	zc_exit_tp = zc_tracepoint_find("sched_process_exit");
 	if (!zc_exit_tp) {
 		pr_err("tracepoint sched_process_exit not found\n");

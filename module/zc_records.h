@@ -1,74 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * zcnotify - per-task records of the sendmsg() call in progress, and
- * their pool (zc_records.c).
+ * zcnotify - per-task records of the sendmsg() call in progress
+ * (zc_records.c); what one holds is in zc_call.h, where it comes from
+ * in zc_records_pool.h.
  */
 #ifndef _ZC_RECORDS_H
 #define _ZC_RECORDS_H
 
 #include <linux/atomic.h>
-#include <linux/task_work.h>
-#include <linux/types.h>
-#include <uapi/linux/zcnotify.h>
-#include "zc_callid.h"
-#include "zc_user_pages.h"
-
-/* Requests one sendmmsg() call may carry (each in its own buffer). */
-#define ZC_CALL_WRITTEN_MAX	16
-
-/**
- * struct zc_call - what the ____sys_sendmsg() hook saw of the current call
- * @id: the system call that recorded it (zc_current_sendmsg_syscall())
- * @uctl: the caller's control buffer of the message being sent
- * @ctl_len: its length (msg_controllen at entry, at most INT_MAX)
- * @payload: the payload of its first SCM_ZC_NOTIFICATION, found at entry
- *	by walking the user's own headers
- * @plen: that payload's length
- * @nreq: the number of SCM_ZC_NOTIFICATION messages in it, or
- *	ZC_WALK_LATER if the entry could not walk the whole buffer
- * @sk: the socket of the message; compared, never dereferenced
- * @armed: the message fields above describe the message now being sent,
- *	which carries a request, and no request of it was handled yet
- * @processed: a request was processed since the task last left the
- *	kernel, i.e. during this system call (zc_call_hold())
- * @held: the call holds a module reference and its release is queued
- *	as task work (zc_call_hold())
- * @hold: that task work
- * @nwritten: number of entries in @written
- * @written: user addresses of the payloads written during this system
- *	call; no payload overlapping one of them is parsed again in the
- *	same call
- * @written_len: their lengths
- * @written_at: their physical extents (sendmmsg() only)
- *
- * Nothing in here is a kernel pointer that is ever followed: a record may
- * be stale (an earlier call of the task), so every use checks it against
- * the current system call and the arguments of the current hook.
- */
-struct zc_call {
-	struct zc_sysid id;
-	void __user *uctl;
-	size_t ctl_len;
-	struct zc_info __user *payload;
-	size_t plen;
-	int nreq;
-	unsigned long sk;
-	bool armed;
-	bool processed;
-	bool held;
-	struct callback_head hold;
-	unsigned int nwritten;
-	unsigned long written[ZC_CALL_WRITTEN_MAX];
-	u16 written_len[ZC_CALL_WRITTEN_MAX];
-	struct zc_extent written_at[ZC_CALL_WRITTEN_MAX];
-};
+#include "zc_call.h"
+#include "zc_records_pool.h"
 
 int zc_records_init(void);
 void zc_records_exit(void);
-void zc_records_refill(void);
 struct zc_call *zc_call_find(void);
 struct zc_call *zc_call_get(void);
-void zc_call_reset(struct zc_call *c, const struct zc_sysid *id);
 void zc_call_unhold(struct zc_call *c);
 
 extern atomic_t zc_nrecs;

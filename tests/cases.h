@@ -98,8 +98,9 @@
  *                      of the same functions. module/zc_direct_x86.c (the
  *                      trampolines); module/zc_hook.c zc_hook_attach()
  *
- * Not in a table here: the per-task record pool (module/zc_records.c
- * zc_records_refill(), zc_task_exit()) serves every case; the LSM gates
+ * Not in a table here: the per-task records (module/zc_records.c
+ * zc_task_exit(); module/zc_records_pool.c zc_records_refill()) serve
+ * every case; the LSM gates
  * (module/zc_lsm.c zc_lsm_may_answer()) and the arch glue
  * (module/zc_arch_x86.h, zc_arch_arm64.h) every answer.
  *

@@ -30,12 +30,22 @@
  * hook, and task work can also run before that on its first pass (a
  * ptrace stop that cleared TIF_SIGPENDING). Where the restart hook or
  * do_signal() came first, the return value is no longer an ERESTART code
- * and nothing changes here.
+ * and nothing changes here. It runs after every other task work the
+ * task has queued, so the call is held until the task really leaves.
  */
 static void notrace zc_call_release(struct callback_head *work)
 {
 	struct zc_call *c = container_of(work, struct zc_call, hold);
 
+	/*
+	 * Run last: task work queued with or after this one (io_uring's,
+	 * which may send on the task's behalf) still runs inside the
+	 * answered call, and must find it held (zc_sendmsg_new_call()).
+	 * The run that called this has already read work->next.
+	 */
+	if ((work->next || READ_ONCE(current->task_works)) &&
+	    !task_work_add(current, work, TWA_RESUME))
+		return;
 	if (c->processed && zc_restart_to_eintr())
 		zc_stat_add(eintr, 1);
 	c->processed = false;

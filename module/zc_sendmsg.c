@@ -72,6 +72,49 @@ static void zc_answer_at_entry(struct sock *sk, struct zc_call *c,
 	msg->msg_controllen = 0;
 }
 
+/*
+ * A message that starts system call @id: what an earlier call left in @c
+ * is forgotten, unless that call was answered and the task has not left
+ * the kernel since (its hold is still queued, zc_hold.c). A message met
+ * then is not a new system call's, whatever the registers say: io_uring's
+ * task work on the way out of the answered call, which must not undo
+ * what keeps that call from being restarted (tests/adv_io_uring.c).
+ *
+ * Return: true if @c now belongs to @id; false if the message is not a
+ * new call's (@c disarmed).
+ */
+static bool zc_sendmsg_new_call(struct zc_call *c, const struct zc_sysid *id)
+{
+	if (c->held) {
+		c->armed = false;
+		return false;
+	}
+	zc_call_reset(c, id);
+	return true;
+}
+
+/*
+ * A sendmsg() system call sends the message its msghdr argument describes:
+ * a message with another control buffer is not that call's, though the
+ * task's registers say sendmsg() (io_uring's task work on the way out of
+ * it, where a tracer that hooks the function's return, function_graph or
+ * a kretprobe, has hidden the io_uring caller). Read without faulting:
+ * @readable says whether the msghdr could be read now (the kernel has
+ * just copied it, so it nearly always can).
+ *
+ * Return: false if the msghdr was read and describes another buffer.
+ */
+static bool zc_sendmsg_is_calls(const struct zc_sysid *id,
+				const struct msghdr *msg, bool *readable)
+{
+	void __user *uctl;
+	size_t len;
+
+	*readable = !zc_user_msg_ctl(id->msg, id->compat, false, &uctl, &len);
+	return !*readable || (uctl == msg->msg_control_user &&
+			      len == msg->msg_controllen);
+}
+
 /**
  * zc_sendmsg_message() - a message enters ____sys_sendmsg()
  * @sock: its socket
@@ -91,7 +134,11 @@ static void zc_answer_at_entry(struct sock *sk, struct zc_call *c,
  * messages); disarms the task's record otherwise. io_uring's sends only
  * disarm the record: its task work may run on the way out of an
  * interrupted sendmsg() of the same task, whose registers would make it
- * look like a message of that call.
+ * look like a message of that call. They are known by their caller
+ * (@parent_ip in __sys_sendmsg_sock()), and where a tracer hid it, by a
+ * control buffer that is not the one of the call's msghdr
+ * (zc_sendmsg_is_calls()) or by an answered call still in the kernel
+ * (zc_sendmsg_new_call()).
  *
  * The walk of the user's headers here is nofault and bounded
  * (ZC_WALK_ENTRY_HEADERS): a buffer that is not readable right now, or
@@ -108,18 +155,12 @@ void notrace zc_sendmsg_message(struct socket *sock, struct msghdr *msg,
 	struct zc_sysid id;
 	struct zc_call *c;
 	bool alone = false;
+	bool readable = true;
 	size_t plen = 0;
 	int nreq = 0;
 
-	if (parent_ip >= zc_io_uring_start && parent_ip < zc_io_uring_end) {
-		/* Nothing parsed now belongs to an interrupted call. */
-		if (zc_records_in_use()) {
-			c = zc_call_find();
-			if (c)
-				c->armed = false;
-		}
-		return;
-	}
+	if (parent_ip >= zc_io_uring_start && parent_ip < zc_io_uring_end)
+		goto not_the_calls;
 	if (!msg->msg_controllen || !sock->sk ||
 	    !sock_flag(sock->sk, SOCK_ZEROCOPY) || !zc_sock_inet(sock->sk)) {
 		/*
@@ -130,7 +171,7 @@ void notrace zc_sendmsg_message(struct socket *sock, struct msghdr *msg,
 		if (used_address && first && zc_records_in_use()) {
 			c = zc_call_find();
 			if (c && zc_current_sendmsg_syscall(&id))
-				zc_call_reset(c, &id);
+				zc_sendmsg_new_call(c, &id);
 		}
 		return;
 	}
@@ -140,11 +181,13 @@ void notrace zc_sendmsg_message(struct socket *sock, struct msghdr *msg,
 		nreq = zc_user_find(msg->msg_control_user, msg->msg_controllen,
 				    compat, ZC_WALK_ENTRY_HEADERS, &payload,
 				    &plen, &alone);
+	if (nreq && !id.mmsg && !zc_sendmsg_is_calls(&id, msg, &readable))
+		goto not_the_calls;
 	if (!nreq) {
 		if (zc_records_in_use()) {
 			c = zc_call_find();
 			if (c && first)
-				zc_call_reset(c, &id);
+				zc_sendmsg_new_call(c, &id);
 			else if (c)
 				c->armed = false;
 		}
@@ -157,8 +200,8 @@ void notrace zc_sendmsg_message(struct socket *sock, struct msghdr *msg,
 		zc_stat_add(norecord, 1);
 		return;
 	}
-	if (first || !zc_sysid_eq(&id, &c->id))
-		zc_call_reset(c, &id);
+	if ((first || !zc_sysid_eq(&id, &c->id)) && !zc_sendmsg_new_call(c, &id))
+		return;
 	c->uctl = msg->msg_control_user;
 	c->ctl_len = msg->msg_controllen;
 	c->payload = payload;
@@ -166,8 +209,18 @@ void notrace zc_sendmsg_message(struct socket *sock, struct msghdr *msg,
 	c->nreq = nreq;		/* ZC_WALK_LATER: walked at the parse */
 	c->sk = (unsigned long)sock->sk;
 	c->armed = true;
-	if (alone)
+	/* An unread msghdr: the parse checks it (zc_call_claim()). */
+	if (alone && readable)
 		zc_answer_at_entry(sock->sk, c, msg);
+	return;
+
+not_the_calls:
+	/* Nothing parsed now belongs to an interrupted call. */
+	if (zc_records_in_use()) {
+		c = zc_call_find();
+		if (c)
+			c->armed = false;
+	}
 }
 
 /*
@@ -214,7 +267,7 @@ struct zc_call *zc_call_claim(struct sock *sk)
 	 * then) cannot use a record armed by an earlier call: for sendmsg()
 	 * the control buffer must still be the recorded one.
 	 */
-	if (!id.mmsg && (zc_user_msg_ctl(id.msg, id.compat, &uctl, &len) ||
+	if (!id.mmsg && (zc_user_msg_ctl(id.msg, id.compat, true, &uctl, &len) ||
 			 uctl != c->uctl || len != c->ctl_len))
 		return NULL;
 	/* The entry could not finish its walk: the kernel has just read it. */

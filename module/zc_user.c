@@ -7,9 +7,9 @@
  * callbacks and under the error queue's lock, and a page the user made
  * slow to fault (userfaultfd, a FUSE file) can never keep a task inside
  * the module there. The control buffer's headers are walked nofault at
- * ____sys_sendmsg() entry; the parse's walk and the msghdr read
- * (zc_user_msg_ctl()) fault as the kernel's own reads of the same memory
- * just did. zc_user_fault_in() (zc_user_pages.c) makes a payload's pages
+ * ____sys_sendmsg() entry, and the msghdr read there; the parse's walk
+ * and its msghdr read (zc_user_msg_ctl()) fault as the kernel's own reads
+ * of the same memory just did. zc_user_fault_in() (zc_user_pages.c) makes a payload's pages
  * writable, only where that cannot wait on the user either.
  *
  * May use: the kernel only.
@@ -139,16 +139,16 @@ int zc_user_find(const void __user *uctl, size_t ctl_len, bool compat,
  * zc_user_msg_ctl() - the control pointer and length in a user msghdr, now
  * @umsg: the msghdr (struct user_msghdr, or compat_msghdr)
  * @compat: it has the 32-bit layout
+ * @may_fault: fault the msghdr in if needed (only where the task may
+ *	sleep, as the kernel's own copy of it does); else page faults are
+ *	disabled
  * @ctl: set to msg_control
  * @len: set to msg_controllen
  *
- * Faults the msghdr in if needed: call only where the task may sleep
- * (the parse), as the kernel's own copy of it does.
- *
- * Return: 0, or -EFAULT if it is not readable.
+ * Return: 0, or -EFAULT if it is not readable (now, without @may_fault).
  */
-int zc_user_msg_ctl(unsigned long umsg, bool compat, void __user **ctl,
-		    size_t *len)
+int zc_user_msg_ctl(unsigned long umsg, bool compat, bool may_fault,
+		    void __user **ctl, size_t *len)
 {
 	void __user *p = (void __user *)umsg;
 	struct compat_msghdr __user *m32 = p;
@@ -157,15 +157,21 @@ int zc_user_msg_ctl(unsigned long umsg, bool compat, void __user **ctl,
 	compat_size_t l32;
 	int err;
 
+	if (!access_ok(p, compat ? sizeof(*m32) : sizeof(*m64)))
+		return -EFAULT;
+	if (!may_fault)
+		pagefault_disable();
 	if (compat) {
-		err = get_user(c32, &m32->msg_control);
-		err |= get_user(l32, &m32->msg_controllen);
+		err = __get_user(c32, &m32->msg_control);
+		err |= __get_user(l32, &m32->msg_controllen);
 		*ctl = compat_ptr(c32);
 		*len = l32;
 	} else {
-		err = get_user(*ctl, &m64->msg_control);
-		err |= get_user(*len, &m64->msg_controllen);
+		err = __get_user(*ctl, &m64->msg_control);
+		err |= __get_user(*len, &m64->msg_controllen);
 	}
+	if (!may_fault)
+		pagefault_enable();
 	return err ? -EFAULT : 0;
 }
 

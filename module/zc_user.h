@@ -27,8 +27,8 @@ int zc_user_find(const void __user *uctl, size_t ctl_len, bool compat,
  * limit refuses them: 20 KB by default on 6.1, 128 KB on 6.12).
  */
 #define ZC_CTL_WALK_MAX		(256 * 1024)
-int zc_user_msg_ctl(unsigned long umsg, bool compat, void __user **ctl,
-		    size_t *len);
+int zc_user_msg_ctl(unsigned long umsg, bool compat, bool may_fault,
+		    void __user **ctl, size_t *len);
 
 /**
  * struct zc_user_head - the first 16 bytes of a request's payload

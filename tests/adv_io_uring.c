@@ -18,11 +18,21 @@
  * not reset the call's record, so the call ends with EINTR, the answer in
  * the buffer, never restarted and answered again. Every send counter
  * value is reported exactly once. (Debian's 5.10 runs that task work
- * before the restart hook; 6.x and 7.x after it.)
+ * before the restart hook; 6.x and 7.x after it.) With a lone request of
+ * its own in that linked SENDMSG (adv_io_uring_interrupt_request), the
+ * task's registers still describe the sendmsg() call, yet the SENDMSG is
+ * not it: its request gets the stock EINVAL, its buffer untouched; also
+ * with the function_graph tracer on ____sys_sendmsg(), whose return hook
+ * hides the io_uring caller from a direct call
+ * (adv_io_uring_interrupt_graph); and, under that tracer, when the
+ * SENDMSG sends the blocked call's own msghdr, whose buffer by then holds
+ * the answer (adv_io_uring_interrupt_same): it must get EINVAL, not parse
+ * the answer again.
  *
- * Module: zc_sendmsg_entry() (module/zc_sendmsg.c) returns first thing
- * for io_uring's calls;
- * zc_call_release() (module/zc_hold.c).
+ * Module: zc_sendmsg_message() (module/zc_sendmsg.c) takes a message for
+ * a system call's only when ____sys_sendmsg() was called from the system
+ * call side (zc_sendmsg_from_syscall()); zc_call_release()
+ * (module/zc_hold.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -184,18 +194,53 @@ struct interrupted {
 	ssize_t ret;
 	int err;
 	int setup;	/* 0: ring armed; else errno of what failed */
+	int linked;	/* what the linked SENDMSG sends: LINKED_* */
+	struct zc_req ur;	/* its own request (LINKED_REQUEST) */
+	int ur_res;	/* its completion's res (1: none seen) */
+	struct iovec iov;	/* the blocked call's message */
+	struct msghdr bm;
 };
 
+enum {
+	LINKED_CMSG,	/* an unrelated control message */
+	LINKED_REQUEST,	/* a lone request of its own */
+	LINKED_SAME,	/* the blocked call's own msghdr: its answer */
+};
+
+enum { UR_TIMEOUT = 1, UR_SENDMSG };
+
+/* The linked SENDMSG's completion, once both are in: its res, or 1. */
+static int ring_sendmsg_res(struct ring *r)
+{
+	unsigned int head, tail, mask;
+	struct io_uring_cqe *cqe;
+	int res = 1;
+
+	syscall(__NR_io_uring_enter, r->fd, 0, 2, IORING_ENTER_GETEVENTS,
+		NULL, 0);
+	head = atomic_load(RING_U32(r->cq, r->prm.cq_off.head));
+	tail = atomic_load(RING_U32(r->cq, r->prm.cq_off.tail));
+	mask = *RING_U32(r->cq, r->prm.cq_off.ring_mask);
+	for (; head != tail; head++) {
+		cqe = (struct io_uring_cqe *)(r->cq + r->prm.cq_off.cqes) +
+		      (head & mask);
+		if (cqe->user_data == UR_SENDMSG)
+			res = cqe->res;
+	}
+	atomic_store(RING_U32(r->cq, r->prm.cq_off.head), tail);
+	return res;
+}
+
 /*
- * The child: arm a 1 s timeout hard-linked to a SENDMSG (an unrelated
- * control message, non-blocking) on the same socket, then block in a
+ * The child: arm a 1 s timeout hard-linked to a non-blocking SENDMSG on
+ * the same socket (b->linked says what it sends), then block in a
  * sendmsg() with a lone request (well within the second, even in TCG).
  */
 static void interrupted_child(struct zc_pair *p, struct interrupted *b)
 {
 	struct __kernel_timespec ts = { .tv_sec = 1 };
 	struct io_uring_sqe sqe;
-	struct zc_req own;
+	struct zc_req own, *ctl;
 	struct iovec iov = { .iov_base = p->buf, .iov_len = 100 };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct t_ctx t = { 0 };
@@ -207,34 +252,48 @@ static void interrupted_child(struct zc_pair *p, struct interrupted *b)
 	}
 	zc_req_init(&own);
 	*(int *)zc_req_add(&own, SOL_SOCKET, SO_TIMESTAMPING_OLD, sizeof(int)) = 0;
-	m.msg_control = own.ctl.buf;
-	m.msg_controllen = own.len;
+	zc_req_init(&b->ur);
+	zc_req_add_zc(&b->ur, 4);
+	memcpy(b->ur.snap, b->ur.ctl.buf, sizeof(b->ur.snap));
+	zc_req_init(&b->r);
+	zc_req_add_zc(&b->r, 1);
+	memcpy(b->r.snap, b->r.ctl.buf, sizeof(b->r.snap));
+	b->iov.iov_base = p->buf;
+	b->iov.iov_len = 65536;
+	b->bm.msg_iov = &b->iov;
+	b->bm.msg_iovlen = 1;
+	b->bm.msg_control = b->r.ctl.buf;
+	b->bm.msg_controllen = b->r.len;
+	ctl = b->linked == LINKED_REQUEST ? &b->ur : &own;
+	m.msg_control = ctl->ctl.buf;
+	m.msg_controllen = ctl->len;
 	memset(&sqe, 0, sizeof(sqe));
 	sqe.opcode = IORING_OP_TIMEOUT;
 	sqe.addr = (unsigned long)&ts;
 	sqe.len = 1;
 	sqe.flags = IOSQE_IO_HARDLINK;
+	sqe.user_data = UR_TIMEOUT;
 	ring_queue(&ring, &sqe);
 	memset(&sqe, 0, sizeof(sqe));
 	sqe.opcode = IORING_OP_SENDMSG;
 	sqe.fd = p->tx;
-	sqe.addr = (unsigned long)&m;
+	sqe.addr = (unsigned long)(b->linked == LINKED_SAME ? &b->bm : &m);
 	sqe.len = 1;
 	sqe.msg_flags = MSG_DONTWAIT;
+	sqe.user_data = UR_SENDMSG;
 	ring_queue(&ring, &sqe);
 	if (syscall(__NR_io_uring_enter, ring.fd, 2, 0, 0, NULL, 0) != 2) {
 		b->setup = errno ? errno : EIO;
 		_exit(0);
 	}
-	zc_req_init(&b->r);
-	zc_req_add_zc(&b->r, 1);
-	memcpy(b->r.snap, b->r.ctl.buf, sizeof(b->r.snap));
-	b->ret = zc_send(p, 65536, 0, &b->r, NULL);
+	b->ret = sendmsg(p->tx, &b->bm, MSG_NOSIGNAL);
 	b->err = errno;
+	b->ur_res = ring_sendmsg_res(&ring);
 	_exit(0);
 }
 
-static int t_io_uring_interrupt(struct t_ctx *t, const struct t_env *e)
+static int io_uring_interrupt(struct t_ctx *t, const struct t_env *e,
+			      int linked)
 {
 	struct zc_ledger l;
 	struct zc_pair p;
@@ -246,6 +305,7 @@ static int t_io_uring_interrupt(struct t_ctx *t, const struct t_env *e)
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (b == MAP_FAILED)
 		return t_fail(t, "mmap: %s", strerror(errno));
+	b->linked = linked;
 	if (zc_pair_open(t, &p, e->family, e->type, true) ||
 	    zc_ledger_init(&l, 4096) || fill_send_path(t, &p, &l))
 		goto out;
@@ -264,6 +324,17 @@ static int t_io_uring_interrupt(struct t_ctx *t, const struct t_env *e)
 		t_fail(t, "io_uring setup: %s", strerror(b->setup));
 		goto out;
 	}
+	if (linked == LINKED_REQUEST &&
+	    (b->ur_res != -EINVAL || !zc_req_untouched(&b->ur))) {
+		t_fail(t, "the linked SENDMSG's own request: res %d%s, want -EINVAL, untouched",
+		       b->ur_res, zc_req_untouched(&b->ur) ? "" : ", buffer changed");
+		goto out;
+	}
+	if (linked == LINKED_SAME && b->ur_res != -EINVAL) {
+		t_fail(t, "the linked SENDMSG of the answered call's msghdr: res %d, want -EINVAL",
+		       b->ur_res);
+		goto out;
+	}
 	ret = expect_answered_eintr(t, &p, &l, &b->r, b->ret, b->err,
 				    "send interrupted by io_uring task work");
 out:
@@ -273,9 +344,55 @@ out:
 	return ret;
 }
 
+static int t_io_uring_interrupt(struct t_ctx *t, const struct t_env *e)
+{
+	return io_uring_interrupt(t, e, LINKED_CMSG);
+}
+
+static int t_io_uring_interrupt_request(struct t_ctx *t, const struct t_env *e)
+{
+	return io_uring_interrupt(t, e, LINKED_REQUEST);
+}
+
+/* Under the function_graph tracer, which hides io_uring's caller. */
+static int io_uring_interrupt_graph(struct t_ctx *t, const struct t_env *e,
+				    int linked)
+{
+	int rc = tracer_on(t, "function_graph");
+
+	if (!rc)
+		rc = io_uring_interrupt(t, e, linked);
+	if (!rc && trace_hits("____sys_sendmsg") <= 0)
+		rc = t_fail(t, "function_graph did not trace ____sys_sendmsg");
+	tracer_off();
+	return rc;
+}
+
+static int t_io_uring_interrupt_graph(struct t_ctx *t, const struct t_env *e)
+{
+	return io_uring_interrupt_graph(t, e, LINKED_REQUEST);
+}
+
+static int t_io_uring_interrupt_same(struct t_ctx *t, const struct t_env *e)
+{
+	return io_uring_interrupt_graph(t, e, LINKED_SAME);
+}
+
 const struct t_case adv_io_uring_cases[] = {
 	PER_PROTO("adv_io_uring", t_io_uring, 30),
 	T_CASE("adv_io_uring_interrupt_tcp4", t_io_uring_interrupt, AF_INET, SOCK_STREAM, 60),
 	T_CASE("adv_io_uring_interrupt_tcp6", t_io_uring_interrupt, AF_INET6, SOCK_STREAM, 60),
+	T_CASE("adv_io_uring_interrupt_request_tcp4", t_io_uring_interrupt_request,
+	       AF_INET, SOCK_STREAM, 60),
+	T_CASE("adv_io_uring_interrupt_request_tcp6", t_io_uring_interrupt_request,
+	       AF_INET6, SOCK_STREAM, 60),
+	T_CASE("adv_io_uring_interrupt_graph_tcp4", t_io_uring_interrupt_graph,
+	       AF_INET, SOCK_STREAM, 60),
+	T_CASE("adv_io_uring_interrupt_graph_tcp6", t_io_uring_interrupt_graph,
+	       AF_INET6, SOCK_STREAM, 60),
+	T_CASE("adv_io_uring_interrupt_same_tcp4", t_io_uring_interrupt_same,
+	       AF_INET, SOCK_STREAM, 60),
+	T_CASE("adv_io_uring_interrupt_same_tcp6", t_io_uring_interrupt_same,
+	       AF_INET6, SOCK_STREAM, 60),
 	{ NULL }
 };

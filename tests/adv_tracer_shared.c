@@ -25,92 +25,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "proto_lib.h"
 #include "cases.h"
 
 enum { SHARED_SENDS = 120 };
-
-/* tracefs, where the guest has it (under debugfs) or mounted here. */
-static char tracefs[64];
-
-/* Write @v to the tracefs file @file (appending with @append); -errno. */
-static int tracefs_write(const char *file, const char *v, bool append)
-{
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", tracefs, file);
-	fd = open(path, O_WRONLY | (append ? O_APPEND : O_TRUNC));
-	if (fd < 0)
-		return -errno;
-	n = write(fd, v, strlen(v));
-	n = n < 0 ? -errno : n == (ssize_t)strlen(v) ? 0 : -EIO;
-	close(fd);
-	return n;
-}
-
-static int tracefs_find(void)
-{
-	const char *dbg = "/sys/kernel/debug/tracing", *own = "/sys/kernel/tracing";
-	struct stat st;
-
-	snprintf(tracefs, sizeof(tracefs), "%s/current_tracer", dbg);
-	if (!stat(tracefs, &st)) {
-		snprintf(tracefs, sizeof(tracefs), "%s", dbg);
-		return 0;
-	}
-	snprintf(tracefs, sizeof(tracefs), "%s/current_tracer", own);
-	if (stat(tracefs, &st))
-		mount("nodev", own, "tracefs", 0, NULL);
-	if (stat(tracefs, &st))
-		return -1;
-	snprintf(tracefs, sizeof(tracefs), "%s", own);
-	return 0;
-}
-
-/* How many lines of the trace buffer name @fn. */
-static int trace_hits(const char *fn)
-{
-	char line[512];
-	FILE *f;
-	int n = 0;
-
-	snprintf(line, sizeof(line), "%s/trace", tracefs);
-	f = fopen(line, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (line[0] != '#' && strstr(line, fn))
-			n++;
-	fclose(f);
-	return n;
-}
-
-static void tracer_off(void)
-{
-	tracefs_write("current_tracer", "nop", false);
-	tracefs_write("set_ftrace_filter", "", false);
-}
-
-static int tracer_on(struct t_ctx *t)
-{
-	int err;
-
-	CHECK(t, !tracefs_find(), "no tracefs (%s)", strerror(errno));
-	err = tracefs_write("set_ftrace_filter", "____sys_sendmsg", false);
-	if (!err)
-		err = tracefs_write("set_ftrace_filter", "__sock_cmsg_send", true);
-	CHECK(t, !err, "%s/set_ftrace_filter: %s", tracefs, strerror(-err));
-	err = tracefs_write("trace", "", false);
-	CHECK(t, !err, "clear the trace: %s", strerror(-err));
-	err = tracefs_write("current_tracer", "function", false);
-	CHECK(t, !err, "function tracer: %s", strerror(-err));
-	return 0;
-}
 
 /* One send of each kind per round, every completion counted. */
 static int shared_sends(struct t_ctx *t, struct t_fix *f)
@@ -154,15 +73,13 @@ static int t_tracer_shared(struct t_ctx *t, struct t_fix *f)
 {
 	int rc, sys, cmsg;
 
-	if (tracer_on(t)) {
+	if (tracer_on(t, "function")) {
 		tracer_off();
 		return -1;
 	}
 	rc = shared_sends(t, f);
-	tracefs_write("tracing_on", "0", false);
 	sys = trace_hits("____sys_sendmsg");
 	cmsg = trace_hits("__sock_cmsg_send");
-	tracefs_write("tracing_on", "1", false);
 	tracer_off();
 	if (rc)
 		return rc;

@@ -71,8 +71,10 @@
  *                      pin the module. module/zc_user_pages.c
  *                      zc_user_fault_in()
  *   adv_io_uring.c     io_uring's SENDMSG is not a sendmsg() call and
- *                      never mixes with one. module/zc_sendmsg.c
- *                      zc_sendmsg_entry(); module/zc_hold.c
+ *                      never mixes with one, even where a tracer hides
+ *                      its caller. module/zc_sendmsg.c
+ *                      zc_sendmsg_message(), zc_sendmsg_is_calls(),
+ *                      zc_sendmsg_new_call(); module/zc_hold.c
  *                      zc_call_release()
  *   adv_sendmmsg_partial.c  a processed request's answer belongs to the
  *                      caller when its message then fails.
@@ -272,5 +274,15 @@ enum { S_REQ, S_RANGES, S_IDS, S_FULL, S_EINVAL, S_EFAULT, S_NORECORD,
        S_EINTR, S_NR };
 extern const char *const stat_names[];
 int read_stats(struct t_ctx *t, long long *v);
+
+/*
+ * The kernel's @tracer ("function", "function_graph") on ____sys_sendmsg()
+ * and __sock_cmsg_send(), its buffer cleared; tracer_off() after, also
+ * where tracer_on() failed. trace_hits(): lines of the buffer that name
+ * @fn, or -1; it stops the recording until tracer_off().
+ */
+int tracer_on(struct t_ctx *t, const char *tracer);
+void tracer_off(void);
+int trace_hits(const char *fn);
 
 #endif /* CASES_H */

@@ -4,8 +4,8 @@
  * a ledger, set up, settled, verified and freed around it), and what the
  * case files share beyond proto_lib's protocol helpers (declared in
  * cases.h): expectations on the error queue, loading and unloading the
- * module, the kernel log, sysfs parameters, sysctls and the stats
- * counters.
+ * module, the kernel log, sysfs parameters, sysctls, the stats counters
+ * and the kernel's function tracers.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -308,5 +310,89 @@ int read_stats(struct t_ctx *t, long long *v)
 		      stat_names[i]);
 		v[i] = atoll(buf);
 	}
+	return 0;
+}
+
+/* The kernel's tracer, on the two hooked functions. */
+
+/* tracefs, where the guest has it (under debugfs) or mounted here. */
+static char tracefs[64];
+
+/* Write @v to the tracefs file @file (appending with @append); -errno. */
+static int tracefs_write(const char *file, const char *v, bool append)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", tracefs, file);
+	fd = open(path, O_WRONLY | (append ? O_APPEND : O_TRUNC));
+	if (fd < 0)
+		return -errno;
+	n = write(fd, v, strlen(v));
+	n = n < 0 ? -errno : n == (ssize_t)strlen(v) ? 0 : -EIO;
+	close(fd);
+	return n;
+}
+
+static int tracefs_find(void)
+{
+	const char *dbg = "/sys/kernel/debug/tracing", *own = "/sys/kernel/tracing";
+	struct stat st;
+
+	snprintf(tracefs, sizeof(tracefs), "%s/current_tracer", dbg);
+	if (!stat(tracefs, &st)) {
+		snprintf(tracefs, sizeof(tracefs), "%s", dbg);
+		return 0;
+	}
+	snprintf(tracefs, sizeof(tracefs), "%s/current_tracer", own);
+	if (stat(tracefs, &st))
+		mount("nodev", own, "tracefs", 0, NULL);
+	if (stat(tracefs, &st))
+		return -1;
+	snprintf(tracefs, sizeof(tracefs), "%s", own);
+	return 0;
+}
+
+/* Stops the recording: turning it on again would clear the buffer. */
+int trace_hits(const char *fn)
+{
+	char line[512];
+	FILE *f;
+	int n = -1;
+
+	tracefs_write("tracing_on", "0", false);
+	snprintf(line, sizeof(line), "%s/trace", tracefs);
+	f = fopen(line, "r");
+	if (f) {
+		n = 0;
+		while (fgets(line, sizeof(line), f))
+			if (line[0] != '#' && strstr(line, fn))
+				n++;
+		fclose(f);
+	}
+	return n;
+}
+
+void tracer_off(void)
+{
+	tracefs_write("current_tracer", "nop", false);
+	tracefs_write("set_ftrace_filter", "", false);
+	tracefs_write("tracing_on", "1", false);
+}
+
+int tracer_on(struct t_ctx *t, const char *tracer)
+{
+	int err;
+
+	CHECK(t, !tracefs_find(), "no tracefs (%s)", strerror(errno));
+	err = tracefs_write("set_ftrace_filter", "____sys_sendmsg", false);
+	if (!err)
+		err = tracefs_write("set_ftrace_filter", "__sock_cmsg_send", true);
+	CHECK(t, !err, "%s/set_ftrace_filter: %s", tracefs, strerror(-err));
+	err = tracefs_write("trace", "", false);
+	CHECK(t, !err, "clear the trace: %s", strerror(-err));
+	err = tracefs_write("current_tracer", tracer, false);
+	CHECK(t, !err, "%s tracer: %s", tracer, strerror(-err));
 	return 0;
 }

@@ -74,6 +74,8 @@
 /* The filter is the caller's to remove, as for a regular ftrace_ops. */
 #define zc_ftrace_direct_unregister(ops, addr)				\
 	unregister_ftrace_direct(ops, addr, false)
+/* 6.6's register leaves the address in the ops where it fails. */
+#define zc_ftrace_ops_forget_direct(ops)	((ops)->direct_call = 0)
 #elif ZC_HAVE_DIRECT_CALLS
 #define zc_ftrace_direct_register	register_ftrace_direct_multi
 #define zc_ftrace_direct_unregister	unregister_ftrace_direct_multi
@@ -82,6 +84,7 @@
 		     (int (*)(struct ftrace_ops *, unsigned long))NULL) ||	\
 		     !__same_type(&unregister_ftrace_direct_multi,	\
 		     (int (*)(struct ftrace_ops *, unsigned long))NULL))
+#define zc_ftrace_ops_forget_direct(ops)	do { } while (0)
 #else
 static inline int zc_ftrace_direct_register(struct ftrace_ops *ops,
 					    unsigned long addr)
@@ -96,6 +99,7 @@ static inline int zc_ftrace_direct_unregister(struct ftrace_ops *ops,
 }
 
 #define ZC_FTRACE_DIRECT_TYPECHECK()			do { } while (0)
+#define zc_ftrace_ops_forget_direct(ops)	do { } while (0)
 #endif
 
 /*

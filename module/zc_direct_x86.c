@@ -35,7 +35,7 @@
  * keeps the argument registers and may use %rax (no variadic function is
  * hooked) and, across a C call, the registers a call may clobber. Entry
  * through a patched call (ENDBR for the shared case, where ftrace's own
- * trampoline jumps here), CALL_DEPTH_ACCOUNT for the call depth tracking
+ * trampoline returns here, with a RET), CALL_DEPTH_ACCOUNT for the call depth tracking
  * of 6.2+, and every return through ASM_RET (the return thunk), as the
  * kernel's samples do.
  *
@@ -118,7 +118,7 @@ asm("	.pushsection	.text, \"ax\", @progbits\n"
 "	cmpl	$zc_sol_socket, zc_cmsg_level(" ZC_CMSG_REG ")\n"
 "	jne	3f\n"
 "	leaq	zc_cmsg_send_direct(%rip), %rax\n"
-"	movq	%rax, (%rsp)\n"
+"	movq	%rax, (%rsp)\n"				/* an unwinder here sees that caller */
 "3:\n"
 	ASM_RET
 "	.size		zc_cmsg_send_tramp, .-zc_cmsg_send_tramp\n"
@@ -169,10 +169,11 @@ static void zc_direct_offsets(void)
  *
  * Call after the callback self-test and before the hooks are installed.
  * Where the kernel refuses a direct call on a function of this module the
- * hooks stay callbacks (nothing logged; the "loaded" line says which).
+ * hooks stay callbacks (nothing logged; the "loaded" line says which), and
+ * where a direct call does not redirect as written here, too (one line
+ * logged).
  *
- * Return: 0, or -EOPNOTSUPP (one line logged) if a direct call does not
- * redirect as written here.
+ * Return: 0.
  */
 int zc_direct_init(void)
 {
@@ -180,8 +181,6 @@ int zc_direct_init(void)
 
 	zc_direct_offsets();
 	err = zc_hook_check_redirect(0, (unsigned long)zc_redirect_tramp);
-	if (err == -EOPNOTSUPP)
-		return err;
 	if (err)
 		return 0;
 	zc_sendmsg_hook.direct = (unsigned long)zc_sendmsg_tramp;

@@ -46,6 +46,7 @@ static int zc_hook_attach_direct(struct zc_hook *hook)
 		hook->ops.func = NULL;
 		hook->ops.trampoline = 0;
 		hook->ops.flags &= FTRACE_OPS_FL_INITIALIZED;
+		zc_ftrace_ops_forget_direct(&hook->ops);
 		ftrace_set_filter_ip(&hook->ops, hook->addr, 1, 0);
 	}
 	return err;
@@ -164,7 +165,9 @@ static void notrace zc_redirect_entry(unsigned long ip,
  * it is tried once, on a function of this module, before any kernel
  * function is hooked.
  *
- * Return: 0, or -EOPNOTSUPP (one line logged), or the ftrace error.
+ * Return: 0, or -EOPNOTSUPP (one line logged: an error for a callback, a
+ * warning for a direct call, whose hooks then stay callbacks), or the
+ * ftrace error.
  */
 int zc_hook_check_redirect(unsigned long flags, unsigned long direct)
 {
@@ -196,9 +199,14 @@ int zc_hook_check_redirect(unsigned long flags, unsigned long direct)
 		return err;
 	got = zc_redirect_probe(1);
 	zc_hook_remove(hook);
+	if (got != 2 && direct) {
+		pr_warn("an ftrace direct call on this kernel does not redirect a traced call (self-test got %d): the hooks stay callbacks\n",
+			got);
+		return -EOPNOTSUPP;
+	}
 	if (got != 2) {
-		pr_err("%s on this kernel does not redirect a traced call (self-test got %d)\n",
-		       direct ? "an ftrace direct call" : "ftrace", got);
+		pr_err("ftrace on this kernel does not redirect a traced call (self-test got %d)\n",
+		       got);
 		return -EOPNOTSUPP;
 	}
 	return 0;

@@ -21,6 +21,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/hashtable.h>
+#include <linux/mm_types.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <trace/events/sched.h>

@@ -14,6 +14,8 @@ int zc_direct_init(void);
 void zc_sendmsg_tramp(void);
 void zc_cmsg_send_tramp(void);
 void zc_redirect_tramp(void);
+void zc_lsm_sendmsg_tramp(void);
+void zc_lsm_recvmsg_tramp(void);
 #else
 static inline int zc_direct_init(void)
 {

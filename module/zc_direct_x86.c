@@ -28,8 +28,12 @@
  *   is changed, as ftrace's IPMODIFY does, so the original is never run
  *   and calls and returns stay paired.
  * - zc_redirect_tramp, the same return into zc_redirect_target(), for
- *   the load-time self-test (zc_hook_check_redirect()): a kernel whose
- *   direct calls do not find the stack written for here is refused.
+ *   the load-time self-test (zc_hook_check_redirect()): where direct
+ *   calls do not find the stack written for here, the hooks stay
+ *   callbacks.
+ * - zc_lsm_sendmsg_tramp and zc_lsm_recvmsg_tramp, on the security gates
+ *   of zc_lsm.c: the same return, into the security hook the gate stands
+ *   for (its first instruction, zc_lsm_*_at).
  *
  * The trampoline runs at the function's entry, before its prologue: it
  * keeps the argument registers and may use %rax (no variadic function is
@@ -41,7 +45,7 @@
  *
  * Owns: the trampolines, zc_direct_init().
  * May use: zc_sendmsg.c (zc_sendmsg_message()), zc_cmsg_send.c
- * (zc_cmsg_send_direct()), zc_hook.c.
+ * (zc_cmsg_send_direct()), zc_lsm.c (the gates' targets), zc_hook.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -53,6 +57,7 @@
 #include "zc_compat.h"
 #include "zc_direct.h"
 #include "zc_hook.h"
+#include "zc_lsm.h"
 #include "zc_sendmsg.h"
 
 #if ZC_HAVE_DIRECT_CALLS
@@ -70,6 +75,18 @@
 #else
 #define ZC_CMSG_REG	"%rsi"
 #endif
+
+/* A trampoline that returns into the function whose address is in @at. */
+#define ZC_GATE_TRAMP(name, at)						\
+"	.p2align	4\n"				/* even */	\
+"	.type		" #name ", @function\n"			\
+#name ":\n"								\
+	ASM_ENDBR							\
+	CALL_DEPTH_ACCOUNT						\
+"	movq	" #at "(%rip), %rax\n"					\
+"	movq	%rax, (%rsp)\n"						\
+	ASM_RET								\
+"	.size		" #name ", .-" #name "\n"
 
 asm("	.pushsection	.text, \"ax\", @progbits\n"
 "	.p2align	4\n"				/* even: see zc_hook_attach_direct() */
@@ -132,6 +149,8 @@ asm("	.pushsection	.text, \"ax\", @progbits\n"
 "	movq	%rax, (%rsp)\n"
 	ASM_RET
 "	.size		zc_redirect_tramp, .-zc_redirect_tramp\n"
+	ZC_GATE_TRAMP(zc_lsm_sendmsg_tramp, zc_lsm_sendmsg_at)
+	ZC_GATE_TRAMP(zc_lsm_recvmsg_tramp, zc_lsm_recvmsg_at)
 "	.popsection\n"
 );
 
@@ -185,6 +204,8 @@ int zc_direct_init(void)
 		return 0;
 	zc_sendmsg_hook.direct = (unsigned long)zc_sendmsg_tramp;
 	zc_cmsg_send_hook.direct = (unsigned long)zc_cmsg_send_tramp;
+	zc_lsm_set_direct((unsigned long)zc_lsm_sendmsg_tramp,
+			  (unsigned long)zc_lsm_recvmsg_tramp);
 	return 0;
 }
 

@@ -20,7 +20,9 @@
  * and an ftrace callback on the gate changes where it returns to: the
  * hook's first instruction, with the gate's arguments and return address.
  * A return is not an indirect call. Were the redirect ever gone, the gate
- * itself answers -EACCES: closed, never open.
+ * itself answers -EACCES: closed, never open. On x86-64 the gates' hooks
+ * are direct calls where the kernel takes them (zc_direct_x86.c), which
+ * return there the same way.
  *
  * A kernel with CONFIG_SECURITY_NETWORK whose hooks cannot be found is
  * refused at load: answering without asking would bypass the policy.
@@ -48,7 +50,7 @@ static ZC_NOIPA int zc_lsm_recvmsg_gate(struct socket *sock,
 }
 
 /* The security hooks' first instructions: where the gates go. */
-static unsigned long zc_lsm_sendmsg_at, zc_lsm_recvmsg_at;
+unsigned long zc_lsm_sendmsg_at, zc_lsm_recvmsg_at;
 
 static void notrace zc_lsm_sendmsg_entry(unsigned long ip,
 					 unsigned long parent_ip,
@@ -77,6 +79,21 @@ static struct zc_hook zc_lsm_hooks[] = {
 		.flags = ZC_FTRACE_ARGS_FLAGS | FTRACE_OPS_FL_IPMODIFY,
 	},
 };
+
+/**
+ * zc_lsm_set_direct() - let the gates be direct calls (zc_direct_x86.c)
+ * @sendmsg_tramp: the trampoline for the security_socket_sendmsg() gate
+ * @recvmsg_tramp: the one for the security_socket_recvmsg() gate
+ *
+ * Call before zc_lsm_init(). Each trampoline returns into its gate's
+ * security hook, as the callback makes ftrace do; where the kernel takes
+ * no direct call, the callback serves.
+ */
+void zc_lsm_set_direct(unsigned long sendmsg_tramp, unsigned long recvmsg_tramp)
+{
+	zc_lsm_hooks[0].direct = sendmsg_tramp;
+	zc_lsm_hooks[1].direct = recvmsg_tramp;
+}
 
 /* Where a kernel function starts (its first instruction, not its ftrace site). */
 static int zc_lsm_resolve(const char *name, unsigned long *at)

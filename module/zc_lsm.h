@@ -9,6 +9,9 @@
 #include <net/sock.h>
 
 int zc_lsm_init(void);
+void zc_lsm_set_direct(unsigned long sendmsg_tramp, unsigned long recvmsg_tramp);
+/* The security hooks' first instructions, where the gates go. */
+extern unsigned long zc_lsm_sendmsg_at, zc_lsm_recvmsg_at;
 void zc_lsm_exit(void);
 int zc_lsm_may_answer(struct sock *sk, struct msghdr *entry_msg);
 

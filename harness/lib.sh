@@ -142,9 +142,10 @@ busybox_of() {
 
 # preload_root <arch> <root> <tests dir>: what the preload tests run, if
 # built for the architecture: the dynamically linked programs
-# (preload_errq, the kernel's msg_zerocopy selftest), the library in
-# /lib/zcnotify/, and the dynamic loader and libc they need (amd64: the
-# host's, bookworm's glibc; arm64: the trixie chroot's, which built them).
+# (preload_errq, examples/errqueue_sender, the kernel's msg_zerocopy
+# selftest), the library in /lib/zcnotify/, and the dynamic loader and
+# libc they need (amd64: the host's, bookworm's glibc; arm64: the trixie
+# chroot's, which built them).
 preload_root() {
 	local arch=$1 root=$2 t=$3 tc
 	case $arch in
@@ -152,7 +153,7 @@ preload_root() {
 		[ -f "$BUILD/preload/libzcnotify-preload.so" ] || return 0
 		mkdir -p "$root/lib/zcnotify" "$root/lib64" "$root/lib/x86_64-linux-gnu"
 		cp "$BUILD/preload/libzcnotify-preload.so" "$root/lib/zcnotify/"
-		cp "$t/preload_errq" "$BUILD/selftest/msg_zerocopy" "$root/bin/"
+		cp "$t/preload_errq" "$t/errqueue_sender" "$BUILD/selftest/msg_zerocopy" "$root/bin/"
 		cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
 		cp -L /lib/x86_64-linux-gnu/libc.so.6 "$root/lib/x86_64-linux-gnu/" ;;
 	arm64)	# built in the trixie chroot: its cross glibc
@@ -160,7 +161,7 @@ preload_root() {
 		tc=$(bash "$TOP/harness/toolchain.sh" trixie arm64)/usr/aarch64-linux-gnu/lib
 		mkdir -p "$root/lib/zcnotify" "$root/lib/aarch64-linux-gnu"
 		cp "$BUILD/preload-arm64/libzcnotify-preload.so" "$root/lib/zcnotify/"
-		cp "$t/preload_errq" "$BUILD/selftest-arm64/msg_zerocopy" "$root/bin/"
+		cp "$t/preload_errq" "$t/errqueue_sender" "$BUILD/selftest-arm64/msg_zerocopy" "$root/bin/"
 		cp -L "$tc/ld-linux-aarch64.so.1" "$root/lib/"
 		cp -L "$tc/libc.so.6" "$root/lib/aarch64-linux-gnu/" ;;
 	esac

@@ -9,7 +9,9 @@
  * error-queue reads from what the module answered, and the module's
  * stats/requests must have grown; without it (absent_preload_*) the
  * library must pass everything through and the accounting be just as
- * exact. The kernel log must stay free of zcnotify messages throughout.
+ * exact. The example a user copies, examples/errqueue_sender.c, runs the
+ * same way (preload_example_*). The kernel log must stay free of zcnotify
+ * messages throughout.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +29,7 @@
 #define LIB		"/lib/zcnotify/libzcnotify-preload.so"
 #define ERRQ		"/bin/preload_errq"
 #define SELFTEST	"/bin/msg_zerocopy"
+#define EXAMPLE		"/bin/errqueue_sender"
 #define STATS		"/tmp/zcnotify-preload.stats"
 
 /* The library's counters, as its destructor wrote them. */
@@ -386,6 +389,50 @@ static int selftest_case(struct t_ctx *t, const struct t_env *e, bool loaded)
 	return 0;
 }
 
+/*
+ * examples/errqueue_sender, reaping every 8 sends, on its own and under
+ * the library: exact both times (its exit status); served by the library
+ * where the module is loaded, passed through where it is not.
+ */
+static int example_case(struct t_ctx *t, const struct t_env *e, bool loaded)
+{
+	char *argv[] = { EXAMPLE, "-n", "1000", "-r", "8", NULL, NULL };
+	long long st[S_NR] = { 0 };
+	char out[1024];
+	struct lib_stats ls;
+	int ret, klog;
+
+	if (need(t, EXAMPLE) || need(t, LIB))
+		return T_SKIP;
+	CHECK(t, zc_loaded() == loaded, "module %sloaded", loaded ? "not " : "");
+	if (e->family == AF_INET6)
+		argv[5] = "-6";
+	klog = klog_count("zcnotify: ");
+	ret = run_prog(argv, false, out, sizeof(out));
+	CHECK(t, ret == 0, "on its own: exit %d: %.300s", ret, out);
+	if (loaded)
+		CHECK(t, !read_stats(t, st), "%s", t->why);
+	unlink(STATS);
+	ret = run_prog(argv, true, out, sizeof(out));
+	CHECK(t, ret == 0, "under the library: exit %d: %.300s", ret, out);
+	if (expect_lib(t, loaded, loaded, false, st[S_REQ], out, &ls))
+		return -1;
+	CHECK(t, klog_count("zcnotify: ") == klog, "kernel log: zcnotify wrote %d lines",
+	      klog_count("zcnotify: ") - klog);
+	printf("# %s: %.200s", loaded ? "module" : "absent", out);
+	return 0;
+}
+
+static int pl_example(struct t_ctx *t, const struct t_env *e)
+{
+	return example_case(t, e, true);
+}
+
+static int pl_absent_example(struct t_ctx *t, const struct t_env *e)
+{
+	return example_case(t, e, false);
+}
+
 static int pl_selftest(struct t_ctx *t, const struct t_env *e)
 {
 	return selftest_case(t, e, true);
@@ -401,12 +448,15 @@ const struct t_case preload_absent_cases[] = {
 	T_CASE("absent_preload_tstamp_udp4", pl_absent_tstamp, AF_INET, SOCK_DGRAM, 60),
 	T_CASE("absent_preload_thread_tcp6", pl_absent_thread, AF_INET6, SOCK_STREAM, 60),
 	PER_PROTO("absent_preload_selftest", pl_absent_selftest, 60),
+	T_CASE("absent_preload_example_tcp4", pl_absent_example, AF_INET, SOCK_STREAM, 60),
 	{ NULL }
 };
 
 const struct t_case preload_cases[] = {
 	PER_PROTO("preload", pl_poll, 60),
 	PER_PROTO("preload_selftest", pl_selftest, 60),
+	T_CASE("preload_example_tcp4", pl_example, AF_INET, SOCK_STREAM, 60),
+	T_CASE("preload_example_tcp6", pl_example, AF_INET6, SOCK_STREAM, 60),
 	T_CASE("preload_reap32_tcp4", pl_reap32, AF_INET, SOCK_STREAM, 60),
 	T_CASE("preload_reap_end_udp6", pl_reap_end, AF_INET6, SOCK_DGRAM, 60),
 	T_CASE("preload_ppoll_tcp6", pl_ppoll, AF_INET6, SOCK_STREAM, 60),

@@ -23,11 +23,10 @@
  * task's registers still describe the sendmsg() call, yet the SENDMSG is
  * not it: its request gets the stock EINVAL, its buffer untouched; also
  * with the function_graph tracer on ____sys_sendmsg(), whose return hook
- * hides the io_uring caller from a direct call
- * (adv_io_uring_interrupt_graph); and, under that tracer, when the
- * SENDMSG sends the blocked call's own msghdr, whose buffer by then holds
- * the answer (adv_io_uring_interrupt_same): it must get EINVAL, not parse
- * the answer again.
+ * hides the io_uring caller from a direct call; and, under that tracer,
+ * when the SENDMSG sends the blocked call's own msghdr, whose buffer by
+ * then holds the answer: it must get EINVAL, not parse the answer again
+ * (adv_io_uring_interrupt_graph, both).
  *
  * Module: zc_sendmsg_message() (module/zc_sendmsg.c) takes a message for
  * a system call's only when ____sys_sendmsg() was called from the system
@@ -354,45 +353,29 @@ static int t_io_uring_interrupt_request(struct t_ctx *t, const struct t_env *e)
 	return io_uring_interrupt(t, e, LINKED_REQUEST);
 }
 
-/* Under the function_graph tracer, which hides io_uring's caller. */
-static int io_uring_interrupt_graph(struct t_ctx *t, const struct t_env *e,
-				    int linked)
+/*
+ * Under the function_graph tracer, which hides io_uring's caller: the
+ * linked SENDMSG with its own request, then with the blocked call's own
+ * msghdr.
+ */
+static int t_io_uring_interrupt_graph(struct t_ctx *t, const struct t_env *e)
 {
 	int rc = tracer_on(t, "function_graph");
 
 	if (!rc)
-		rc = io_uring_interrupt(t, e, linked);
+		rc = io_uring_interrupt(t, e, LINKED_REQUEST);
+	if (!rc)
+		rc = io_uring_interrupt(t, e, LINKED_SAME);
 	if (!rc && trace_hits("____sys_sendmsg") <= 0)
 		rc = t_fail(t, "function_graph did not trace ____sys_sendmsg");
 	tracer_off();
 	return rc;
 }
 
-static int t_io_uring_interrupt_graph(struct t_ctx *t, const struct t_env *e)
-{
-	return io_uring_interrupt_graph(t, e, LINKED_REQUEST);
-}
-
-static int t_io_uring_interrupt_same(struct t_ctx *t, const struct t_env *e)
-{
-	return io_uring_interrupt_graph(t, e, LINKED_SAME);
-}
-
 const struct t_case adv_io_uring_cases[] = {
 	PER_PROTO("adv_io_uring", t_io_uring, 30),
-	T_CASE("adv_io_uring_interrupt_tcp4", t_io_uring_interrupt, AF_INET, SOCK_STREAM, 60),
-	T_CASE("adv_io_uring_interrupt_tcp6", t_io_uring_interrupt, AF_INET6, SOCK_STREAM, 60),
-	T_CASE("adv_io_uring_interrupt_request_tcp4", t_io_uring_interrupt_request,
-	       AF_INET, SOCK_STREAM, 60),
-	T_CASE("adv_io_uring_interrupt_request_tcp6", t_io_uring_interrupt_request,
-	       AF_INET6, SOCK_STREAM, 60),
-	T_CASE("adv_io_uring_interrupt_graph_tcp4", t_io_uring_interrupt_graph,
-	       AF_INET, SOCK_STREAM, 60),
-	T_CASE("adv_io_uring_interrupt_graph_tcp6", t_io_uring_interrupt_graph,
-	       AF_INET6, SOCK_STREAM, 60),
-	T_CASE("adv_io_uring_interrupt_same_tcp4", t_io_uring_interrupt_same,
-	       AF_INET, SOCK_STREAM, 60),
-	T_CASE("adv_io_uring_interrupt_same_tcp6", t_io_uring_interrupt_same,
-	       AF_INET6, SOCK_STREAM, 60),
+	TCP_ONLY("adv_io_uring_interrupt", t_io_uring_interrupt, 60),
+	TCP_ONLY("adv_io_uring_interrupt_request", t_io_uring_interrupt_request, 60),
+	TCP_ONLY("adv_io_uring_interrupt_graph", t_io_uring_interrupt_graph, 60),
 	{ NULL }
 };

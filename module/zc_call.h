@@ -33,6 +33,7 @@
  * @held: the call holds a module reference and its release is queued
  *	as task work (zc_call_hold())
  * @hold: that task work
+ * @requeued: times it was queued again behind other task work
  * @nwritten: number of entries in @written
  * @written: user addresses of the payloads written during this system
  *	call; no payload overlapping one of them is parsed again in the
@@ -56,6 +57,7 @@ struct zc_call {
 	bool processed;
 	bool held;
 	struct callback_head hold;
+	u8 requeued;
 	unsigned int nwritten;
 	unsigned long written[ZC_CALL_WRITTEN_MAX];
 	u16 written_len[ZC_CALL_WRITTEN_MAX];

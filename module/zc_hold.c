@@ -21,6 +21,9 @@
 #include "zc_restart.h"
 #include "zc_stats.h"
 
+/* Times the release lets the task's other work go first. */
+#define ZC_HOLD_REQUEUE_MAX	8
+
 /*
  * The task is on its way back to user mode (or exiting): the call that
  * answered is over. This is also a place that keeps the answered call
@@ -43,9 +46,13 @@ static void notrace zc_call_release(struct callback_head *work)
 	 * answered call, and must find it held (zc_sendmsg_new_call()).
 	 * The run that called this has already read work->next.
 	 */
-	if ((work->next || READ_ONCE(current->task_works)) &&
-	    !task_work_add(current, work, TWA_RESUME))
-		return;
+	if (c->requeued < ZC_HOLD_REQUEUE_MAX &&
+	    (work->next || READ_ONCE(current->task_works))) {
+		c->requeued++;	/* bounded: never a ping-pong with another */
+		if (!task_work_add(current, work, TWA_RESUME))
+			return;
+	}
+	c->requeued = 0;
 	if (c->processed && zc_restart_to_eintr())
 		zc_stat_add(eintr, 1);
 	c->processed = false;

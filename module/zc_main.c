@@ -114,13 +114,18 @@ static int __init zc_init(void)
 	err = zc_hook_install(&zc_restart_hook);
 	if (err)
 		goto out_records;
+	/*
+	 * The sendmsg hook last: it is the one that answers (and holds the
+	 * module past this function), so nothing may fail after it. Until
+	 * then a request meets no record and gets the stock EINVAL.
+	 */
+	err = zc_hook_install(&zc_cmsg_send_hook);
+	if (err)
+		goto out_restart;
 	zc_sendmsg_init();
 	err = zc_hook_install(&zc_sendmsg_hook);
 	if (err)
-		goto out_restart;
-	err = zc_hook_install(&zc_cmsg_send_hook);
-	if (err)
-		goto out_sendmsg;
+		goto out_cmsg_send;
 	pr_info("version %s loaded: hooks at %pS (%s) and %pS (%s, %s), restarts at %pS, SCM_ZC_NOTIFICATION=%d, max %d\n",
 		ZC_VERSION, (void *)zc_sendmsg_hook.addr,
 		zc_sendmsg_hook.direct ? "direct call" : "callback",
@@ -131,8 +136,9 @@ static int __init zc_init(void)
 		SCM_ZC_NOTIFICATION, ZC_NOTIFICATION_MAX);
 	return 0;
 
-out_sendmsg:
-	zc_hook_remove(&zc_sendmsg_hook);
+out_cmsg_send:
+	zc_hook_remove(&zc_cmsg_send_hook);
+	zc_cmsg_send_quiesce();
 out_restart:
 	zc_hook_remove(&zc_restart_hook);
 out_records:

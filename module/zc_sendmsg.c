@@ -177,6 +177,9 @@ void notrace zc_sendmsg_message(struct socket *sock, struct msghdr *msg,
 	}
 	if (!zc_current_sendmsg_syscall(&id))
 		memset(&id, 0, sizeof(id));	/* matches no system call */
+	/* sendmmsg() passes used_address, sendmsg() and io_uring do not. */
+	if (id.nr && id.mmsg != !!used_address)
+		goto not_the_calls;
 	if (id.nr && msg->msg_controllen <= INT_MAX)	/* else ENOBUFS */
 		nreq = zc_user_find(msg->msg_control_user, msg->msg_controllen,
 				    compat, ZC_WALK_ENTRY_HEADERS, &payload,

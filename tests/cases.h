@@ -100,11 +100,14 @@
  *                      of the same functions. module/zc_direct_x86.c (the
  *                      trampolines); module/zc_hook.c zc_hook_attach()
  *
+ *   adv_lsm.c          a request is answered only where the security
+ *                      module lets the caller send and read the error
+ *                      queue. module/zc_lsm.c zc_lsm_may_answer()
+ *
  * Not in a table here: the per-task records (module/zc_records.c
  * zc_task_exit(); module/zc_records_pool.c zc_records_refill()) serve
- * every case; the LSM gates
- * (module/zc_lsm.c zc_lsm_may_answer()) and the arch glue
- * (module/zc_arch_x86.h, zc_arch_arm64.h) every answer.
+ * every case; the arch glue (module/zc_arch_x86.h, zc_arch_arm64.h) every
+ * answer.
  *
  * A case is either a plain function of the environment (.fn) or a body
  * run in a fixture (.body, .fix): the runner opens a zerocopy pair and a
@@ -216,6 +219,7 @@ extern const struct t_case adv_reload_cases[];
 extern const struct t_case adv_page_absent_cases[];
 extern const struct t_case adv_tracer_shared_cases[];
 extern const struct t_case adv_rt_unload_cases[];
+extern const struct t_case adv_lsm_cases[];
 extern const struct t_case preload_absent_cases[];
 extern const struct t_case preload_cases[];
 

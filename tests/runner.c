@@ -55,6 +55,7 @@ static const struct t_case *const tables[] = {
 	adv_page_absent_cases,
 	adv_rt_unload_cases,
 	adv_tracer_shared_cases,
+	adv_lsm_cases,
 	preload_absent_cases,
 	preload_cases,
 };

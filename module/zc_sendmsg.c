@@ -136,7 +136,8 @@ static bool zc_sendmsg_is_calls(const struct zc_sysid *id,
  * interrupted sendmsg() of the same task, whose registers would make it
  * look like a message of that call. They are known by their caller
  * (@parent_ip in __sys_sendmsg_sock()), and where a tracer hid it, by a
- * control buffer that is not the one of the call's msghdr
+ * @used_address that does not match the call (none inside sendmmsg()),
+ * by a control buffer that is not the one of the call's msghdr
  * (zc_sendmsg_is_calls()) or by an answered call still in the kernel
  * (zc_sendmsg_new_call()).
  *

@@ -77,4 +77,26 @@ static inline void zc_call_reset(struct zc_call *c, const struct zc_sysid *id)
 	c->nwritten = 0;
 }
 
+/*
+ * A message that starts system call @id: what an earlier call left in @c
+ * is forgotten, unless that call was answered and the task has not left
+ * the kernel since (its hold is still queued, zc_hold.c). A message met
+ * then is not a new system call's, whatever the registers say: io_uring's
+ * task work on the way out of the answered call, which must not undo
+ * what keeps that call from being restarted (tests/adv_io_uring.c;
+ * zc_sendmsg.c asks).
+ *
+ * Return: true if @c now belongs to @id; false if the message is not a
+ * new call's (@c disarmed).
+ */
+static inline bool zc_call_new(struct zc_call *c, const struct zc_sysid *id)
+{
+	if (c->held) {
+		c->armed = false;
+		return false;
+	}
+	zc_call_reset(c, id);
+	return true;
+}
+
 #endif /* _ZC_CALL_H */

@@ -10,7 +10,7 @@
  * system call numbers, the 32-bit ABI, i386 socketcall()) is
  * zc_arch_sendmsg_syscall() in zc_arch_*.h.
  *
- * May use: zc_compat.h, zc_arch_*.h.
+ * May use: zc_compat.h, zc_arch_*.h, zc_user.c (the msghdr, nofault).
  */
 #ifndef _ZC_CALLID_H
 #define _ZC_CALLID_H
@@ -19,6 +19,7 @@
 #include <linux/sched.h>
 #include <linux/socket.h>
 #include "zc_compat.h"
+#include "zc_user.h"
 
 /**
  * struct zc_sysid - which sendmsg()/sendmmsg() system call a task is in
@@ -89,6 +90,28 @@ static inline bool zc_first_message(const void *used_address)
 	const struct zc_used_address *ua = used_address;
 
 	return !ua || READ_ONCE(ua->name_len) == UINT_MAX;
+}
+
+/*
+ * A sendmsg() system call sends the message its msghdr argument describes:
+ * a message with another control buffer is not that call's, though the
+ * task's registers say sendmsg() (io_uring's task work on the way out of
+ * it, where a tracer that hooks the function's return, function_graph or
+ * a kretprobe, has hidden the io_uring caller). Read without faulting:
+ * @readable says whether the msghdr could be read now (the kernel has
+ * just copied it, so it nearly always can).
+ *
+ * Return: false if the msghdr was read and describes another buffer.
+ */
+static inline bool zc_callid_is_calls(const struct zc_sysid *id,
+				      const struct msghdr *msg, bool *readable)
+{
+	void __user *uctl;
+	size_t len;
+
+	*readable = !zc_user_msg_ctl(id->msg, id->compat, false, &uctl, &len);
+	return !*readable || (uctl == msg->msg_control_user &&
+			      len == msg->msg_controllen);
 }
 
 #endif /* _ZC_CALLID_H */

@@ -43,7 +43,7 @@ static void notrace zc_call_release(struct callback_head *work)
 	/*
 	 * Run last: task work queued with or after this one (io_uring's,
 	 * which may send on the task's behalf) still runs inside the
-	 * answered call, and must find it held (zc_sendmsg_new_call()).
+	 * answered call, and must find it held (zc_call_new() in zc_call.h).
 	 * The run that called this has already read work->next.
 	 */
 	if (c->requeued < ZC_HOLD_REQUEUE_MAX &&

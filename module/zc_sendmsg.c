@@ -72,49 +72,6 @@ static void zc_answer_at_entry(struct sock *sk, struct zc_call *c,
 	msg->msg_controllen = 0;
 }
 
-/*
- * A message that starts system call @id: what an earlier call left in @c
- * is forgotten, unless that call was answered and the task has not left
- * the kernel since (its hold is still queued, zc_hold.c). A message met
- * then is not a new system call's, whatever the registers say: io_uring's
- * task work on the way out of the answered call, which must not undo
- * what keeps that call from being restarted (tests/adv_io_uring.c).
- *
- * Return: true if @c now belongs to @id; false if the message is not a
- * new call's (@c disarmed).
- */
-static bool zc_sendmsg_new_call(struct zc_call *c, const struct zc_sysid *id)
-{
-	if (c->held) {
-		c->armed = false;
-		return false;
-	}
-	zc_call_reset(c, id);
-	return true;
-}
-
-/*
- * A sendmsg() system call sends the message its msghdr argument describes:
- * a message with another control buffer is not that call's, though the
- * task's registers say sendmsg() (io_uring's task work on the way out of
- * it, where a tracer that hooks the function's return, function_graph or
- * a kretprobe, has hidden the io_uring caller). Read without faulting:
- * @readable says whether the msghdr could be read now (the kernel has
- * just copied it, so it nearly always can).
- *
- * Return: false if the msghdr was read and describes another buffer.
- */
-static bool zc_sendmsg_is_calls(const struct zc_sysid *id,
-				const struct msghdr *msg, bool *readable)
-{
-	void __user *uctl;
-	size_t len;
-
-	*readable = !zc_user_msg_ctl(id->msg, id->compat, false, &uctl, &len);
-	return !*readable || (uctl == msg->msg_control_user &&
-			      len == msg->msg_controllen);
-}
-
 /**
  * zc_sendmsg_message() - a message enters ____sys_sendmsg()
  * @sock: its socket
@@ -138,8 +95,8 @@ static bool zc_sendmsg_is_calls(const struct zc_sysid *id,
  * (@parent_ip in __sys_sendmsg_sock()), and where a tracer hid it, by a
  * @used_address that does not match the call (none inside sendmmsg()),
  * by a control buffer that is not the one of the call's msghdr
- * (zc_sendmsg_is_calls()) or by an answered call still in the kernel
- * (zc_sendmsg_new_call()).
+ * (zc_callid_is_calls()) or by an answered call still in the kernel
+ * (zc_call_new()).
  *
  * The walk of the user's headers here is nofault and bounded
  * (ZC_WALK_ENTRY_HEADERS): a buffer that is not readable right now, or
@@ -172,7 +129,7 @@ void notrace zc_sendmsg_message(struct socket *sock, struct msghdr *msg,
 		if (used_address && first && zc_records_in_use()) {
 			c = zc_call_find();
 			if (c && zc_current_sendmsg_syscall(&id))
-				zc_sendmsg_new_call(c, &id);
+				zc_call_new(c, &id);
 		}
 		return;
 	}
@@ -185,13 +142,13 @@ void notrace zc_sendmsg_message(struct socket *sock, struct msghdr *msg,
 		nreq = zc_user_find(msg->msg_control_user, msg->msg_controllen,
 				    compat, ZC_WALK_ENTRY_HEADERS, &payload,
 				    &plen, &alone);
-	if (nreq && !id.mmsg && !zc_sendmsg_is_calls(&id, msg, &readable))
+	if (nreq && !id.mmsg && !zc_callid_is_calls(&id, msg, &readable))
 		goto not_the_calls;
 	if (!nreq) {
 		if (zc_records_in_use()) {
 			c = zc_call_find();
 			if (c && first)
-				zc_sendmsg_new_call(c, &id);
+				zc_call_new(c, &id);
 			else if (c)
 				c->armed = false;
 		}
@@ -204,7 +161,7 @@ void notrace zc_sendmsg_message(struct socket *sock, struct msghdr *msg,
 		zc_stat_add(norecord, 1);
 		return;
 	}
-	if ((first || !zc_sysid_eq(&id, &c->id)) && !zc_sendmsg_new_call(c, &id))
+	if ((first || !zc_sysid_eq(&id, &c->id)) && !zc_call_new(c, &id))
 		return;
 	c->uctl = msg->msg_control_user;
 	c->ctl_len = msg->msg_controllen;

@@ -165,9 +165,6 @@ out:
 }
 
 const struct t_case adv_lsm_cases[] = {
-	T_FIX("adv_lsm_denied_udp4", t_lsm_denied, &fix_queued, 0,
-	      AF_INET, SOCK_DGRAM, 60),
-	T_FIX("adv_lsm_denied_tcp6", t_lsm_denied, &fix_queued, 0,
-	      AF_INET6, SOCK_STREAM, 60),
+	PER_PROTO_FIX("adv_lsm_denied", t_lsm_denied, &fix_queued, 0, 60),
 	{ NULL }
 };

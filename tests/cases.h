@@ -73,8 +73,9 @@
  *   adv_io_uring.c     io_uring's SENDMSG is not a sendmsg() call and
  *                      never mixes with one, even where a tracer hides
  *                      its caller. module/zc_sendmsg.c
- *                      zc_sendmsg_message(), zc_sendmsg_is_calls(),
- *                      zc_sendmsg_new_call(); module/zc_hold.c
+ *                      zc_sendmsg_message(); module/zc_callid.h
+ *                      zc_callid_is_calls(); module/zc_call.h
+ *                      zc_call_new(); module/zc_hold.c
  *                      zc_call_release()
  *   adv_sendmmsg_partial.c  a processed request's answer belongs to the
  *                      caller when its message then fails.

@@ -39,9 +39,9 @@
  * keeps the argument registers and may use %rax (no variadic function is
  * hooked) and, across a C call, the registers a call may clobber. Entry
  * through a patched call (ENDBR for the shared case, where ftrace's own
- * trampoline returns here, with a RET), CALL_DEPTH_ACCOUNT for the call depth tracking
- * of 6.2+, and every return through ASM_RET (the return thunk), as the
- * kernel's samples do.
+ * trampoline returns here, with a RET), CALL_DEPTH_ACCOUNT for the call
+ * depth tracking of 6.2+, and every return through ASM_RET (the return
+ * thunk), as the kernel's samples do.
  *
  * Owns: the trampolines, zc_direct_init().
  * May use: zc_sendmsg.c (zc_sendmsg_message()), zc_cmsg_send.c

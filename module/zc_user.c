@@ -9,8 +9,9 @@
  * the module there. The control buffer's headers are walked nofault at
  * ____sys_sendmsg() entry, and the msghdr read there; the parse's walk
  * and its msghdr read (zc_user_msg_ctl()) fault as the kernel's own reads
- * of the same memory just did. zc_user_fault_in() (zc_user_pages.c) makes a payload's pages
- * writable, only where that cannot wait on the user either.
+ * of the same memory just did. zc_user_fault_in() (zc_user_pages.c)
+ * makes a payload's pages writable, only where that cannot wait on the
+ * user either.
  *
  * May use: the kernel only.
  */

@@ -2,7 +2,9 @@
 # bench-profile.sh [kver] -- where the time goes in the bench's errqueue and
 # cmsg methods (interval 1): perf record (cpu-clock, call graphs) in a
 # Debian userspace with linux-perf, on the stock kernel, under QEMU.
-# Knobs: LANE (lo or dummy), PROTOS, SENDS, FREQ, ZC_N (request size);
+# Knobs: LANE (lo or dummy), PROTOS, SENDS, FREQ, ZC_N (request size),
+# CELLS (METHOD:INTERVAL pairs, default "errqueue:1 cmsg:1"; errqueue:512
+# is the limit, I_end);
 # ICOUNT=1 counts instructions (guest time = instructions, one vCPU), so
 # the samples are shares of executed instructions.
 set -euo pipefail
@@ -36,6 +38,8 @@ LANE=${LANE:-lo}
 PROTOS="${PROTOS:-udp4 tcp4}"
 SENDS=${SENDS:-20000}
 FREQ=${FREQ:-1000}
+CELLS="${CELLS:-errqueue:1 cmsg:1}"
+TOPN=${TOPN:-40}
 ${ZC_N:+export ZC_N=$ZC_N}
 CONF
 cat >"$ov/init" <<'INIT'
@@ -51,11 +55,12 @@ busybox ip link set dummy0 up
 insmod /zcnotify.ko
 echo -1 >/proc/sys/kernel/perf_event_paranoid
 for p in $PROTOS; do
-	for m in errqueue cmsg; do
-		perf record -q -e cpu-clock -F $FREQ -g -o /tmp/p.data -- /zc_bench run $LANE $p 4096 1 $m $SENDS 2>&1 | sed 's/^/ZC: /'
-		echo "ZC: ## $LANE $p $m: top symbols (self, whole system)"
-		perf report -i /tmp/p.data --stdio --no-children --sort sym 2>/dev/null |
-			grep '%' | grep -v '^#' | head -40 | sed 's/^/ZC: /'
+	for c in $CELLS; do
+		m=${c%:*} i=${c#*:}
+		perf record -q -e cpu-clock -F $FREQ -g -o /tmp/p.data -- /zc_bench run $LANE $p 4096 $i $m $SENDS 2>&1 | sed 's/^/ZC: /'
+		echo "ZC: ## $LANE $p $m interval $i: top symbols (self, whole system)"
+		perf report -i /tmp/p.data --stdio --no-children -g none --percent-limit 0.05 --sort sym 2>/dev/null |
+			grep "%" | grep -v "^#" | head -${TOPN:-40} | sed 's/^/ZC: /'
 	done
 done
 echo "ZC: END"

@@ -30,8 +30,10 @@
  *	which carries a request, and no request of it was handled yet
  * @processed: a request was processed since the task last left the
  *	kernel, i.e. during this system call (zc_call_hold())
- * @held: the call holds a module reference and its release is queued
- *	as task work (zc_call_hold())
+ * @held: the call holds a module reference, released by task work
+ *	(zc_call_hold()) or when ____sys_sendmsg() returns (@until_return)
+ * @until_return: the direct-call trampoline runs the rest of this
+ *	message's ____sys_sendmsg() and tells zc_call_returned() its return
  * @hold: that task work
  * @requeued: times it was queued again behind other task work
  * @nwritten: number of entries in @written
@@ -56,6 +58,7 @@ struct zc_call {
 	bool armed;
 	bool processed;
 	bool held;
+	bool until_return;
 	struct callback_head hold;
 	u8 requeued;
 	unsigned int nwritten;

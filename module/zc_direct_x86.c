@@ -20,7 +20,13 @@
  *   reaches it for a socket the record is not for, can claim nothing, so
  *   leaving the record armed changes nothing. Every other message goes
  *   to zc_sendmsg_message(), with the caller's address as the callback
- *   would have it.
+ *   would have it. For a request of a sendmsg() system call it returns
+ *   the task's record, held: the trampoline then runs the function
+ *   itself (as a BPF trampoline does: a return onto its first
+ *   instruction after the ftrace site, which IBT allows where an
+ *   indirect call would fault), passes its return value to
+ *   zc_call_returned() and returns that to the caller. The hold ends
+ *   there, with no task work (zc_hold.c).
  * - zc_cmsg_send_tramp, on __sock_cmsg_send(): a control message that is
  *   not SOL_SOCKET/SCM_ZC_NOTIFICATION returns into the stock function;
  *   SCM_ZC_NOTIFICATION returns into zc_cmsg_send_direct() instead, with
@@ -63,10 +69,34 @@
 #if ZC_HAVE_DIRECT_CALLS
 #include <asm/ibt.h>
 #include <asm/nospec-branch.h>
+#include <asm/unwind_hints.h>
 
 /* 6.2 added call depth tracking (CONFIG_CALL_DEPTH_TRACKING). */
 #ifndef CALL_DEPTH_ACCOUNT
 #define CALL_DEPTH_ACCOUNT ""
+#endif
+
+/*
+ * objtool's mark for a call to a label of the same function: usable from
+ * C since linux/annotate.h (7.x here); before, only assembler files had
+ * it, as an entry of its own section.
+ */
+/*
+ * objtool's unwind hint for where the function returns into the
+ * trampoline: the frame is the trampoline's own (%rbp set up, the
+ * function's address above it). 6.4 put the hint's type first and made
+ * its last field "signal".
+ */
+#if ZC_KERNEL_SINCE(6, 4)
+#define ZC_UNWIND_HINT_FRAME	UNWIND_HINT(UNWIND_HINT_TYPE_CALL, ORC_REG_BP, 16, 0)
+#else
+#define ZC_UNWIND_HINT_FRAME	UNWIND_HINT(ORC_REG_BP, 16, UNWIND_HINT_TYPE_CALL, 0)
+#endif
+
+#ifndef ANNOTATE_INTRA_FUNCTION_CALL
+#define ANNOTATE_INTRA_FUNCTION_CALL					\
+	"999:\n\t.pushsection .discard.intra_function_calls\n\t"		\
+	".long 999b\n\t.popsection\n"
 #endif
 
 /* __sock_cmsg_send()'s cmsg argument: %rdx with a msghdr (6.1), else %rsi. */
@@ -114,6 +144,7 @@ asm("	.pushsection	.text, \"ax\", @progbits\n"
 "	pushq	%r8\n"
 "	pushq	%r9\n"
 "	movq	16(%rbp), %r8\n"			/* ____sys_sendmsg()'s caller */
+"	movl	$1, %r9d\n"				/* can_return */
 "	call	zc_sendmsg_message\n"
 "	popq	%r9\n"
 "	popq	%r8\n"
@@ -121,8 +152,27 @@ asm("	.pushsection	.text, \"ax\", @progbits\n"
 "	popq	%rdx\n"
 "	popq	%rsi\n"
 "	popq	%rdi\n"
+"	testq	%rax, %rax\n"
+"	jnz	4f\n"
 "	popq	%rbp\n"
 	ASM_RET
+/* Held until the return: run the function from here, then tell the module. */
+"4:	pushq	%rax\n"				/* the record */
+	ANNOTATE_INTRA_FUNCTION_CALL
+"	call	5f\n"
+	ZC_UNWIND_HINT_FRAME
+"	movq	-8(%rbp), %rdi\n"
+"	movl	%eax, %esi\n"
+"	call	zc_call_returned\n"
+"	leave\n"
+"	addq	$8, %rsp\n"				/* the return into the function: taken */
+	UNWIND_HINT_FUNC
+	ASM_RET					/* to ____sys_sendmsg()'s caller */
+"5:\n"
+	CALL_DEPTH_ACCOUNT			/* the return below is a call */
+"	pushq	8(%rbp)\n"				/* after the function's ftrace site */
+	UNWIND_HINT_FUNC			/* as the function's first instruction sees it */
+	ASM_RET					/* a return, not an indirect call: IBT */
 "	.size		zc_sendmsg_tramp, .-zc_sendmsg_tramp\n"
 
 "	.p2align	4\n"				/* even: see zc_hook_attach_direct() */

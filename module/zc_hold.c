@@ -11,7 +11,16 @@
  * task work runs before the restart hook (tests/adv_restart.c,
  * tests/adv_io_uring.c).
  *
- * Owns: zc_call_hold(), zc_call_release().
+ * Where the ____sys_sendmsg() trampoline calls the rest of the function
+ * itself (x86-64 direct calls, a sendmsg() system call's message:
+ * zc_direct_x86.c), the hold ends when that returns instead, with no
+ * task work: the module reference is taken before the message is looked
+ * at and dropped on the return, where a restart code becomes EINTR
+ * (zc_call_returned()). Nothing after that return can parse the message
+ * again: sendmsg() has one, and it is not restarted.
+ *
+ * Owns: zc_call_hold(), zc_call_release(), zc_call_hold_until_return(),
+ * zc_call_returned().
  * May use: zc_records.c, zc_restart.c (the EINTR conversion), zc_stats.c.
  */
 #include <linux/module.h>
@@ -91,4 +100,49 @@ bool zc_call_hold(struct zc_call *call)
 	}
 	call->held = true;
 	return true;
+}
+
+/**
+ * zc_call_hold_until_return() - hold the module until ____sys_sendmsg() returns
+ * @call: the current task's record, for a sendmsg() system call's message
+ *
+ * For the direct-call trampoline, which then runs the function and calls
+ * zc_call_returned() with its return value. zc_call_hold() finds the call
+ * held and queues nothing.
+ *
+ * Return: true if held; false if the call already is (task work still
+ * queued: the usual hold serves) or the module is going away.
+ */
+bool zc_call_hold_until_return(struct zc_call *call)
+{
+	if (call->held || !try_module_get(THIS_MODULE))
+		return false;
+	call->held = true;
+	call->until_return = true;
+	return true;
+}
+
+/**
+ * zc_call_returned() - ____sys_sendmsg() returned for a call held until then
+ * @call: the current task's record (zc_call_hold_until_return())
+ * @ret: what the function returned
+ *
+ * The message is over: an answered one that was interrupted returns EINTR
+ * rather than be restarted and answered again, as zc_call_release() makes
+ * it do.
+ *
+ * Return: the value ____sys_sendmsg() returns to its caller.
+ */
+int notrace zc_call_returned(struct zc_call *call, int ret)
+{
+	if (call->processed && zc_restart_code(ret)) {
+		ret = -EINTR;
+		zc_stat_add(eintr, 1);
+	}
+	call->processed = false;
+	call->armed = false;
+	call->until_return = false;
+	zc_call_unhold(call);
+	module_put(THIS_MODULE);
+	return ret;
 }

@@ -8,5 +8,7 @@
 #include "zc_records.h"
 
 bool zc_call_hold(struct zc_call *call);
+bool zc_call_hold_until_return(struct zc_call *call);
+int zc_call_returned(struct zc_call *call, int ret);
 
 #endif /* _ZC_HOLD_H */

@@ -37,15 +37,10 @@ bool zc_restart_to_eintr(void)
 {
 	struct pt_regs *regs = current_pt_regs();
 
-	switch (syscall_get_error(current, regs)) {
-	case -ERESTARTSYS:
-	case -ERESTARTNOINTR:
-	case -ERESTARTNOHAND:
-	case -ERESTART_RESTARTBLOCK:
-		syscall_set_return_value(current, regs, -EINTR, 0);
-		return true;
-	}
-	return false;
+	if (!zc_restart_code(syscall_get_error(current, regs)))
+		return false;
+	syscall_set_return_value(current, regs, -EINTR, 0);
+	return true;
 }
 
 /*

@@ -33,6 +33,7 @@
 #include <uapi/linux/zcnotify.h>
 #include "zc_answer.h"
 #include "zc_callid.h"
+#include "zc_hold.h"
 #include "zc_hook.h"
 #include "zc_symbols.h"
 #include "zc_records.h"
@@ -42,6 +43,8 @@
 
 /* io_uring's way into ____sys_sendmsg(): not a sendmsg() system call */
 static unsigned long zc_io_uring_start, zc_io_uring_end;
+/* sendmsg()'s and sendmmsg()'s, where the return address is the real one */
+static unsigned long zc_syscall_start, zc_syscall_end;
 
 /*
  * The fast path: a message whose control buffer holds the request and
@@ -79,6 +82,8 @@ static void zc_answer_at_entry(struct sock *sk, struct zc_call *c,
  * @flags: the send flags (MSG_CMSG_COMPAT for a 32-bit caller)
  * @used_address: sendmmsg()'s state, NULL for sendmsg() and io_uring
  * @parent_ip: where ____sys_sendmsg() returns to
+ * @can_return: the caller can run the rest of ____sys_sendmsg() and call
+ *	zc_call_returned() when it returns (the direct-call trampoline)
  *
  * Runs for every sendmsg()/sendmmsg() message (and io_uring's) the hook
  * does not turn away at once (the direct-call trampoline returns early
@@ -102,16 +107,24 @@ static void zc_answer_at_entry(struct sock *sk, struct zc_call *c,
  * (ZC_WALK_ENTRY_HEADERS): a buffer that is not readable right now, or
  * holds more headers, is recorded for a full walk at the parse
  * (zc_call_claim()), where the kernel has just read it.
+ *
+ * Return: with @can_return, the record the caller must pass to
+ * zc_call_returned() when ____sys_sendmsg() returns: a request of a
+ * sendmsg() system call (the return address in ___sys_sendmsg(), so no
+ * tracer hides where it returns to), held until then; otherwise NULL.
  */
-void notrace zc_sendmsg_message(struct socket *sock, struct msghdr *msg,
-				unsigned int flags, void *used_address,
-				unsigned long parent_ip)
+notrace struct zc_call *zc_sendmsg_message(struct socket *sock,
+					   struct msghdr *msg,
+					   unsigned int flags,
+					   void *used_address,
+					   unsigned long parent_ip,
+					   bool can_return)
 {
 	bool first = zc_first_message(used_address);
 	bool compat = flags & MSG_CMSG_COMPAT;
 	struct zc_info __user *payload = NULL;
+	struct zc_call *c, *held = NULL;
 	struct zc_sysid id;
-	struct zc_call *c;
 	bool alone = false;
 	bool readable = true;
 	size_t plen = 0;
@@ -131,7 +144,7 @@ void notrace zc_sendmsg_message(struct socket *sock, struct msghdr *msg,
 			if (c && zc_current_sendmsg_syscall(&id))
 				zc_call_new(c, &id);
 		}
-		return;
+		return NULL;
 	}
 	if (!zc_current_sendmsg_syscall(&id))
 		memset(&id, 0, sizeof(id));	/* matches no system call */
@@ -152,17 +165,17 @@ void notrace zc_sendmsg_message(struct socket *sock, struct msghdr *msg,
 			else if (c)
 				c->armed = false;
 		}
-		return;
+		return NULL;
 	}
 	c = zc_call_get();
 	if (!IS_ENABLED(CONFIG_PREEMPT_RT))	/* may not allocate there */
 		zc_records_refill();
 	if (!c) {
 		zc_stat_add(norecord, 1);
-		return;
+		return NULL;
 	}
 	if ((first || !zc_sysid_eq(&id, &c->id)) && !zc_call_new(c, &id))
-		return;
+		return NULL;
 	c->uctl = msg->msg_control_user;
 	c->ctl_len = msg->msg_controllen;
 	c->payload = payload;
@@ -170,10 +183,13 @@ void notrace zc_sendmsg_message(struct socket *sock, struct msghdr *msg,
 	c->nreq = nreq;		/* ZC_WALK_LATER: walked at the parse */
 	c->sk = (unsigned long)sock->sk;
 	c->armed = true;
+	if (can_return && !id.mmsg && parent_ip >= zc_syscall_start &&
+	    parent_ip < zc_syscall_end && zc_call_hold_until_return(c))
+		held = c;
 	/* An unread msghdr: the parse checks it (zc_call_claim()). */
 	if (alone && readable)
 		zc_answer_at_entry(sock->sk, c, msg);
-	return;
+	return held;
 
 not_the_calls:
 	/* Nothing parsed now belongs to an interrupted call. */
@@ -182,6 +198,7 @@ not_the_calls:
 		if (c)
 			c->armed = false;
 	}
+	return NULL;
 }
 
 /*
@@ -196,7 +213,7 @@ static void notrace zc_sendmsg_entry(unsigned long ip,
 	zc_sendmsg_message((struct socket *)zc_fregs_arg(fregs, 0),
 			   (struct msghdr *)zc_fregs_arg(fregs, 1),
 			   zc_fregs_arg(fregs, 2),
-			   (void *)zc_fregs_arg(fregs, 3), parent_ip);
+			   (void *)zc_fregs_arg(fregs, 3), parent_ip, false);
 }
 
 /**
@@ -251,13 +268,15 @@ struct zc_hook zc_sendmsg_hook = {
 };
 
 /**
- * zc_sendmsg_init() - find io_uring's caller of ____sys_sendmsg()
+ * zc_sendmsg_init() - find ____sys_sendmsg()'s callers
  *
- * Call before the hook is installed. Without io_uring there is no such
- * caller.
+ * Call before the hook is installed. Without io_uring there is no
+ * __sys_sendmsg_sock(); without ___sys_sendmsg() (inlined) every call is
+ * held by task work (zc_hold.c).
  */
 void zc_sendmsg_init(void)
 {
 	zc_symbol_range("__sys_sendmsg_sock", &zc_io_uring_start,
 			&zc_io_uring_end);
+	zc_symbol_range("___sys_sendmsg", &zc_syscall_start, &zc_syscall_end);
 }

@@ -12,8 +12,8 @@
 extern struct zc_hook zc_sendmsg_hook;
 void zc_sendmsg_init(void);
 struct zc_call *zc_call_claim(struct sock *sk);
-void zc_sendmsg_message(struct socket *sock, struct msghdr *msg,
-			unsigned int flags, void *used_address,
-			unsigned long parent_ip);
+struct zc_call *zc_sendmsg_message(struct socket *sock, struct msghdr *msg,
+				   unsigned int flags, void *used_address,
+				   unsigned long parent_ip, bool can_return);
 
 #endif /* _ZC_SENDMSG_H */

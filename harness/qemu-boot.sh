@@ -55,8 +55,10 @@ fi
 accel=(-accel "tcg,thread=${TCG_THREAD:-single}" -smp 2 -cpu max)
 [ "${ICOUNT:-0}" = 1 ] && accel=(-accel tcg,thread=single -icount shift=0,sleep=off -smp 1 -cpu max)
 [ "${ACCEL:-tcg}" = kvm ] && [ "${ICOUNT:-0}" != 1 ] && accel=(-accel kvm -smp 2 -cpu host)
+# QEMU_EXTRA: more QEMU arguments (bench-where.sh's counting plugin).
+# shellcheck disable=SC2086
 timeout --foreground -k 5 "$tmo" qemu-system-x86_64 \
-	"${accel[@]}" -m "${VM_MEM:-1G}" -nographic -no-reboot \
+	"${accel[@]}" ${QEMU_EXTRA:-} -m "${VM_MEM:-1G}" -nographic -no-reboot \
 	-kernel "$vmlinux" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 quiet $append" \
 	-nic none </dev/null >"$log" 2>&1

@@ -35,6 +35,14 @@ ZC_EXIT_RE := 'TRACE_EVENT(sched_process_exit'
 ifneq ($(shell grep -s -A3 $(ZC_EXIT_RE) $(ZC_SCHED_H) | grep group_dead),)
 ccflags-y += -DZC_HAVE_EXIT_GROUP_DEAD
 endif
+# 6.4 put UNWIND_HINT()'s type first and named its last field signal
+# (before: sp_reg, sp_offset, type, end).
+# Used in zc_direct_x86.c; a wrong order fails objtool's check.
+ZC_OBJTOOL_H := $(srctree)/include/linux/objtool.h
+ZC_UNWIND_HINT_RE := 'define UNWIND_HINT(type, sp_reg'
+ifneq ($(shell grep -s $(ZC_UNWIND_HINT_RE) $(ZC_OBJTOOL_H)),)
+ccflags-y += -DZC_HAVE_UNWIND_HINT_TYPE_FIRST
+endif
 # 5.11-5.17 (and Debian's 5.10.y, which backports it) decide on
 # restarting a system call in arch_do_signal_or_restart(regs, has_signal)
 # (5.11, commit 12db8b690010, "entry: Add support for TIF_NOTIFY_SIGNAL"),

@@ -29,6 +29,18 @@ static inline bool zc_arch_sendmsg_syscall(struct pt_regs *regs,
 	long n = syscall_get_nr(current, regs);
 	u32 sc[2];
 
+	/*
+	 * Only while the call runs: the entry code sets pt_regs->ax to
+	 * -ENOSYS (native and 32-bit, 5.10 to 7.3) and only the call's
+	 * return overwrites it. A ____sys_sendmsg() met after that (io_uring's
+	 * task work on the way out, with the call's registers) is not the
+	 * call's, whatever hides its caller (tests/adv_io_uring.c). A tracer
+	 * that rewrites ax at the system call's entry and lets it run gets
+	 * its requests refused (EINVAL).
+	 */
+	if (regs->ax != (unsigned long)-ENOSYS)
+		return false;
+
 	/* The first two arguments, as syscall_get_arguments() finds them. */
 	id->nr = n;
 	id->compat = false;

@@ -77,26 +77,40 @@
 #endif
 
 /*
- * objtool's mark for a call to a label of the same function: usable from
- * C since linux/annotate.h (7.x here); before, only assembler files had
- * it, as an entry of its own section.
- */
-/*
  * objtool's unwind hint for where the function returns into the
  * trampoline: the frame is the trampoline's own (%rbp set up, the
- * function's address above it). 6.4 put the hint's type first and made
- * its last field "signal".
+ * function's address above it; the hint cannot say where %rbp was saved,
+ * so a trace taken inside zc_call_returned() carries the trampoline's
+ * %rbp up, harmless where callers' frames are found from %rsp, as ORC
+ * does). 6.4 put the hint's type first (compat.mk probes it).
  */
-#if ZC_KERNEL_SINCE(6, 4)
+#ifdef ZC_HAVE_UNWIND_HINT_TYPE_FIRST
 #define ZC_UNWIND_HINT_FRAME	UNWIND_HINT(UNWIND_HINT_TYPE_CALL, ORC_REG_BP, 16, 0)
 #else
 #define ZC_UNWIND_HINT_FRAME	UNWIND_HINT(ORC_REG_BP, 16, UNWIND_HINT_TYPE_CALL, 0)
 #endif
 
+/*
+ * objtool's mark for a call to a label of the same function: usable from
+ * C since linux/annotate.h (7.x here); before, only assembler files had
+ * it, as an entry of its own section.
+ */
 #ifndef ANNOTATE_INTRA_FUNCTION_CALL
 #define ANNOTATE_INTRA_FUNCTION_CALL					\
 	"999:\n\t.pushsection .discard.intra_function_calls\n\t"		\
-	".long 999b\n\t.popsection\n"
+	".long 999b\n\t.popsection"
+#endif
+
+/*
+ * The function runs from the trampoline only where the kernel unwinds
+ * with ORC, which follows the trampoline's frame to the function's
+ * caller; a frame-pointer unwinder would skip that caller in the trace
+ * of a task blocked in the function (livepatch's reliable stacks).
+ */
+#ifdef CONFIG_UNWINDER_ORC
+#define ZC_TRAMP_CAN_RETURN	"1"
+#else
+#define ZC_TRAMP_CAN_RETURN	"0"
 #endif
 
 /* __sock_cmsg_send()'s cmsg argument: %rdx with a msghdr (6.1), else %rsi. */
@@ -144,7 +158,7 @@ asm("	.pushsection	.text, \"ax\", @progbits\n"
 "	pushq	%r8\n"
 "	pushq	%r9\n"
 "	movq	16(%rbp), %r8\n"			/* ____sys_sendmsg()'s caller */
-"	movl	$1, %r9d\n"				/* can_return */
+"	movl	$" ZC_TRAMP_CAN_RETURN ", %r9d\n"		/* can_return */
 "	call	zc_sendmsg_message\n"
 "	popq	%r9\n"
 "	popq	%r8\n"
@@ -158,7 +172,7 @@ asm("	.pushsection	.text, \"ax\", @progbits\n"
 	ASM_RET
 /* Held until the return: run the function from here, then tell the module. */
 "4:	pushq	%rax\n"				/* the record */
-	ANNOTATE_INTRA_FUNCTION_CALL
+	ANNOTATE_INTRA_FUNCTION_CALL "\n"
 "	call	5f\n"
 	ZC_UNWIND_HINT_FRAME
 "	movq	-8(%rbp), %rdi\n"

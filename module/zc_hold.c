@@ -14,10 +14,14 @@
  * Where the ____sys_sendmsg() trampoline calls the rest of the function
  * itself (x86-64 direct calls, a sendmsg() system call's message:
  * zc_direct_x86.c), the hold ends when that returns instead, with no
- * task work: the module reference is taken before the message is looked
- * at and dropped on the return, where a restart code becomes EINTR
- * (zc_call_returned()). Nothing after that return can parse the message
- * again: sendmsg() has one, and it is not restarted.
+ * task work: the module reference is taken once the message is found to
+ * carry a request, before anything that may sleep, and dropped on the
+ * return, where a restart code becomes EINTR (zc_call_returned()).
+ * Nothing after that return is taken for the call's message: sendmsg()
+ * has one, it is not restarted, and on x86 a ____sys_sendmsg() met after
+ * the call returned is not the call's (zc_arch_sendmsg_syscall()). A task
+ * that dies inside the function gives the reference back at exit
+ * (zc_records.c).
  *
  * Owns: zc_call_hold(), zc_call_release(), zc_call_hold_until_return(),
  * zc_call_returned().
@@ -133,8 +137,10 @@ bool zc_call_hold_until_return(struct zc_call *call)
  *
  * Return: the value ____sys_sendmsg() returns to its caller.
  */
-int notrace zc_call_returned(struct zc_call *call, int ret)
+__visible int notrace zc_call_returned(struct zc_call *call, int ret)
 {
+	if (WARN_ON_ONCE(!call->until_return))
+		return ret;
 	if (call->processed && zc_restart_code(ret)) {
 		ret = -EINTR;
 		zc_stat_add(eintr, 1);

@@ -13,8 +13,9 @@
  * records calls (zc_sendmsg.c), then the __sock_cmsg_send() hook that
  * acts on them (zc_cmsg_send.c). Unload undoes it in reverse. A task
  * inside the module holds a reference (rmmod is refused meanwhile, never
- * waits), and no module frame ever blocks while a send waits for buffer
- * space, so unloading never waits on the network or on user memory.
+ * waits), also a sendmsg() whose request the trampoline follows to its
+ * return (zc_hold.c), so unloading never waits on the network or on user
+ * memory.
  *
  * Owns: the module parameters, zc_init(), zc_exit().
  * May use: the init and exit of every other file.

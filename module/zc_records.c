@@ -22,6 +22,7 @@
 
 #include <linux/hashtable.h>
 #include <linux/mm_types.h>
+#include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <trace/events/sched.h>
@@ -148,6 +149,16 @@ static ZC_EXIT_PROBE_PROTO(zc_task_exit)
 	if (!r)
 		return;
 	r->exited = true;
+	/*
+	 * Held until a return that never came: the task died inside
+	 * ____sys_sendmsg() (an oops, make_task_dead()). Nothing else will
+	 * drop the reference.
+	 */
+	if (r->call.until_return) {
+		r->call.until_return = false;
+		r->call.held = false;
+		module_put(THIS_MODULE);
+	}
 	if (!r->call.held)
 		zc_rec_unhash(r);
 }

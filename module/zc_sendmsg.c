@@ -113,12 +113,9 @@ static void zc_answer_at_entry(struct sock *sk, struct zc_call *c,
  * sendmsg() system call (the return address in ___sys_sendmsg(), so no
  * tracer hides where it returns to), held until then; otherwise NULL.
  */
-notrace struct zc_call *zc_sendmsg_message(struct socket *sock,
-					   struct msghdr *msg,
-					   unsigned int flags,
-					   void *used_address,
-					   unsigned long parent_ip,
-					   bool can_return)
+__visible notrace struct zc_call *
+zc_sendmsg_message(struct socket *sock, struct msghdr *msg, unsigned int flags,
+		   void *used_address, unsigned long parent_ip, bool can_return)
 {
 	bool first = zc_first_message(used_address);
 	bool compat = flags & MSG_CMSG_COMPAT;

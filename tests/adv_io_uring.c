@@ -26,12 +26,16 @@
  * hides the io_uring caller from a direct call; and, under that tracer,
  * when the SENDMSG sends the blocked call's own msghdr, whose buffer by
  * then holds the answer: it must get EINVAL, not parse the answer again
- * (adv_io_uring_interrupt_graph, both).
+ * (adv_io_uring_interrupt_graph, both); and the same with the tracer
+ * turned on while the call is already blocked, after a hook that saw the
+ * real caller chose to end the hold at the function's return
+ * (adv_io_uring_interrupt_graph_late).
  *
  * Module: zc_sendmsg_message() (module/zc_sendmsg.c) takes a message for
  * a system call's only when ____sys_sendmsg() was called from the system
- * call side (zc_sendmsg_from_syscall()); zc_call_release()
- * (module/zc_hold.c).
+ * call side, and on x86 only while that call has not returned
+ * (zc_arch_sendmsg_syscall(), module/zc_arch_x86.h); zc_call_release()
+ * and zc_call_returned() (module/zc_hold.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -198,6 +202,8 @@ struct interrupted {
 	int ur_res;	/* its completion's res (1: none seen) */
 	struct iovec iov;	/* the blocked call's message */
 	struct msghdr bm;
+	int timeout_s;	/* the io_uring timeout (0: 1 s) */
+	atomic_int entered;	/* the child is about to block */
 };
 
 enum {
@@ -237,7 +243,7 @@ static int ring_sendmsg_res(struct ring *r)
  */
 static void interrupted_child(struct zc_pair *p, struct interrupted *b)
 {
-	struct __kernel_timespec ts = { .tv_sec = 1 };
+	struct __kernel_timespec ts = { .tv_sec = b->timeout_s ? b->timeout_s : 1 };
 	struct io_uring_sqe sqe;
 	struct zc_req own, *ctl;
 	struct iovec iov = { .iov_base = p->buf, .iov_len = 100 };
@@ -285,14 +291,19 @@ static void interrupted_child(struct zc_pair *p, struct interrupted *b)
 		b->setup = errno ? errno : EIO;
 		_exit(0);
 	}
+	atomic_store(&b->entered, 1);
 	b->ret = sendmsg(p->tx, &b->bm, MSG_NOSIGNAL);
 	b->err = errno;
 	b->ur_res = ring_sendmsg_res(&ring);
 	_exit(0);
 }
 
+/*
+ * @late_tracer: turn function_graph on while the child is blocked (its
+ * timeout 3 s), not before it sends.
+ */
 static int io_uring_interrupt(struct t_ctx *t, const struct t_env *e,
-			      int linked)
+			      int linked, bool late_tracer)
 {
 	struct zc_ledger l;
 	struct zc_pair p;
@@ -305,6 +316,7 @@ static int io_uring_interrupt(struct t_ctx *t, const struct t_env *e,
 	if (b == MAP_FAILED)
 		return t_fail(t, "mmap: %s", strerror(errno));
 	b->linked = linked;
+	b->timeout_s = late_tracer ? 3 : 1;
 	if (zc_pair_open(t, &p, e->family, e->type, true) ||
 	    zc_ledger_init(&l, 4096) || fill_send_path(t, &p, &l))
 		goto out;
@@ -315,7 +327,18 @@ static int io_uring_interrupt(struct t_ctx *t, const struct t_env *e,
 	}
 	if (!pid)
 		interrupted_child(&p, b);
-	if (reap_within(pid, 5000)) {
+	if (late_tracer) {
+		int i;
+
+		for (i = 0; i < 500 && !atomic_load(&b->entered); i++)
+			usleep(10000);
+		usleep(500000);		/* blocked by now, well before 3 s */
+		if (tracer_on(t, "function_graph")) {
+			reap_within(pid, 8000);
+			goto out;
+		}
+	}
+	if (reap_within(pid, 4000 + 1000 * b->timeout_s)) {
 		t_fail(t, "the answered call was restarted (still blocked 4 s after the io_uring timeout)");
 		goto out;
 	}
@@ -345,12 +368,12 @@ out:
 
 static int t_io_uring_interrupt(struct t_ctx *t, const struct t_env *e)
 {
-	return io_uring_interrupt(t, e, LINKED_CMSG);
+	return io_uring_interrupt(t, e, LINKED_CMSG, false);
 }
 
 static int t_io_uring_interrupt_request(struct t_ctx *t, const struct t_env *e)
 {
-	return io_uring_interrupt(t, e, LINKED_REQUEST);
+	return io_uring_interrupt(t, e, LINKED_REQUEST, false);
 }
 
 /*
@@ -363,9 +386,24 @@ static int t_io_uring_interrupt_graph(struct t_ctx *t, const struct t_env *e)
 	int rc = tracer_on(t, "function_graph");
 
 	if (!rc)
-		rc = io_uring_interrupt(t, e, LINKED_REQUEST);
+		rc = io_uring_interrupt(t, e, LINKED_REQUEST, false);
 	if (!rc)
-		rc = io_uring_interrupt(t, e, LINKED_SAME);
+		rc = io_uring_interrupt(t, e, LINKED_SAME, false);
+	if (!rc && trace_hits("____sys_sendmsg") <= 0)
+		rc = t_fail(t, "function_graph did not trace ____sys_sendmsg");
+	tracer_off();
+	return rc;
+}
+
+/*
+ * The tracer comes on while the call is blocked: its entry saw the real
+ * caller. The linked SENDMSG sends the call's own msghdr.
+ */
+static int t_io_uring_interrupt_graph_late(struct t_ctx *t,
+					   const struct t_env *e)
+{
+	int rc = io_uring_interrupt(t, e, LINKED_SAME, true);
+
 	if (!rc && trace_hits("____sys_sendmsg") <= 0)
 		rc = t_fail(t, "function_graph did not trace ____sys_sendmsg");
 	tracer_off();
@@ -377,5 +415,6 @@ const struct t_case adv_io_uring_cases[] = {
 	TCP_ONLY("adv_io_uring_interrupt", t_io_uring_interrupt, 60),
 	TCP_ONLY("adv_io_uring_interrupt_request", t_io_uring_interrupt_request, 60),
 	TCP_ONLY("adv_io_uring_interrupt_graph", t_io_uring_interrupt_graph, 60),
+	TCP_ONLY("adv_io_uring_interrupt_graph_late", t_io_uring_interrupt_graph_late, 60),
 	{ NULL }
 };

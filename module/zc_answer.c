@@ -14,7 +14,6 @@
  * May use: zc_hold.c, zc_records.c, zc_errqueue.c, zc_user.c,
  * zc_user_pages.c, zc_lsm.c, zc_stats.c.
  */
-#include <linux/in.h>
 #include <linux/net.h>
 #include <linux/socket.h>
 #include <linux/uaccess.h>
@@ -28,31 +27,6 @@
 #include "zc_stats.h"
 #include "zc_user.h"
 #include "zc_user_pages.h"
-
-/**
- * zc_sock_inet() - a TCP or UDP socket over IPv4/IPv6
- * @sk: socket
- *
- * Return: true if @sk could carry a request once SO_ZEROCOPY is set.
- */
-bool zc_sock_inet(const struct sock *sk)
-{
-	if (sk->sk_family != AF_INET && sk->sk_family != AF_INET6)
-		return false;
-	return (sk->sk_type == SOCK_STREAM && sk->sk_protocol == IPPROTO_TCP) ||
-	       (sk->sk_type == SOCK_DGRAM && sk->sk_protocol == IPPROTO_UDP);
-}
-
-/**
- * zc_sock_ok() - the socket can carry a request
- * @sk: socket
- *
- * Return: true for TCP and UDP over IPv4/IPv6 with SO_ZEROCOPY set.
- */
-bool zc_sock_ok(const struct sock *sk)
-{
-	return sock_flag(sk, SOCK_ZEROCOPY) && zc_sock_inet(sk);
-}
 
 /*
  * Nothing written earlier in this system call is parsed again, whatever

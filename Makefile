@@ -10,6 +10,8 @@
 #   make bench          benchmark on stock kernels in QEMU (TCG wall clock
 #                       and instruction counts, one CSV and SVG)
 #   make bench-icount   the benchmark in executed instructions (QEMU -icount)
+#   make bench-where    a send's instructions per function, every one counted
+#                       (QEMU -icount and a TCG plugin; amd64 kernels)
 #   make bench-host     what reaping costs on this machine's kernel, real CPU
 #   make matrix         the suite on every kernel in harness/kernels.txt
 #   make check-dkms     dkms add/build/install + modprobe inside a Debian VM
@@ -57,7 +59,7 @@ check:
 demo lint matrix check-fresh stress check-debug:
 	./harness/$@.sh
 
-bench bench-icount bench-host:
+bench bench-icount bench-where bench-host:
 	./bench/$@.sh
 
 check-dkms:
@@ -133,4 +135,4 @@ rpm:
 	./packaging/mkrpm.sh
 
 .PHONY: install install-dev install-tools dkms-install dkms-remove deb rpm
-.PHONY: all modules preload clean check check-fresh demo lint bench bench-icount bench-host matrix check-dkms stress check-debug check-debug-rt
+.PHONY: all modules preload clean check check-fresh demo lint bench bench-icount bench-where bench-host matrix check-dkms stress check-debug check-debug-rt

@@ -8,6 +8,7 @@
 . /guest-net.sh
 sleep $WARMUP
 grep -i ' t ' /proc/kallsyms | sed 's/^/SYM /'
+sleep 5		# the console drains that before the first cell (idle: free)
 /bin/zc_mark
 for c in $CELLS; do
 	IFS=: read l p size iv m <<EOF2

@@ -27,6 +27,24 @@
 #include <uapi/linux/zcnotify.h>
 #include "zc_user.h"
 
+/* One store of @v at @p in its own window, page faults disabled: 0 or -EFAULT. */
+#define zc_put_nofault(v, p)						\
+({									\
+	__label__ efault;						\
+	typeof(p) __p = (p);						\
+	int __err = -EFAULT;						\
+									\
+	pagefault_disable();						\
+	if (user_write_access_begin(__p, sizeof(*__p))) {		\
+		unsafe_put_user(v, __p, efault);			\
+		__err = 0;						\
+efault:									\
+		user_write_access_end();				\
+	}								\
+	pagefault_enable();						\
+	__err;								\
+})
+
 /*
  * One control message header of the user's buffer, in its own layout:
  * three loads with page faults disabled, or (@may_fault) allowed.
@@ -217,18 +235,7 @@ out:
  */
 int zc_user_put_u32(u32 __user *p, u32 v)
 {
-	int err = -EFAULT;
-
-	pagefault_disable();
-	if (!user_write_access_begin(p, sizeof(*p)))
-		goto out;
-	unsafe_put_user(v, p, end);
-	err = 0;
-end:
-	user_write_access_end();
-out:
-	pagefault_enable();
-	return err;
+	return zc_put_nofault(v, p);
 }
 
 /**
@@ -272,16 +279,5 @@ out:
  */
 int zc_user_put_u8(u8 __user *p, u8 v)
 {
-	int err = -EFAULT;
-
-	pagefault_disable();
-	if (!user_write_access_begin(p, sizeof(*p)))
-		goto out;
-	unsafe_put_user(v, p, end);
-	err = 0;
-end:
-	user_write_access_end();
-out:
-	pagefault_enable();
-	return err;
+	return zc_put_nofault(v, p);
 }

@@ -29,7 +29,8 @@
  * @armed: the message fields above describe the message now being sent,
  *	which carries a request, and no request of it was handled yet
  * @processed: a request was processed since the task last left the
- *	kernel, i.e. during this system call (zc_call_hold())
+ *	kernel, i.e. during this system call (zc_call_hold()); under
+ *	@until_return, during this message's ____sys_sendmsg()
  * @held: the call holds a module reference, released by task work
  *	(zc_call_hold()) or when ____sys_sendmsg() returns (@until_return)
  * @until_return: the direct-call trampoline runs the rest of this

@@ -50,7 +50,8 @@ bool zc_restart_to_eintr(void)
  * stop, the freezer or a tracer interrupted the task, before the kernel
  * decides to restart an interrupted system call. @processed identifies an
  * answered call by construction: it is set by an answer and cleared when
- * the task next leaves the kernel (zc_hold.c), so no argument, control
+ * the task next leaves the kernel, or where the direct-call trampoline
+ * saw ____sys_sendmsg() return (zc_hold.c), so no argument, control
  * buffer or payload needs to be read back to recognise it.
  */
 static void notrace zc_restart_entry(unsigned long ip, unsigned long parent_ip,

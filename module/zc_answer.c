@@ -31,31 +31,33 @@
 /*
  * Nothing written earlier in this system call is parsed again, whatever
  * address it is reached by: a sendmmsg() whose messages map one page
- * twice is compared by physical extent (zc_user_extent()).
+ * twice is compared by physical extent (zc_user_extent()). -EINVAL for a
+ * payload written already, -EFAULT for one whose pages cannot be made
+ * writable (as a sendmsg() would get from the write).
  */
-static bool zc_call_may_write(const struct zc_call *c,
-			      struct zc_info __user *uzi, size_t len,
-			      struct zc_extent *x, bool may_sleep)
+static int zc_call_may_write(const struct zc_call *c,
+			     struct zc_info __user *uzi, size_t len,
+			     struct zc_extent *x, bool may_sleep)
 {
 	unsigned long a = (__force unsigned long)uzi;
 	unsigned int i;
 
 	if (c->nwritten == ZC_CALL_WRITTEN_MAX)
-		return false;
+		return -EINVAL;
 	for (i = 0; i < c->nwritten; i++)
 		if (a < c->written[i] + c->written_len[i] &&
 		    c->written[i] < a + len)
-			return false;
+			return -EINVAL;
 	if (!c->id.mmsg)	/* one message: nothing else can alias it */
-		return true;
+		return 0;
 	if (!zc_user_extent(uzi, len, x) &&
 	    !(may_sleep && zc_user_fault_in(uzi, len) &&
 	      zc_user_extent(uzi, len, x)))
-		return false;
+		return -EFAULT;
 	for (i = 0; i < c->nwritten; i++)
 		if (zc_extent_overlap(&c->written_at[i], x))
-			return false;
-	return true;
+			return -EINVAL;
+	return 0;
 }
 
 /**
@@ -103,10 +105,11 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
 	 * Held first: what follows may sleep on PREEMPT_RT (a page's last
 	 * put_page(), the security hooks, the error queue's lock).
 	 */
-	if (!zc_call_hold(call) ||
-	    !zc_call_may_write(call, uzi, call->plen, &x, may_sleep))
+	if (!zc_call_hold(call))
 		return -EINVAL;
-	err = zc_lsm_may_answer(sk, entry_msg);
+	err = zc_call_may_write(call, uzi, call->plen, &x, may_sleep);
+	if (!err)
+		err = zc_lsm_may_answer(sk, entry_msg);
 	if (err)
 		return err;
 	zc_records_refill();

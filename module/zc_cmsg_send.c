@@ -56,10 +56,11 @@ static int zc_cmsg_request(struct sock *sk, struct cmsghdr *cmsg)
 
 /*
  * Reached from zc_cmsg_send_entry() instead of __sock_cmsg_send(), with
- * its arguments, in its caller's context. Never sleeps on user memory
- * (every user access is a nofault one); holds the module reference the
- * callback took, so rmmod refuses (never waits) in the few instructions
- * a task spends in here.
+ * its arguments, in its caller's context. Waits on user memory only as
+ * the kernel's own copy of the same buffer would (zc_user_fault_in(),
+ * never for a userfaultfd answer or a file's page_mkwrite); holds the
+ * module reference the callback took, so rmmod refuses (never waits)
+ * while a task is in here.
  */
 static ZC_CMSG_SEND_PROTO(zc_cmsg_send)
 {

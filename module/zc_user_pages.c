@@ -20,20 +20,24 @@
 #include "zc_user_pages.h"
 
 /*
- * Can a write fault on @vma be waited for? Anonymous private memory and
- * shared memory without a filesystem behind its writes (tmpfs/shmem,
- * memfd, MAP_SHARED|MAP_ANONYMOUS: no page_mkwrite) fault like any user
- * copy would; a swap-in is waited for. In a userfaultfd-registered range
- * only a fault that needs no user answer succeeds (FOLL_NOWAIT: the
- * handler returns "retry" before it queues an event).
- * Other file mappings are left alone: a shared one's write fault calls
- * the filesystem's page_mkwrite, a private one's may have to read the
- * page first (a FUSE daemon that never answers).
+ * Can a write fault on @vma be waited for? Private memory, anonymous or
+ * file-backed, faults like any user copy would: a copy-on-write (after
+ * fork(), of a file page mapped read-only, of the zero page) or a swap-in
+ * is waited for, and a private file page that is not present any more is
+ * read the way the kernel read it a moment before, when it copied the
+ * control buffer. Shared memory without a filesystem behind its writes
+ * (tmpfs/shmem, memfd, MAP_SHARED|MAP_ANONYMOUS: no page_mkwrite) too.
+ * In a userfaultfd-registered range only a fault that needs no user
+ * answer succeeds (FOLL_NOWAIT: the handler returns "retry" before it
+ * queues an event). A shared file mapping whose writes call the
+ * filesystem's page_mkwrite is left alone: the stock sendmsg() never
+ * write-faults a file, and its filesystem may wait on anyone (a FUSE
+ * daemon that never answers).
  */
 static unsigned int zc_user_fault_flags(struct vm_area_struct *vma, bool *ok)
 {
-	*ok = vma_is_anonymous(vma) ||
-	      ((vma->vm_flags & VM_SHARED) && !vma->vm_ops->page_mkwrite);
+	*ok = !(vma->vm_flags & VM_SHARED) || !vma->vm_ops ||
+	      !vma->vm_ops->page_mkwrite;
 	return userfaultfd_armed(vma) ? FOLL_WRITE | FOLL_NOWAIT : FOLL_WRITE;
 }
 
@@ -46,9 +50,10 @@ static unsigned int zc_user_fault_flags(struct vm_area_struct *vma, bool *ok)
  * For pages that are not present (swapped out, dropped by MADV_DONTNEED,
  * shared memory a fork() child has not touched yet) or present but not
  * writable yet (the zero page of a buffer that was only read,
- * copy-on-write after fork(), NUMA hinting, a page being migrated), in the
- * mappings zc_user_fault_flags() accepts. Called only where the task may
- * sleep (the parse); the mmap lock is waited for, killably.
+ * copy-on-write after fork() or of a private file page, NUMA hinting, a
+ * page being migrated), in the mappings zc_user_fault_flags() accepts.
+ * Called only where the task may sleep (the parse); the mmap lock is
+ * waited for, killably.
  *
  * Return: true if every page of the range could be made writable.
  */

@@ -3,18 +3,21 @@
  * adv_page_absent: a valid request is processed wherever its page is.
  *
  * The control buffer (headers and payload) lives in memory that is valid,
- * readable and writable but has no page table entry when sendmsg() is
- * entered: a MAP_SHARED page after MADV_DONTNEED (its contents stay in
- * the page cache), and a fork() child's view of its parent's shared
- * buffer (page tables of shared mappings are not copied at fork). Such a
- * request must be processed like any other, never refused with EINVAL
- * (the "module absent" answer) and never with EFAULT; every send counter
- * value is reported exactly once. Done with the request alone in its
- * buffer and next to another control message.
+ * readable and writable but has no page table entry, or no writable one,
+ * when sendmsg() is entered: a MAP_SHARED page after MADV_DONTNEED (its
+ * contents stay in the page cache), a fork() child's view of its
+ * parent's shared buffer (page tables of shared mappings are not copied
+ * at fork), a MAP_PRIVATE file page only read so far (its write is a
+ * copy-on-write of the file's page), and a fork() child's view of its
+ * parent's private file page (a program's initialised data: copy-on-write
+ * again). Such a request must be processed like any other, never refused
+ * with EINVAL (the "module absent" answer) and never with EFAULT; every
+ * send counter value is reported exactly once. Done with the request
+ * alone in its buffer and next to another control message.
  *
  * Module: zc_user_find() (ZC_WALK_LATER) in module/zc_user.c, the walk
- * at the parse in zc_call_claim() (module/zc_sendmsg.c), zc_user_fault_in()
- * (module/zc_user_pages.c).
+ * at the parse in zc_call_claim() (module/zc_sendmsg.c),
+ * zc_user_fault_in() and zc_user_fault_flags() (module/zc_user_pages.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,46 +29,68 @@
 #include "proto_lib.h"
 #include "cases.h"
 
-enum { A_DONTNEED, A_FORK };
+/* How the page is absent: shared memory, or a private file mapping. */
+enum { A_DONTNEED, A_FORK, A_FILE_READ, A_FILE_FORK };
 
-/*
- * One send of @r's control buffer placed in the shared page @shm, made
- * absent first the way @how says; the answer is copied back into @r.
- */
-static ssize_t absent_send(struct t_ctx *t, struct zc_pair *p, struct zc_req *r,
-			   char *shm, size_t pg, int how)
+/* What a send leaves for the test: a fork() child writes it here. */
+struct absent_out {
+	ssize_t ret;
+	int err;
+	char ctl[sizeof(((struct zc_req *)0)->ctl.buf)];
+};
+
+static ssize_t absent_sendmsg(struct zc_pair *p, char *ctl, size_t len,
+			      struct absent_out *o)
 {
 	struct iovec iov = { .iov_base = p->buf, .iov_len = 1000 };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-			    .msg_control = shm, .msg_controllen = r->len };
-	ssize_t *res = (ssize_t *)(shm + pg - 2 * sizeof(ssize_t));
-	ssize_t ret;
+			    .msg_control = ctl, .msg_controllen = len };
+
+	o->ret = sendmsg(p->tx, &m, MSG_ZEROCOPY);
+	o->err = errno;
+	memcpy(o->ctl, ctl, sizeof(o->ctl));
+	return o->ret;
+}
+
+/*
+ * One send of @r's control buffer placed in the page @ctl (of memfd @fd
+ * for the A_FILE_* ways), made absent first the way @how says; the
+ * answer is copied back into @r.
+ */
+static ssize_t absent_send(struct t_ctx *t, struct zc_pair *p, struct zc_req *r,
+			   char *ctl, int fd, struct absent_out *o, size_t pg,
+			   int how)
+{
 	pid_t pid;
 	int st;
 
-	memcpy(shm, r->ctl.buf, sizeof(r->ctl.buf));
-	if (how == A_DONTNEED) {
-		if (madvise(shm, pg, MADV_DONTNEED))
-			return t_fail(t, "madvise: %s", strerror(errno));
-		ret = sendmsg(p->tx, &m, MSG_ZEROCOPY);
-		res[1] = errno;
+	if (how == A_FILE_READ) {
+		/* The file holds the request; the mapping only reads it. */
+		if (pwrite(fd, r->ctl.buf, sizeof(r->ctl.buf), 0) < 0)
+			return t_fail(t, "pwrite: %s", strerror(errno));
+	} else {
+		memcpy(ctl, r->ctl.buf, sizeof(r->ctl.buf));
+	}
+	/* Private file page: drop the copy, back to the file's page. */
+	if (how != A_FORK && how != A_FILE_FORK &&
+	    madvise(ctl, pg, MADV_DONTNEED))
+		return t_fail(t, "madvise: %s", strerror(errno));
+	if (how == A_DONTNEED || how == A_FILE_READ) {
+		absent_sendmsg(p, ctl, r->len, o);
 	} else {
 		pid = fork();
 		if (pid < 0)
 			return t_fail(t, "fork: %s", strerror(errno));
 		if (!pid) {
-			/* Nothing of @shm touched here before the call. */
-			ret = sendmsg(p->tx, &m, MSG_ZEROCOPY);
-			res[0] = ret;
-			res[1] = errno;
+			/* Nothing of @ctl touched here before the call. */
+			absent_sendmsg(p, ctl, r->len, o);
 			_exit(0);
 		}
 		waitpid(pid, &st, 0);
-		ret = res[0];
 	}
-	memcpy(r->ctl.buf, shm, sizeof(r->ctl.buf));
-	errno = res[1];
-	return ret;
+	memcpy(r->ctl.buf, o->ctl, sizeof(r->ctl.buf));
+	errno = o->err;
+	return o->ret;
 }
 
 /* Variant: how the page is absent (A_*), plus V_OTHER: another cmsg first. */
@@ -75,16 +100,31 @@ static int t_page_absent(struct t_ctx *t, struct t_fix *f)
 {
 	int how = f->variant & ~V_OTHER;
 	bool other = f->variant & V_OTHER;
+	bool file = how == A_FILE_READ || how == A_FILE_FORK;
 	size_t pg = sysconf(_SC_PAGESIZE);
+	struct absent_out *o;
 	struct zc_req r;
-	int i, got, ret = -1;
+	int i, got, fd = -1, ret = -1;
 	ssize_t n;
-	char *shm;
+	char *ctl;
 
-	shm = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-		   -1, 0);
-	if (shm == MAP_FAILED)
+	o = mmap(NULL, sizeof(*o), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (o == MAP_FAILED)
 		return t_fail(t, "mmap: %s", strerror(errno));
+	if (file) {
+		fd = memfd_create("adv_page_absent", MFD_CLOEXEC);
+		if (fd < 0 || ftruncate(fd, pg)) {
+			t_fail(t, "memfd: %s", strerror(errno));
+			goto out_o;
+		}
+	}
+	ctl = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		   file ? MAP_PRIVATE : MAP_SHARED | MAP_ANONYMOUS, fd, 0);
+	if (ctl == MAP_FAILED) {
+		t_fail(t, "mmap: %s", strerror(errno));
+		goto out_o;
+	}
 	for (i = 0; i < 10; i++) {
 		if (queue_completions(t, &f->p, &f->l, 2))
 			goto out;
@@ -94,7 +134,7 @@ static int t_page_absent(struct t_ctx *t, struct t_fix *f)
 					   sizeof(int)) = 0;
 		zc_req_add_zc(&r, 4);
 		memcpy(r.snap, r.ctl.buf, sizeof(r.snap));
-		n = absent_send(t, &f->p, &r, shm, pg, how);
+		n = absent_send(t, &f->p, &r, ctl, fd, o, pg, how);
 		if (n != 1000) {
 			t_fail(t, "send %d with its control buffer's page absent: %zd (%s), want 1000",
 			       i, n, n < 0 ? strerror(errno) : "short");
@@ -110,7 +150,11 @@ static int t_page_absent(struct t_ctx *t, struct t_fix *f)
 	}
 	ret = 0;
 out:
-	munmap(shm, pg);
+	munmap(ctl, pg);
+out_o:
+	if (fd >= 0)
+		close(fd);
+	munmap(o, sizeof(*o));
 	return ret;
 }
 
@@ -125,5 +169,11 @@ const struct t_case adv_page_absent_cases[] = {
 		      A_DONTNEED | V_OTHER, 60),
 	PER_PROTO_FIX("adv_page_absent_fork", t_page_absent, &absent, A_FORK,
 		      60),
+	PER_PROTO_FIX("adv_page_absent_private_file", t_page_absent, &absent,
+		      A_FILE_READ, 60),
+	PER_PROTO_FIX("adv_page_absent_private_file_other", t_page_absent,
+		      &absent, A_FILE_READ | V_OTHER, 60),
+	PER_PROTO_FIX("adv_page_absent_private_fork", t_page_absent, &absent,
+		      A_FILE_FORK, 60),
 	{ NULL }
 };

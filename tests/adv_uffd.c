@@ -10,7 +10,12 @@
  * in, so the call must return promptly with EFAULT (TCP before 7.x:
  * EINVAL), take nothing, leave the buffer untouched, raise no fault on
  * the userfaultfd, and rmmod must succeed at once; the module is loaded
- * again afterwards.
+ * again afterwards. The same through sendmmsg(), whose payloads are also
+ * located in physical memory before they are written (one message: the
+ * call fails with that message's EFAULT, not EINVAL).
+ *
+ * Module: zc_user_fault_flags() (module/zc_user_pages.c),
+ * zc_call_may_write() (module/zc_answer.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -62,8 +67,9 @@ static int uffd_wp(struct t_ctx *t, void *addr, size_t len)
 	return fd;
 }
 
-static int t_uffd(struct t_ctx *t, const struct t_env *e)
+static int uffd_case(struct t_ctx *t, const struct t_env *e, bool mmsg)
 {
+	struct mmsghdr mm = { 0 };
 	int want = EFAULT, alt = e->type == SOCK_STREAM ? EINVAL : EFAULT;
 	struct msghdr m = { 0 };
 	struct pollfd pfd;
@@ -100,7 +106,11 @@ static int t_uffd(struct t_ctx *t, const struct t_env *e)
 	if (uffd < 0)
 		goto out;
 	t0 = zc_now_ms();
-	n = sendmsg(p.tx, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+	mm.msg_hdr = m;
+	if (mmsg)
+		n = sendmmsg(p.tx, &mm, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	else
+		n = sendmsg(p.tx, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
 	ms = zc_now_ms() - t0;
 	if (!(n < 0 && (errno == want || errno == alt))) {
 		t_fail(t, "got %zd (%s), want %s", n,
@@ -142,7 +152,18 @@ out:
 	return ret;
 }
 
+static int t_uffd(struct t_ctx *t, const struct t_env *e)
+{
+	return uffd_case(t, e, false);
+}
+
+static int t_uffd_sendmmsg(struct t_ctx *t, const struct t_env *e)
+{
+	return uffd_case(t, e, true);
+}
+
 const struct t_case adv_uffd_cases[] = {
 	PER_PROTO("adv_uffd", t_uffd, 60),
+	PER_PROTO("adv_uffd_sendmmsg", t_uffd_sendmmsg, 60),
 	{ NULL }
 };

@@ -92,14 +92,16 @@
  * - Where the buffer is does not matter: a request in valid, readable and
  *   writable memory is processed whether or not its page is present (after
  *   MADV_DONTNEED, swap-out, migration, in a fork() child that has not
- *   touched its parent's shared buffer yet). Pages of anonymous memory
- *   (private or shared: heap, stack, MAP_SHARED|MAP_ANONYMOUS, memfd,
- *   tmpfs) are faulted in and made writable as any system call would;
- *   a userfaultfd-registered page that is not writable yet is refused
- *   (EFAULT), never waited for. Pages
- *   of other file mappings are not written when that would need the
- *   filesystem (page_mkwrite, or reading a private page first): the call
- *   fails with EFAULT (TCP up to 6.15: EINVAL) and nothing is consumed.
+ *   touched its parent's shared buffer yet). Private memory (heap,
+ *   stack, a program's data, MAP_PRIVATE file mappings: copy-on-write
+ *   after fork() or of a page only read so far) and shared memory
+ *   without a filesystem behind its writes (MAP_SHARED|MAP_ANONYMOUS,
+ *   memfd, tmpfs) is faulted in and made writable as any system call
+ *   would; a userfaultfd-registered page that is not writable yet is
+ *   refused (EFAULT), never waited for. A page of a shared file mapping
+ *   whose writes need the filesystem (page_mkwrite: ext4, FUSE, ...) is
+ *   not written unless it is writable already: the call fails with
+ *   EFAULT (TCP up to 6.15: EINVAL) and nothing is consumed.
  *   The buffer must stay mapped and writable during the call; if another
  *   thread unmaps it meanwhile, the call fails with EFAULT and nothing is
  *   taken. The answer is made visible last, by one single store: @size

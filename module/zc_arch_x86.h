@@ -22,9 +22,12 @@
  * zc_arch_sendmsg_syscall - identify the sendmsg()/sendmmsg() system call
  * in @regs (native, or i386 direct or through socketcall()); false for
  * every other system call: setsockopt(), io_uring_enter(), x32, ...
+ * socketcall()'s arguments are in user memory, which the kernel read at
+ * the call's start: read them again with a fault only if @may_fault (the
+ * page may have been dropped since; tests/adv_page_absent.c).
  */
 static inline bool zc_arch_sendmsg_syscall(struct pt_regs *regs,
-					   struct zc_sysid *id)
+					   struct zc_sysid *id, bool may_fault)
 {
 	long n = syscall_get_nr(current, regs);
 	u32 sc[2];
@@ -56,7 +59,8 @@ static inline bool zc_arch_sendmsg_syscall(struct pt_regs *regs,
 		    (id->fd != SYS_SENDMSG && id->fd != SYS_SENDMMSG))
 			return false;
 		/* socketcall(call, args): args[0] is the fd, args[1] the msghdr */
-		if (copy_from_user_nofault(sc, (u32 __user *)id->msg, sizeof(sc)))
+		if (may_fault ? copy_from_user(sc, (u32 __user *)id->msg, sizeof(sc)) :
+		    copy_from_user_nofault(sc, (u32 __user *)id->msg, sizeof(sc)))
 			return false;
 		id->nr = n | id->fd << 16;
 		id->mmsg = id->fd == SYS_SENDMMSG;

@@ -59,16 +59,19 @@ static inline bool zc_sysid_eq(const struct zc_sysid *a,
 /**
  * zc_current_sendmsg_syscall() - identify the current sendmsg() system call
  * @id: set to the system call and its arguments
+ * @may_fault: the caller may sleep (i386 socketcall()'s arguments are read
+ *	from user memory)
  *
  * Return: true if the current task is a user task inside sendmsg() or
  * sendmmsg() (native or 32-bit); false for any other way into the socket
  * layer (setsockopt(), io_uring, kernel threads).
  */
-static inline bool zc_current_sendmsg_syscall(struct zc_sysid *id)
+static inline bool zc_current_sendmsg_syscall(struct zc_sysid *id,
+					      bool may_fault)
 {
 	if (!in_task() || (current->flags & ZC_PF_NOT_A_SYSCALL))
 		return false;
-	return zc_arch_sendmsg_syscall(current_pt_regs(), id);
+	return zc_arch_sendmsg_syscall(current_pt_regs(), id, may_fault);
 }
 
 /*

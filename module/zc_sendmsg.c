@@ -138,12 +138,12 @@ zc_sendmsg_message(struct socket *sock, struct msghdr *msg, unsigned int flags,
 		 */
 		if (used_address && first && zc_records_in_use()) {
 			c = zc_call_find();
-			if (c && zc_current_sendmsg_syscall(&id))
+			if (c && zc_current_sendmsg_syscall(&id, false))
 				zc_call_new(c, &id);
 		}
 		return NULL;
 	}
-	if (!zc_current_sendmsg_syscall(&id))
+	if (!zc_current_sendmsg_syscall(&id, false))
 		memset(&id, 0, sizeof(id));	/* matches no system call */
 	/* sendmmsg() passes used_address, sendmsg() and io_uring do not. */
 	if (id.nr && id.mmsg != !!used_address)
@@ -230,7 +230,7 @@ struct zc_call *zc_call_claim(struct sock *sk)
 	void __user *uctl;
 	size_t len;
 
-	if (!zc_records_in_use() || !zc_current_sendmsg_syscall(&id))
+	if (!zc_records_in_use() || !zc_current_sendmsg_syscall(&id, true))
 		return NULL;
 	c = zc_call_find();
 	if (!c || !c->armed || c->sk != (unsigned long)sk ||

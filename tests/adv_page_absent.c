@@ -10,13 +10,17 @@
  * at fork), a MAP_PRIVATE file page only read so far (its write is a
  * copy-on-write of the file's page), and a fork() child's view of its
  * parent's private file page (a program's initialised data: copy-on-write
- * again). Such a request must be processed like any other, never refused
+ * again). The same for an i386 socketcall(): its argument block's page
+ * is dropped while the kernel waits for the control buffer's page
+ * (userfaultfd), between the module's two reads of the arguments. Such
+ * a request must be processed like any other, never refused
  * with EINVAL (the "module absent" answer) and never with EFAULT; every
  * send counter value is reported exactly once. Done with the request
  * alone in its buffer and next to another control message.
  *
  * Module: zc_user_find() (ZC_WALK_LATER) in module/zc_user.c, the walk
- * at the parse in zc_call_claim() (module/zc_sendmsg.c),
+ * at the parse in zc_call_claim() (module/zc_sendmsg.c), the socketcall()
+ * arguments in zc_arch_sendmsg_syscall() (module/zc_arch_x86.h),
  * zc_user_fault_in() and zc_user_fault_flags() (module/zc_user_pages.c).
  */
 #define _GNU_SOURCE
@@ -26,6 +30,15 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#if defined(__i386__)
+#include <fcntl.h>
+#include <linux/net.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#endif
 #include "proto_lib.h"
 #include "cases.h"
 
@@ -158,6 +171,145 @@ out_o:
 	return ret;
 }
 
+#if defined(__i386__)
+/* The control buffer's page is missing; its fault drops @args first. */
+struct sc_fault {
+	int uffd;
+	char *ctl;
+	char *src;	/* what the page gets */
+	void *args;	/* socketcall()'s argument block's page */
+	size_t pg;
+	int faults;
+};
+
+static void *sc_fault_handler(void *arg)
+{
+	struct sc_fault *s = arg;
+	struct pollfd pfd = { .fd = s->uffd, .events = POLLIN };
+	struct uffdio_copy cp = { .dst = (unsigned long)s->ctl,
+				  .src = (unsigned long)s->src, .len = s->pg };
+	struct uffd_msg msg;
+
+	if (poll(&pfd, 1, 10000) == 1 &&
+	    read(s->uffd, &msg, sizeof(msg)) == sizeof(msg) &&
+	    msg.event == UFFD_EVENT_PAGEFAULT &&
+	    !madvise(s->args, s->pg, MADV_DONTNEED) &&
+	    !ioctl(s->uffd, UFFDIO_COPY, &cp)) {
+		s->faults++;
+		return NULL;
+	}
+	/* No fault or no answer: closing it fails the fault (EFAULT). */
+	close(s->uffd);
+	s->uffd = -1;
+	return NULL;
+}
+
+static int sc_uffd(struct t_ctx *t, void *addr, size_t len)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.range = { (unsigned long)addr, len },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	int fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	CHECK(t, fd >= 0, "userfaultfd: %s", strerror(errno));
+	if (ioctl(fd, UFFDIO_API, &api) || ioctl(fd, UFFDIO_REGISTER, &reg)) {
+		close(fd);
+		return t_fail(t, "userfaultfd: %s", strerror(errno));
+	}
+	return fd;
+}
+
+/* One socketcall(SYS_SENDMSG) of @r, as struct sc_fault arranges it. */
+static ssize_t sc_send(struct t_ctx *t, struct zc_pair *p, struct zc_req *r,
+		       struct sc_fault *s)
+{
+	struct iovec iov = { .iov_base = p->buf, .iov_len = 1000 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = s->ctl, .msg_controllen = r->len };
+	unsigned long *a = s->args;
+	pthread_t th;
+	ssize_t n;
+	int err;
+
+	memcpy(s->src, r->ctl.buf, sizeof(r->ctl.buf));
+	a[0] = p->tx;
+	a[1] = (unsigned long)&m;
+	a[2] = MSG_ZEROCOPY;
+	s->faults = 0;
+	if (madvise(s->ctl, s->pg, MADV_DONTNEED) ||
+	    pthread_create(&th, NULL, sc_fault_handler, s))
+		return t_fail(t, "setup: %s", strerror(errno));
+	n = syscall(SYS_socketcall, SYS_SENDMSG, a);
+	err = errno;
+	pthread_join(th, NULL);
+	if (s->faults != 1)
+		return t_fail(t, "the control buffer's page faulted %d times, want 1",
+			      s->faults);
+	memcpy(r->ctl.buf, s->ctl, sizeof(r->ctl.buf));
+	errno = err;
+	return n;
+}
+
+static int t_socketcall_absent(struct t_ctx *t, struct t_fix *f)
+{
+	size_t pg = sysconf(_SC_PAGESIZE);
+	struct sc_fault s = { .pg = pg, .uffd = -1 };
+	struct zc_req r;
+	int i, got, ret = -1;
+	ssize_t n;
+
+	s.args = mmap(NULL, 3 * pg, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (s.args == MAP_FAILED)
+		return t_fail(t, "mmap: %s", strerror(errno));
+	s.src = (char *)s.args + pg;
+	s.ctl = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (s.ctl == MAP_FAILED) {
+		t_fail(t, "mmap: %s", strerror(errno));
+		goto out_args;
+	}
+	for (i = 0; i < 10; i++) {
+		if (s.uffd < 0)
+			s.uffd = sc_uffd(t, s.ctl, pg);
+		if (s.uffd < 0 || queue_completions(t, &f->p, &f->l, 2))
+			goto out;
+		zc_req_init(&r);
+		zc_req_add_zc(&r, 4);
+		memcpy(r.snap, r.ctl.buf, sizeof(r.snap));
+		n = sc_send(t, &f->p, &r, &s);
+		if (n != 1000) {
+			t_fail(t, "send %d with its arguments' page dropped meanwhile: %zd (%s), want 1000",
+			       i, n, n < 0 ? strerror(errno) : "short");
+			goto out;
+		}
+		f->l.sends++;
+		got = zc_req_collect(t, &r, &f->l);
+		if (got == -2)
+			t_fail(t, "send %d: request not processed", i);
+		if (got < 0)
+			goto out;
+		zc_pair_drain_rx(&f->p);
+	}
+	ret = 0;
+out:
+	if (s.uffd >= 0)
+		close(s.uffd);
+	munmap(s.ctl, pg);
+out_args:
+	munmap(s.args, 3 * pg);
+	return ret;
+}
+#else
+static int t_socketcall_absent(struct t_ctx *t, struct t_fix *f)
+{
+	(void)f;
+	return t_skip(t, "socketcall() is an i386 system call: none in this ABI");
+}
+#endif
+
 static const struct t_fixture absent = {
 	.ledger = 256, .settle = T_SETTLE_ERRQ, .settle_ms = 5000,
 };
@@ -175,5 +327,7 @@ const struct t_case adv_page_absent_cases[] = {
 		      &absent, A_FILE_READ | V_OTHER, 60),
 	PER_PROTO_FIX("adv_page_absent_private_fork", t_page_absent, &absent,
 		      A_FILE_FORK, 60),
+	PER_PROTO_FIX("adv_page_absent_socketcall", t_socketcall_absent,
+		      &absent, 0, 60),
 	{ NULL }
 };

@@ -27,22 +27,27 @@
 #include <uapi/linux/zcnotify.h>
 #include "zc_user.h"
 
-/* One store of @v at @p in its own window, page faults disabled: 0 or -EFAULT. */
+/*
+ * One store of @v at @p in its own window, page faults disabled: 0 or
+ * -EFAULT. The locals have names of their own: on arm64 6.1
+ * unsafe_put_user() is __put_user(), which declares a "__p" of its own
+ * and would initialise it from itself.
+ */
 #define zc_put_nofault(v, p)						\
 ({									\
 	__label__ efault;						\
-	typeof(p) __p = (p);						\
-	int __err = -EFAULT;						\
+	typeof(p) zc_put_p = (p);					\
+	int zc_put_err = -EFAULT;					\
 									\
 	pagefault_disable();						\
-	if (user_write_access_begin(__p, sizeof(*__p))) {		\
-		unsafe_put_user(v, __p, efault);			\
-		__err = 0;						\
+	if (user_write_access_begin(zc_put_p, sizeof(*zc_put_p))) {	\
+		unsafe_put_user(v, zc_put_p, efault);			\
+		zc_put_err = 0;						\
 efault:									\
 		user_write_access_end();				\
 	}								\
 	pagefault_enable();						\
-	__err;								\
+	zc_put_err;							\
 })
 
 /*

@@ -30,11 +30,12 @@ done
 	ZC_N=$n /bin/zc_bench run dummy udp4 $SIZE 1 cmsg $SENDS
 done
 
-# Everyone else's sendmsg(), module off, on, off, on (drift shows).
+# Everyone else's sendmsg() and a system call that is not one (getppid),
+# module off, on, off, on (drift shows).
 for state in off on off on; do
 	if [ $state = on ]; then insmod /zcnotify.ko; else rmmod zcnotify; fi
 	for c in "udp4 64 none" "udp4 64 pktinfo" "udp4 64 tstamp" \
-		 "tcp4 1024 none" "tcp4 1024 tstamp"; do
+		 "tcp4 1024 none" "tcp4 1024 tstamp" "getppid 0 none"; do
 		set -- $c
 		ZC_DUMMY=1 /bin/zc_bench overhead $1 $2 $OH_CALLS $3
 	done

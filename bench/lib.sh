@@ -1,11 +1,20 @@
 # Shared by bench.sh and bench-icount.sh (after harness/lib.sh). Source it.
 # shellcheck shell=bash
 
-# bench_prepare: host packages, the test programs and zc_bench.
+# bench_prepare: host packages, the test programs and zc_bench; for an
+# arm64 kernel in KERNELS also theirs, zc_bench cross-built as the tests
+# are (trixie's static aarch64 libc has no liburing: no io_uring method).
 bench_prepare() {
 	bash "$TOP/harness/deps.sh"
 	build_tests
 	gcc $CFLAGS_TEST -o "$BUILD/tests/zc_bench" "$TOP/bench/zc_bench.c" -luring
+	case " ${KERNELS:-} " in
+	*-arm64\ *)
+		build_tests arm64 || return 1
+		in_toolchain trixie aarch64-linux-gnu-gcc $CFLAGS_TEST \
+			-mbranch-protection=standard -DZC_BENCH_NO_URING \
+			-o "$BUILD/tests-arm64/zc_bench" "$TOP/bench/zc_bench.c" ;;
+	esac
 }
 
 # bench_guest <kver> <guest script>: the script as /bench.sh in the

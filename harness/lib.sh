@@ -227,7 +227,7 @@ bench_root() {
 	bash "$TOP/harness/fetch-kernel.sh" "$k"
 	build_module "$k" >"$BUILD/$k.build.log" 2>&1
 	build_initramfs "$k" "$BUILD/$k/initramfs.cpio.gz"
-	cp "$BUILD/tests/zc_bench" "$root/bin/"
+	cp "$(tests_dir "$k")/zc_bench" "$root/bin/"
 	cp "$2" "$root/bench.sh"
 	copy_dummy_ko "$k" "$root/dummy.ko"
 }

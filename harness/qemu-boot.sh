@@ -16,9 +16,12 @@ case $kver in
 	# authentication (the kernel and the module are built with pac-ret and
 	# it is enforced), BTI (enforced for user programs built with it) and
 	# AArch32 at EL0 (the 32-bit tests); pauth-impdef only picks QEMU's
-	# faster signing algorithm. No -icount lane on arm64.
+	# faster signing algorithm. ICOUNT=1 as below.
+	accel=(-accel "tcg,thread=${TCG_THREAD:-single}" -smp 2)
+	[ "${ICOUNT:-0}" = 1 ] && accel=(-accel tcg,thread=single -icount shift=0,sleep=off -smp 1)
+	# shellcheck disable=SC2086
 	exec timeout --foreground -k 5 "$tmo" qemu-system-aarch64 \
-		-M virt -accel "tcg,thread=${TCG_THREAD:-single}" -smp 2 \
+		-M virt "${accel[@]}" ${QEMU_EXTRA:-} \
 		-cpu max,pauth-impdef=on -m "${VM_MEM:-1G}" -nographic -no-reboot \
 		-kernel "$kdir/vmlinuz" -initrd "$initrd" \
 		-append "console=ttyAMA0 panic=-1 quiet $append" \

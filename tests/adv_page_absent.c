@@ -106,6 +106,28 @@ static ssize_t absent_send(struct t_ctx *t, struct zc_pair *p, struct zc_req *r,
 	return o->ret;
 }
 
+/*
+ * Send @i of @r returned @n (errno @err): 1000 bytes sent, counted, its
+ * answer collected exactly; @what says where the page was.
+ */
+static int absent_collect(struct t_ctx *t, struct t_fix *f, struct zc_req *r,
+			  ssize_t n, int err, int i, const char *what)
+{
+	int got;
+
+	if (n != 1000)
+		return t_fail(t, "send %d with %s: %zd (%s), want 1000", i, what,
+			      n, n < 0 ? strerror(err) : "short");
+	f->l.sends++;
+	got = zc_req_collect(t, r, &f->l);
+	if (got == -2)
+		return t_fail(t, "send %d: request not processed", i);
+	if (got < 0)
+		return -1;
+	zc_pair_drain_rx(&f->p);
+	return 0;
+}
+
 /* Variant: how the page is absent (A_*), plus V_OTHER: another cmsg first. */
 #define V_OTHER	0x100
 
@@ -117,7 +139,7 @@ static int t_page_absent(struct t_ctx *t, struct t_fix *f)
 	size_t pg = sysconf(_SC_PAGESIZE);
 	struct absent_out *o;
 	struct zc_req r;
-	int i, got, fd = -1, ret = -1;
+	int i, fd = -1, ret = -1;
 	ssize_t n;
 	char *ctl;
 
@@ -148,18 +170,9 @@ static int t_page_absent(struct t_ctx *t, struct t_fix *f)
 		zc_req_add_zc(&r, 4);
 		memcpy(r.snap, r.ctl.buf, sizeof(r.snap));
 		n = absent_send(t, &f->p, &r, ctl, fd, o, pg, how);
-		if (n != 1000) {
-			t_fail(t, "send %d with its control buffer's page absent: %zd (%s), want 1000",
-			       i, n, n < 0 ? strerror(errno) : "short");
+		if (absent_collect(t, f, &r, n, errno, i,
+				   "its control buffer's page absent"))
 			goto out;
-		}
-		f->l.sends++;
-		got = zc_req_collect(t, &r, &f->l);
-		if (got == -2)
-			t_fail(t, "send %d: request not processed", i);
-		if (got < 0)
-			goto out;
-		zc_pair_drain_rx(&f->p);
 	}
 	ret = 0;
 out:
@@ -257,7 +270,7 @@ static int t_socketcall_absent(struct t_ctx *t, struct t_fix *f)
 	size_t pg = sysconf(_SC_PAGESIZE);
 	struct sc_fault s = { .pg = pg, .uffd = -1 };
 	struct zc_req r;
-	int i, got, ret = -1;
+	int i, ret = -1;
 	ssize_t n;
 
 	s.args = mmap(NULL, 3 * pg, PROT_READ | PROT_WRITE,
@@ -280,18 +293,9 @@ static int t_socketcall_absent(struct t_ctx *t, struct t_fix *f)
 		zc_req_add_zc(&r, 4);
 		memcpy(r.snap, r.ctl.buf, sizeof(r.snap));
 		n = sc_send(t, &f->p, &r, &s);
-		if (n != 1000) {
-			t_fail(t, "send %d with its arguments' page dropped meanwhile: %zd (%s), want 1000",
-			       i, n, n < 0 ? strerror(errno) : "short");
+		if (absent_collect(t, f, &r, n, errno, i,
+				   "its arguments' page dropped meanwhile"))
 			goto out;
-		}
-		f->l.sends++;
-		got = zc_req_collect(t, &r, &f->l);
-		if (got == -2)
-			t_fail(t, "send %d: request not processed", i);
-		if (got < 0)
-			goto out;
-		zc_pair_drain_rx(&f->p);
 	}
 	ret = 0;
 out:

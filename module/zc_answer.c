@@ -51,7 +51,7 @@ static int zc_call_may_write(const struct zc_call *c,
 	if (!c->id.mmsg)	/* one message: nothing else can alias it */
 		return 0;
 	if (!zc_user_extent(uzi, len, x) &&
-	    !(may_sleep && zc_user_fault_in(uzi, len) &&
+	    !(may_sleep && zc_user_fault_in(uzi, len, true) &&
 	      zc_user_extent(uzi, len, x)))
 		return -EFAULT;
 	for (i = 0; i < c->nwritten; i++)
@@ -95,7 +95,7 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
 	if (!access_ok(uzi, ZC_INFO_SIZE(n)))
 		return -EFAULT;
 	err = zc_user_head(uzi, &head);
-	if (err && may_sleep && zc_user_fault_in(uzi, ZC_INFO_SIZE(n)))
+	if (err && may_sleep && zc_user_fault_in(uzi, ZC_INFO_SIZE(n), true))
 		err = zc_user_head(uzi, &head);
 	if (err)
 		return err;
@@ -116,7 +116,7 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
 
 	err = zc_errqueue_deliver(sk, uzi, n, head.zerocopy, &res);
 	/* Not writable without a fault: make it so where that may wait. */
-	if (err == -EFAULT && may_sleep && zc_user_fault_in(uzi, ZC_INFO_SIZE(n)))
+	if (err == -EFAULT && may_sleep && zc_user_fault_in(uzi, ZC_INFO_SIZE(n), true))
 		err = zc_errqueue_deliver(sk, uzi, n, head.zerocopy, &res);
 	if (err)
 		return err;

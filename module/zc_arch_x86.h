@@ -10,6 +10,7 @@
 #include <linux/signal.h>
 #include <asm/syscall.h>
 #include <asm/unistd.h>
+#include "zc_user_pages.h"
 
 /* The oldest kernel tested here: Debian bullseye's 5.10. */
 #define ZC_ARCH_OLDEST_MAJOR	5
@@ -23,8 +24,9 @@
  * in @regs (native, or i386 direct or through socketcall()); false for
  * every other system call: setsockopt(), io_uring_enter(), x32, ...
  * socketcall()'s arguments are in user memory, which the kernel read at
- * the call's start: read them again with a fault only if @may_fault (the
- * page may have been dropped since; tests/adv_page_absent.c).
+ * the call's start: if the page was dropped since, fault it in again
+ * only if @may_fault, never waiting for a userfaultfd answer
+ * (zc_user_fault_in(); tests/adv_page_absent.c).
  */
 static inline bool zc_arch_sendmsg_syscall(struct pt_regs *regs,
 					   struct zc_sysid *id, bool may_fault)
@@ -59,8 +61,10 @@ static inline bool zc_arch_sendmsg_syscall(struct pt_regs *regs,
 		    (id->fd != SYS_SENDMSG && id->fd != SYS_SENDMMSG))
 			return false;
 		/* socketcall(call, args): args[0] is the fd, args[1] the msghdr */
-		if (may_fault ? copy_from_user(sc, (u32 __user *)id->msg, sizeof(sc)) :
-		    copy_from_user_nofault(sc, (u32 __user *)id->msg, sizeof(sc)))
+		if (copy_from_user_nofault(sc, (u32 __user *)id->msg, sizeof(sc)) &&
+		    !(may_fault &&
+		      zc_user_fault_in((u32 __user *)id->msg, sizeof(sc), false) &&
+		      !copy_from_user_nofault(sc, (u32 __user *)id->msg, sizeof(sc))))
 			return false;
 		id->nr = n | id->fd << 16;
 		id->mmsg = id->fd == SYS_SENDMMSG;

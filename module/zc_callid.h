@@ -10,7 +10,8 @@
  * system call numbers, the 32-bit ABI, i386 socketcall()) is
  * zc_arch_sendmsg_syscall() in zc_arch_*.h.
  *
- * May use: zc_compat.h, zc_arch_*.h, zc_user.c (the msghdr, nofault).
+ * May use: zc_compat.h, zc_arch_*.h, zc_user.c (the msghdr, nofault),
+ * zc_user_pages.c (i386 socketcall()'s arguments, at the parse).
  */
 #ifndef _ZC_CALLID_H
 #define _ZC_CALLID_H

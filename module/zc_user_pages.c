@@ -34,18 +34,23 @@
  * write-faults a file, and its filesystem may wait on anyone (a FUSE
  * daemon that never answers).
  */
-static unsigned int zc_user_fault_flags(struct vm_area_struct *vma, bool *ok)
+static unsigned int zc_user_fault_flags(struct vm_area_struct *vma, bool write,
+					bool *ok)
 {
-	*ok = !(vma->vm_flags & VM_SHARED) || !vma->vm_ops ||
+	unsigned int gup = write ? FOLL_WRITE : 0;
+
+	*ok = !write || !(vma->vm_flags & VM_SHARED) || !vma->vm_ops ||
 	      !vma->vm_ops->page_mkwrite;
-	return userfaultfd_armed(vma) ? FOLL_WRITE | FOLL_NOWAIT : FOLL_WRITE;
+	return userfaultfd_armed(vma) ? gup | FOLL_NOWAIT : gup;
 }
 
 /**
- * zc_user_fault_in() - make a user range present and writable, never waiting
- * on the user
+ * zc_user_fault_in() - make a user range present (and writable), never
+ * waiting on the user
  * @uaddr: start
  * @len: length (the pages it spans are at most two: len <= 772)
+ * @write: make it writable too; else readable only (i386 socketcall()'s
+ *	argument block)
  *
  * For pages that are not present (swapped out, dropped by MADV_DONTNEED,
  * shared memory a fork() child has not touched yet) or present but not
@@ -55,9 +60,10 @@ static unsigned int zc_user_fault_flags(struct vm_area_struct *vma, bool *ok)
  * Called only where the task may sleep (the parse); the mmap lock is
  * waited for, killably.
  *
- * Return: true if every page of the range could be made writable.
+ * Return: true if every page of the range could be made writable
+ * (readable).
  */
-bool zc_user_fault_in(void __user *uaddr, size_t len)
+bool zc_user_fault_in(const void __user *uaddr, size_t len, bool write)
 {
 	/* VMAs know untagged addresses (arm64 TBI/MTE, x86 LAM). */
 	unsigned long u = untagged_addr((__force unsigned long)uaddr);
@@ -75,7 +81,7 @@ bool zc_user_fault_in(void __user *uaddr, size_t len)
 		vma = find_vma(mm, a);
 		ok = vma && vma->vm_start <= a;
 		if (ok)
-			gup = zc_user_fault_flags(vma, &ok);
+			gup = zc_user_fault_flags(vma, write, &ok);
 		ok = ok && zc_get_user_page(a, gup, &page) == 1;
 		if (ok)
 			put_page(page);

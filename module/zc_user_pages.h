@@ -18,7 +18,7 @@ struct zc_extent {
 	u16 len[2];
 };
 
-bool zc_user_fault_in(void __user *uaddr, size_t len);
+bool zc_user_fault_in(const void __user *uaddr, size_t len, bool write);
 bool zc_user_extent(const void __user *p, size_t len, struct zc_extent *x);
 bool zc_extent_overlap(const struct zc_extent *a, const struct zc_extent *b);
 

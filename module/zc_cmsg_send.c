@@ -108,7 +108,7 @@ static void notrace zc_cmsg_send_entry(unsigned long ip,
  * zc_cmsg_send_direct() - where the direct-call trampoline sends
  *	SCM_ZC_NOTIFICATION
  *
- * Returned into by zc_cmsg_send_tramp (zc_direct_x86.c) instead of
+ * Gone to by zc_cmsg_send_tramp (zc_direct.c) instead of
  * __sock_cmsg_send(), with its arguments, as zc_cmsg_send_entry() sends
  * the call to zc_cmsg_send(); takes the module reference that callback
  * takes.

@@ -52,12 +52,20 @@
  * argument (commit da8bdfbd4231, "ftrace: Rename _ftrace_direct_multi
  * APIs to _ftrace_direct APIs"). compat.mk says which form the headers
  * declare; zc_hook.c checks it against the declaration. The trampolines
- * are written for x86-64 only (arm64 6.1 has no direct calls), against
- * the asm/ibt.h (ASM_ENDBR) of 5.18+, where the x86 IBT series added it;
+ * are written for x86-64, against the asm/ibt.h (ASM_ENDBR) of 5.18+,
+ * where the x86 IBT series added it (zc_direct_x86.c), and for arm64,
+ * which has direct calls since 6.5 (commit 2aa6ac03516d, "arm64: ftrace:
+ * Add direct call support"; arm64 6.1 has none) (zc_direct_arm64.c);
  * elsewhere the hooks stay ftrace callbacks.
  */
-#if defined(CONFIG_X86_64) && defined(CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS) && \
-	ZC_KERNEL_SINCE(5, 18) &&					\
+#if defined(CONFIG_X86_64) && ZC_KERNEL_SINCE(5, 18)
+#define ZC_ARCH_HAS_DIRECT_TRAMPS	1
+#elif defined(CONFIG_ARM64)
+#define ZC_ARCH_HAS_DIRECT_TRAMPS	1
+#else
+#define ZC_ARCH_HAS_DIRECT_TRAMPS	0
+#endif
+#if ZC_ARCH_HAS_DIRECT_TRAMPS && defined(CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS) && \
 	(defined(ZC_HAVE_FTRACE_DIRECT_OPS) || defined(ZC_HAVE_FTRACE_DIRECT_MULTI))
 #define ZC_HAVE_DIRECT_CALLS	1
 #else

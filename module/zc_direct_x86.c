@@ -1,45 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zcnotify - the direct-call trampolines (x86-64, 5.18+): what every
- * other sender pays for the hooks.
+ * zcnotify - the direct-call trampolines of x86-64 (5.18+); what each
+ * does is in zc_direct.c.
  *
- * A regular ftrace_ops callback costs every call of the hooked function
- * ftrace's own trampoline: about 75 instructions that save and restore
- * the registers, look the ops up and call the callback, before the
- * callback's first test. With a direct call (the kernel's
- * samples/ftrace/ftrace-direct*.c) the function's ftrace site calls the
- * module's trampoline itself, which tests what it needs to in a handful
- * of instructions and returns:
- *
- * - zc_sendmsg_tramp, on ____sys_sendmsg(sock, msg, flags, used_address,
- *   ...): a sendmsg() message (used_address NULL: sendmsg(), and
- *   io_uring's sends) without control data, or on a socket without
- *   SO_ZEROCOPY, returns at once: zc_sendmsg_message() would do nothing
- *   for it either, but its io_uring branch, which disarms the task's
- *   record; an io_uring message that never reaches __sock_cmsg_send(), or
- *   reaches it for a socket the record is not for, can claim nothing, so
- *   leaving the record armed changes nothing. Every other message goes
- *   to zc_sendmsg_message(), with the caller's address as the callback
- *   would have it. For a request of a sendmsg() system call it returns
- *   the task's record, held: the trampoline then runs the function
- *   itself (as a BPF trampoline does: a return onto its first
- *   instruction after the ftrace site, which IBT allows where an
- *   indirect call would fault), passes its return value to
- *   zc_call_returned() and returns that to the caller. The hold ends
- *   there, with no task work (zc_hold.c).
- * - zc_cmsg_send_tramp, on __sock_cmsg_send(): a control message that is
- *   not SOL_SOCKET/SCM_ZC_NOTIFICATION returns into the stock function;
- *   SCM_ZC_NOTIFICATION returns into zc_cmsg_send_direct() instead, with
- *   the same arguments and the same return address: the return address
- *   is changed, as ftrace's IPMODIFY does, so the original is never run
- *   and calls and returns stay paired.
- * - zc_redirect_tramp, the same return into zc_redirect_target(), for
- *   the load-time self-test (zc_hook_check_redirect()): where direct
- *   calls do not find the stack written for here, the hooks stay
- *   callbacks.
- * - zc_lsm_sendmsg_tramp and zc_lsm_recvmsg_tramp, on the security gates
- *   of zc_lsm.c: the same return, into the security hook the gate stands
- *   for (its first instruction, zc_lsm_*_at).
+ * For a request of a sendmsg() system call zc_sendmsg_message() returns
+ * the task's record, held: zc_sendmsg_tramp then runs the function
+ * itself (as a BPF trampoline does: a return onto its first instruction
+ * after the ftrace site, which IBT allows where an indirect call would
+ * fault), passes its return value to zc_call_returned() and returns that
+ * to the caller. The hold ends there, with no task work (zc_hold.c).
+ * The other trampolines send a call elsewhere by changing their return
+ * address, as ftrace's IPMODIFY does.
  *
  * The trampoline runs at the function's entry, before its prologue: it
  * keeps the argument registers and may use %rax (no variadic function is
@@ -49,7 +20,7 @@
  * depth tracking of 6.2+, and every return through ASM_RET (the return
  * thunk), as the kernel's samples do.
  *
- * Owns: the trampolines, zc_direct_init().
+ * Owns: the x86-64 trampolines.
  * May use: zc_sendmsg.c (zc_sendmsg_message()), zc_cmsg_send.c
  * (zc_cmsg_send_direct()), zc_lsm.c (the gates' targets), zc_hook.c.
  */
@@ -123,6 +94,7 @@
 /* A trampoline that returns into the function whose address is in @at. */
 #define ZC_GATE_TRAMP(name, at)						\
 "	.p2align	4\n"				/* even */	\
+"	.globl		" #name "\n"					\
 "	.type		" #name ", @function\n"			\
 #name ":\n"								\
 	ASM_ENDBR							\
@@ -134,6 +106,7 @@
 
 asm("	.pushsection	.text, \"ax\", @progbits\n"
 "	.p2align	4\n"				/* even: see zc_hook_attach_direct() */
+"	.globl		zc_sendmsg_tramp\n"
 "	.type		zc_sendmsg_tramp, @function\n"
 "zc_sendmsg_tramp:\n"
 	ASM_ENDBR
@@ -190,6 +163,7 @@ asm("	.pushsection	.text, \"ax\", @progbits\n"
 "	.size		zc_sendmsg_tramp, .-zc_sendmsg_tramp\n"
 
 "	.p2align	4\n"				/* even: see zc_hook_attach_direct() */
+"	.globl		zc_cmsg_send_tramp\n"
 "	.type		zc_cmsg_send_tramp, @function\n"
 "zc_cmsg_send_tramp:\n"
 	ASM_ENDBR
@@ -205,6 +179,7 @@ asm("	.pushsection	.text, \"ax\", @progbits\n"
 "	.size		zc_cmsg_send_tramp, .-zc_cmsg_send_tramp\n"
 
 "	.p2align	4\n"				/* even: see zc_hook_attach_direct() */
+"	.globl		zc_redirect_tramp\n"
 "	.type		zc_redirect_tramp, @function\n"
 "zc_redirect_tramp:\n"
 	ASM_ENDBR
@@ -221,15 +196,11 @@ asm("	.pushsection	.text, \"ax\", @progbits\n"
 /*
  * Where the trampolines read, as assembler symbols: struct msghdr, struct
  * socket and struct sock are laid out differently by different kernels
- * and configurations, so the compiler says where the fields are.
+ * and configurations, so the compiler says where the fields are (never
+ * called: it only emits them; zc_direct_init() checks their widths).
  */
-static void zc_direct_offsets(void)
+static void __used notrace zc_direct_offsets(void)
 {
-	BUILD_BUG_ON(sizeof(((struct msghdr *)0)->msg_controllen) != 8);
-	BUILD_BUG_ON(sizeof(((struct sock *)0)->sk_flags) != 8);
-	BUILD_BUG_ON(SOCK_ZEROCOPY >= BITS_PER_LONG);
-	BUILD_BUG_ON(sizeof(((struct cmsghdr *)0)->cmsg_type) != 4);
-	BUILD_BUG_ON(sizeof(((struct cmsghdr *)0)->cmsg_level) != 4);
 	asm volatile(".set zc_msg_controllen, %c0\n\t"
 		     ".set zc_socket_sk, %c1\n\t"
 		     ".set zc_sk_flags, %c2\n\t"
@@ -245,32 +216,6 @@ static void zc_direct_offsets(void)
 		     "i" (offsetof(struct cmsghdr, cmsg_type)),
 		     "i" (offsetof(struct cmsghdr, cmsg_level)),
 		     "i" (SCM_ZC_NOTIFICATION), "i" (SOL_SOCKET));
-}
-
-/**
- * zc_direct_init() - give the hooks their direct calls, if they work here
- *
- * Call after the callback self-test and before the hooks are installed.
- * Where the kernel refuses a direct call on a function of this module the
- * hooks stay callbacks (nothing logged; the "loaded" line says which), and
- * where a direct call does not redirect as written here, too (one line
- * logged).
- *
- * Return: 0.
- */
-int zc_direct_init(void)
-{
-	int err;
-
-	zc_direct_offsets();
-	err = zc_hook_check_redirect(0, (unsigned long)zc_redirect_tramp);
-	if (err)
-		return 0;
-	zc_sendmsg_hook.direct = (unsigned long)zc_sendmsg_tramp;
-	zc_cmsg_send_hook.direct = (unsigned long)zc_cmsg_send_tramp;
-	zc_lsm_set_direct((unsigned long)zc_lsm_sendmsg_tramp,
-			  (unsigned long)zc_lsm_recvmsg_tramp);
-	return 0;
 }
 
 #endif /* ZC_HAVE_DIRECT_CALLS */

@@ -13,7 +13,7 @@
  *
  * Where the ____sys_sendmsg() trampoline calls the rest of the function
  * itself (x86-64 direct calls, a sendmsg() system call's message:
- * zc_direct_x86.c), the hold ends when that returns instead, with no
+ * zc_direct_x86.c; not arm64's), the hold ends when that returns instead, with no
  * task work: the module reference is taken once the message is found to
  * carry a request, before anything that may sleep, and dropped on the
  * return, where a restart code becomes EINTR (zc_call_returned()).

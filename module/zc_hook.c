@@ -135,7 +135,7 @@ static ZC_NOIPA int zc_redirect_probe(int v)
 	return v;
 }
 
-/* Also the direct-call self-test's target (zc_direct_x86.c). */
+/* Also the direct-call self-test's target (zc_direct.c). */
 ZC_NOIPA int zc_redirect_target(int v)
 {
 	return v + 1;

@@ -14,7 +14,7 @@
  * @func: ftrace callback
  * @flags: extra FTRACE_OPS_FL_* flags (e.g. IPMODIFY)
  * @direct: a direct-call trampoline doing what @func does, or 0: where
- *	set (zc_direct_x86.c), the function's ftrace site calls it instead
+ *	set (zc_direct.c), the function's ftrace site calls it instead
  *	of ftrace's own trampoline and @func; cleared if the kernel refuses
  *	it (the hook then falls back to @func)
  * @addr: the function's ftrace call site, set by zc_hook_install()

@@ -20,9 +20,9 @@
  * and an ftrace callback on the gate changes where it returns to: the
  * hook's first instruction, with the gate's arguments and return address.
  * A return is not an indirect call. Were the redirect ever gone, the gate
- * itself answers -EACCES: closed, never open. On x86-64 the gates' hooks
- * are direct calls where the kernel takes them (zc_direct_x86.c), which
- * return there the same way.
+ * itself answers -EACCES: closed, never open. The gates' hooks are direct
+ * calls where the kernel takes them (zc_direct.c), which go there the
+ * same way.
  *
  * A kernel with CONFIG_SECURITY_NETWORK whose hooks cannot be found is
  * refused at load: answering without asking would bypass the policy.
@@ -81,7 +81,7 @@ static struct zc_hook zc_lsm_hooks[] = {
 };
 
 /**
- * zc_lsm_set_direct() - let the gates be direct calls (zc_direct_x86.c)
+ * zc_lsm_set_direct() - let the gates be direct calls (zc_direct.c)
  * @sendmsg_tramp: the trampoline for the security_socket_sendmsg() gate
  * @recvmsg_tramp: the one for the security_socket_recvmsg() gate
  *

@@ -4,7 +4,7 @@
  * before any hook, and the order of the hooks.
  *
  * Load order: the load-time checks (supported kernel, the redirect
- * self-tests of the callback and of the direct call (zc_direct_x86.c),
+ * self-tests of the callback and of the direct call (zc_direct.c),
  * which also chooses between the two, no compiler clones of a hooked
  * function), the security
  * gates, the counters, the record pool and the exit tracepoint (so no

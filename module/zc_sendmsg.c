@@ -88,7 +88,7 @@ static void zc_answer_at_entry(struct sock *sk, struct zc_call *c,
  * Runs for every sendmsg()/sendmmsg() message (and io_uring's) the hook
  * does not turn away at once (the direct-call trampoline returns early
  * for a sendmsg() without control data or on a socket without
- * SO_ZEROCOPY, see zc_direct_x86.c), maybe with preemption disabled:
+ * SO_ZEROCOPY, see zc_direct.c), maybe with preemption disabled:
  * returns at once unless the message carries control messages on a
  * zerocopy TCP/UDP socket. Records the message if it carries a request
  * inside a sendmsg()/sendmmsg() system call, and answers it at once if it

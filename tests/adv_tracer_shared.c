@@ -3,10 +3,11 @@
  * adv_tracer_shared: the hooks work unchanged while another tracer traces
  * the same two functions.
  *
- * Where the hooks are direct calls (x86-64), a second ftrace user of
- * ____sys_sendmsg() or __sock_cmsg_send() (the function tracer, a kprobe
- * at the entry, perf) makes the kernel reach the module's trampoline
- * through its own, by a return instead of a call. So the function tracer
+ * Where the hooks are direct calls (x86-64, arm64 6.5+), a second ftrace
+ * user of ____sys_sendmsg() or __sock_cmsg_send() (the function tracer,
+ * a kprobe at the entry, perf) makes the kernel reach the module's
+ * trampoline through its own (x86: by a return instead of a call; arm64:
+ * ftrace_caller's branch to it). So the function tracer
  * is turned on for both functions, and the sends mix every path the
  * trampolines choose between: plain sends (no control data), lone
  * requests (answered at the entry), requests next to an unrelated
@@ -14,7 +15,7 @@
  * the stock function). Every completion must arrive exactly once, SO_MARK
  * must still be accepted, and the tracer must have seen both functions.
  *
- * Module: the trampolines in module/zc_direct_x86.c; zc_hook_attach() in
+ * Module: the trampolines in module/zc_direct.c; zc_hook_attach() in
  * module/zc_hook.c. Where the hooks are callbacks, this checks that they
  * share the functions with the tracer.
  */

@@ -98,7 +98,7 @@
  *                      in it. module/zc_hold.c zc_call_hold();
  *                      module/zc_main.c zc_exit()
  *   adv_tracer_shared.c  the hooks work unchanged beside another tracer
- *                      of the same functions. module/zc_direct_x86.c (the
+ *                      of the same functions. module/zc_direct.c (the
  *                      trampolines); module/zc_hook.c zc_hook_attach()
  *
  *   adv_lsm.c          a request is answered only where the security

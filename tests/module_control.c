@@ -19,17 +19,21 @@
 #include "cases.h"
 
 /*
- * Debian's amd64 kernels all have ftrace direct calls; the module uses
- * them from 5.18 on (module/zc_compat.h, ZC_HAVE_DIRECT_CALLS).
+ * Debian's amd64 kernels all have ftrace direct calls, its arm64 ones
+ * from 6.12 on (arm64 got them in 6.5); the module uses them from 5.18
+ * (amd64) and 6.5 (arm64) on (module/zc_compat_ftrace.h,
+ * ZC_HAVE_DIRECT_CALLS).
  */
 static bool direct_calls_expected(void)
 {
 	struct utsname u;
-	int maj, min;
+	int maj, min, v;
 
-	return !uname(&u) && !strcmp(u.machine, "x86_64") &&
-	       sscanf(u.release, "%d.%d", &maj, &min) == 2 &&
-	       (maj > 5 || (maj == 5 && min >= 18));
+	if (uname(&u) || sscanf(u.release, "%d.%d", &maj, &min) != 2)
+		return false;
+	v = maj * 100 + min;
+	return (!strcmp(u.machine, "x86_64") && v >= 518) ||
+	       (!strcmp(u.machine, "aarch64") && v >= 605);
 }
 
 /* The module says at load which functions it hooked, in one line. */
@@ -55,7 +59,7 @@ static int klog_last_load_line(struct t_ctx *t)
 		const char *d = strstr(last, "(direct call)");
 
 		CHECK(t, d && strstr(d + 1, "(direct call, "),
-		      "x86-64 5.18+: both hooks should be direct calls");
+		      "x86-64 5.18+, arm64 6.5+: both hooks should be direct calls");
 	}
 	free(buf);
 	return 0;

@@ -183,7 +183,7 @@ y = panel(0, f'{WALL}: throughput relative to poll+recvmsg(MSG_ERRQUEUE) (1.0 = 
 y = panel(y, 'Instructions per send (QEMU -icount), relative to errqueue at the same interval '
           '(shorter = fewer; in brackets: instructions per send)', icount_chart, 1.0, '1.0 = errqueue')
 y = panel(y, 'Recovery of the reaping cost at interval 1, (I_errq - I_cmsg) / (I_errq - I_end), '
-          'I_end = errqueue every 512 sends (instructions)', recovery_chart, 0.7, 'target 70%')
+          'I_end = errqueue every 512 sends (instructions)', recovery_chart, 0.85, 'target 85%')
 svg.insert(0, f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 160}" height="{y + 20}" '
            'font-family="sans-serif" font-size="11">')
 svg.append('</svg>')

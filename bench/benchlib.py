@@ -159,6 +159,6 @@ class Icount:
             vals = [self.recovery(k, lane, size, r) for r in rs]
             out.append(f'| {lane} | {size} | ' +
                        ' | '.join('n/a' if v is None else f'{v * 100:.1f}%' for v in vals) +
-                       ' | >= 70% |')
+                       ' | >= 85% |')
         out.append('')
         return '\n'.join(out), worst

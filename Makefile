@@ -13,6 +13,7 @@
 #   make bench-where    a send's instructions per function, every one counted
 #                       (QEMU -icount and a TCG plugin; amd64 kernels)
 #   make bench-host     what reaping costs on this machine's kernel, real CPU
+#   make bench-contention  what the shared module reference costs two CPUs (real CPU)
 #   make matrix         the suite on every kernel in harness/kernels.txt
 #   make check-dkms     dkms add/build/install + modprobe inside a Debian VM
 #   make check-fresh    .ci/run from a fresh clone in a fresh debootstrap
@@ -59,7 +60,7 @@ check:
 demo lint matrix check-fresh stress check-debug:
 	./harness/$@.sh
 
-bench bench-icount bench-where bench-host:
+bench bench-icount bench-where bench-host bench-contention:
 	./bench/$@.sh
 
 check-dkms:
@@ -135,4 +136,4 @@ rpm:
 	./packaging/mkrpm.sh
 
 .PHONY: install install-dev install-tools dkms-install dkms-remove deb rpm
-.PHONY: all modules preload clean check check-fresh demo lint bench bench-icount bench-where bench-host matrix check-dkms stress check-debug check-debug-rt
+.PHONY: all modules preload clean check check-fresh demo lint bench bench-icount bench-where bench-host bench-contention matrix check-dkms stress check-debug check-debug-rt

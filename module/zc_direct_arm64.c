@@ -159,13 +159,7 @@ static void __used notrace zc_direct_tramps(void)
 	ZC_GATE_TRAMP(zc_lsm_sendmsg_tramp, zc_lsm_sendmsg_at)
 	ZC_GATE_TRAMP(zc_lsm_recvmsg_tramp, zc_lsm_recvmsg_at)
 "	.popsection\n"
-		     : : "i" (offsetof(struct msghdr, msg_controllen)),
-		     "i" (offsetof(struct socket, sk)),
-		     "i" (offsetof(struct sock, sk_flags)),
-		     "i" (SOCK_ZEROCOPY),
-		     "i" (offsetof(struct cmsghdr, cmsg_type)),
-		     "i" (offsetof(struct cmsghdr, cmsg_level)),
-		     "i" (SCM_ZC_NOTIFICATION), "i" (SOL_SOCKET));
+		     : : ZC_DIRECT_ASM_OPERANDS);
 }
 
 #endif /* ZC_HAVE_DIRECT_CALLS */

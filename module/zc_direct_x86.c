@@ -209,13 +209,7 @@ static void __used notrace zc_direct_offsets(void)
 		     ".set zc_cmsg_level, %c5\n\t"
 		     ".set zc_scm_zc_notification, %c6\n\t"
 		     ".set zc_sol_socket, %c7\n\t"
-		     : : "i" (offsetof(struct msghdr, msg_controllen)),
-		     "i" (offsetof(struct socket, sk)),
-		     "i" (offsetof(struct sock, sk_flags)),
-		     "i" (SOCK_ZEROCOPY),
-		     "i" (offsetof(struct cmsghdr, cmsg_type)),
-		     "i" (offsetof(struct cmsghdr, cmsg_level)),
-		     "i" (SCM_ZC_NOTIFICATION), "i" (SOL_SOCKET));
+		     : : ZC_DIRECT_ASM_OPERANDS);
 }
 
 #endif /* ZC_HAVE_DIRECT_CALLS */

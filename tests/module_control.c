@@ -54,7 +54,7 @@ static int klog_last_load_line(struct t_ctx *t)
 	if (last)
 		printf("# load line: %s\n", strstr(last, "zcnotify:"));
 	CHECK(t, last, "no 'zcnotify: version ... hooks at' line in the kernel log");
-	/* Both hooks are direct calls where the kernel has them (zc_direct_x86.c). */
+	/* Both hooks are direct calls where the kernel has them (zc_direct.c). */
 	if (direct_calls_expected()) {
 		const char *d = strstr(last, "(direct call)");
 

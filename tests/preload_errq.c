@@ -471,6 +471,10 @@ int main(int argc, char **argv)
 		while (stamps < sends && now_ms() < deadline)
 			if (wait_err(200))
 				drain();
+	/* The receiver may not have run yet on a busy machine. */
+	while (tos_cmsg && !__atomic_load_n(&tos_ok, __ATOMIC_RELAXED) &&
+	       !__atomic_load_n(&tos_bad, __ATOMIC_RELAXED) && now_ms() < deadline)
+		usleep(1000);
 	miss = nozc ? 0 : missing();
 	printf("preload_errq: sends=%u missing=%u dups=%u bogus=%u ranges=%u "
 	       "copied=%u bad_cmsg=%u stamps=%u tos_ok=%u tos_bad=%u calls=%lu "

@@ -42,7 +42,7 @@ for k in $KERNELS; do
 	stage_end "$k: bench, $accel wall clock"
 	# The same module build and initramfs tree, the instruction-count lane.
 	SENDS=${ICOUNT_SENDS:-} LANES=${ICOUNT_LANES:-} INTERVALS=${ICOUNT_INTERVALS:-} \
-		METHODS='' NS=0 THREADS=0 OH_CALLS='' WARMUP='' TH_CALLS='' \
+		METHODS='' PRELOAD_INTERVALS=0 NS=0 THREADS=0 OH_CALLS='' WARMUP='' TH_CALLS='' \
 		icount_lane "$k" "${ICOUNT_RUNS:-1}" "$out/raw-icount.txt"
 done
 WALL_ACCEL=$accel python3 "$TOP/bench/bench-report.py" "$out/raw.txt" "$out" "$out/raw-icount.txt"

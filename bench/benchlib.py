@@ -12,7 +12,11 @@ plain TCG boots of make bench they are TCG wall clock.
 """
 import collections
 
-METHODS = ('copy', 'errqueue', 'cmsg', 'uring')
+# errqueue_dyn, preload, preload_counted: the preload method's cells
+# (bench/guest-bench-icount.sh): zc_bench's errqueue method dynamically
+# linked, without libzcnotify-preload.so, under it, and under it with its
+# counters on.
+METHODS = ('copy', 'errqueue', 'cmsg', 'uring', 'errqueue_dyn', 'preload', 'preload_counted')
 
 
 def kv(words):
@@ -70,6 +74,9 @@ class Icount:
     over[(k, proto, size, cmsg, module)] = {run + 'a'|'b': instructions per
         call}: two rounds per module state in one boot
     threads[k] = {run label: row}, norec[k] = {run: stats/norecord}
+    pcheck[(k, 'lane proto', size, interval)] = {run: row}: the preload
+        method's PRELOADCHECK line (the module's stats/ growth over the
+        preload run, the library's counters of the counted run)
     """
 
     def __init__(self, path):
@@ -78,6 +85,7 @@ class Icount:
         self.over = collections.defaultdict(dict)
         self.threads = collections.defaultdict(dict)
         self.norec = collections.defaultdict(dict)
+        self.pcheck = collections.defaultdict(dict)
         self.fails = []
         for kind, d, rest in records(path):
             k, run = d.get('kernel'), d.get('run')
@@ -95,6 +103,9 @@ class Icount:
             elif kind == 'THREADS':
                 label = run + ('' if d.get('module', 'on') == 'on' else ' (module not loaded)')
                 self.threads[k][label] = d
+            elif kind == 'PRELOADCHECK':
+                self.pcheck[(k, d['lane'] + ' ' + d['proto'], int(d['size']),
+                             int(d['interval']))][run] = d
             elif kind == 'NORECORD':
                 self.norec[k][run] = rest[0]
             elif kind.startswith('BENCHFAIL'):
@@ -114,6 +125,17 @@ class Icount:
         """Instructions per send of one cell and run, or None."""
         row = self.bench.get((k, lane, size, iv, m), {}).get(run)
         return per_send(row) if row else None
+
+    def preload_syscalls(self, k, lane, size, iv, run):
+        """System calls per send under the library, by its own counters
+        (the counted run): those made for the program's MSG_ZEROCOPY sends,
+        MSG_ERRQUEUE reads and waits, plus the library's own; None without
+        them. zc_bench's syscalls_per_send counts its calls into libc,
+        which under the library are not all system calls."""
+        d = self.pcheck.get((k, lane, size, iv), {}).get(run)
+        if not d or 'kernel_calls' not in d or not int(d['sends']):
+            return None
+        return (int(d['kernel_calls']) + int(d['lib_syscalls'])) / int(d['sends'])
 
     def recovery(self, k, lane, size, run):
         """(I_errq - I_cmsg) / (I_errq - I_end) at interval 1, I_end =
@@ -147,8 +169,12 @@ class Icount:
                     worst = max(worst, sp)
                 extra = f'{per[0] - base[0]:+,.0f}' if base and m != 'copy' else ''
                 r0 = rows[min(rows)]
+                sc = f'{float(r0["syscalls_per_send"]):.3f}'
+                if m.startswith('preload'):
+                    v = self.preload_syscalls(k, lane, size, iv, min(rows))
+                    sc = 'n/a' if v is None else f'{v:.3f} (library\'s count)'
                 out.append(f'| {lane} | {size} | {iv} | {m} | ' + ' | '.join(f'{p:,.0f}' for p in per) +
-                           f' | {sp:.2f}% | {extra} | {float(r0["syscalls_per_send"]):.3f} '
+                           f' | {sp:.2f}% | {extra} | {sc} '
                            f'| {float(r0["ids_per_reap"]):.2f} |')
         out.append('')
         out.append(f'## {k}: recovery of the reaping cost at interval 1, (I_errq - I_cmsg) / '

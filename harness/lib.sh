@@ -220,14 +220,15 @@ copy_dummy_ko() {
 }
 
 # bench_root <kver> <guest script>: fetch and build for the kernel, and
-# lay out its initramfs tree with zc_bench, the script as /bench.sh and
-# dummy.ko; the caller adds /bench.conf and packs it with pack_root.
+# lay out its initramfs tree with zc_bench and zc_bench_dyn (bench/lib.sh
+# bench_prepare builds both), the script as /bench.sh and dummy.ko; the
+# caller adds /bench.conf and packs it with pack_root.
 bench_root() {
 	local k=$1 root=$BUILD/$1/initramfs
 	bash "$TOP/harness/fetch-kernel.sh" "$k"
 	build_module "$k" >"$BUILD/$k.build.log" 2>&1
 	build_initramfs "$k" "$BUILD/$k/initramfs.cpio.gz"
-	cp "$(tests_dir "$k")/zc_bench" "$root/bin/"
+	cp "$(tests_dir "$k")/zc_bench" "$(tests_dir "$k")/zc_bench_dyn" "$root/bin/"
 	cp "$2" "$root/bench.sh"
 	copy_dummy_ko "$k" "$root/dummy.ko"
 }

@@ -116,7 +116,7 @@ static void notrace zc_cmsg_send_entry(unsigned long ip,
  * Return: as zc_cmsg_send(); -EINVAL, as the stock function would, while
  * the module is being unloaded.
  */
-ZC_CMSG_SEND_PROTO(zc_cmsg_send_direct)
+__visible ZC_CMSG_SEND_PROTO(zc_cmsg_send_direct)
 {
 	BUILD_BUG_ON(!__same_type(&zc_cmsg_send_direct, &__sock_cmsg_send));
 	if (!try_module_get(THIS_MODULE))

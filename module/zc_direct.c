@@ -30,7 +30,11 @@
  * - zc_redirect_tramp, the same into zc_redirect_target(), for the
  *   load-time self-test (zc_hook_check_redirect()): where direct calls do
  *   not find the registers or stack written for, the hooks stay
- *   callbacks.
+ *   callbacks. The test's function is in this module, so its site
+ *   reaches the trampoline directly; a kernel function's site may be out
+ *   of reach (arm64 with modules placed anywhere: ftrace_caller branches
+ *   on, with the same registers). That second way is exercised by every
+ *   hooked send, not by the self-test.
  * - zc_lsm_sendmsg_tramp and zc_lsm_recvmsg_tramp, on the security gates
  *   of zc_lsm.c: the same, into the security hook the gate stands for
  *   (its first instruction, zc_lsm_*_at).

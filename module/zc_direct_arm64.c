@@ -8,11 +8,14 @@
  * ftrace_caller's "br x17" to it with the same registers: x9 holds the
  * caller's return address, x30 the function's first instruction after
  * the site, x0-x7 the arguments; x9-x17 are free. A trampoline begins
- * with a BTI landing pad ("bti c", a no-op without BTI), returns into
- * the function with x30 restored and "ret" (no landing pad there), and
- * sends a call elsewhere with x30 = x9 and a branch to the other
- * function's first instruction (where its own paciasp signs x30, as a
- * call of it would have it). Across a C call zc_sendmsg_tramp keeps
+ * with a BTI landing pad on a BTI kernel (ZC_BTI_C). It goes on with
+ * "ret": into the function with x30 restored, or, to send the call
+ * elsewhere, into the other function's first instruction with x30 = x9,
+ * as if the caller had called that one (a function that signs its
+ * return address signs x30 there). A ret, not a branch, both ways: it
+ * pops the return-address prediction the site's bl pushed, so the
+ * callers' own returns stay predicted, and BTI does not check it.
+ * Across a C call zc_sendmsg_tramp keeps
  * x0-x8 on the stack under two frame records, the function's (returning
  * into it) and its caller's, as ftrace_caller does, so an unwinder sees
  * zc_sendmsg_message() called from ____sys_sendmsg() called from its
@@ -59,6 +62,13 @@
 "	mov	x30, x9\n"						\
 "	ret	x16\n"
 
+/* The way into the function @sym instead, x30 = the caller's return address. */
+#define ZC_RETURN_INTO(sym)						\
+"	adrp	x16, " #sym "\n"						\
+"	add	x16, x16, :lo12:" #sym "\n"				\
+"	mov	x30, x9\n"						\
+"	ret	x16\n"
+
 /* A trampoline that goes to the function whose address is in @at. */
 #define ZC_GATE_TRAMP(name, at)						\
 "	.p2align	3\n"						\
@@ -69,7 +79,7 @@
 "	adrp	x16, " #at "\n"						\
 "	ldr	x16, [x16, :lo12:" #at "]\n"				\
 "	mov	x30, x9\n"						\
-"	br	x16\n"							\
+"	ret	x16\n"							\
 "	.size		" #name ", .-" #name "\n"
 
 /*
@@ -88,7 +98,9 @@ static void __used notrace zc_direct_tramps(void)
 	BUILD_BUG_ON(offsetof(struct sock, sk_flags) % 8 ||
 		     offsetof(struct sock, sk_flags) >= 32768);
 	BUILD_BUG_ON(offsetof(struct cmsghdr, cmsg_type) % 4 ||
-		     offsetof(struct cmsghdr, cmsg_level) % 4);
+		     offsetof(struct cmsghdr, cmsg_type) >= 16384 ||
+		     offsetof(struct cmsghdr, cmsg_level) % 4 ||
+		     offsetof(struct cmsghdr, cmsg_level) >= 16384);
 	BUILD_BUG_ON(SCM_ZC_NOTIFICATION >= 65536 || SOL_SOCKET >= 4096);
 
 	asm volatile("	.pushsection	.text.zc_direct, \"ax\", %%progbits\n"
@@ -142,8 +154,7 @@ static void __used notrace zc_direct_tramps(void)
 "	ldr	w16, [" ZC_CMSG_REG ", #%c5]\n"		/* cmsg_level */
 "	cmp	w16, #%c7\n"
 "	b.ne	3f\n"
-"	mov	x30, x9\n"
-"	b	zc_cmsg_send_direct\n"
+	ZC_RETURN_INTO(zc_cmsg_send_direct)
 "3:\n"
 	ZC_RETURN_INTO_FUNCTION
 "	.size		zc_cmsg_send_tramp, .-zc_cmsg_send_tramp\n"
@@ -153,8 +164,7 @@ static void __used notrace zc_direct_tramps(void)
 "	.type		zc_redirect_tramp, %%function\n"
 "zc_redirect_tramp:\n"
 	ZC_BTI_C
-"	mov	x30, x9\n"
-"	b	zc_redirect_target\n"
+	ZC_RETURN_INTO(zc_redirect_target)
 "	.size		zc_redirect_tramp, .-zc_redirect_tramp\n"
 	ZC_GATE_TRAMP(zc_lsm_sendmsg_tramp, zc_lsm_sendmsg_at)
 	ZC_GATE_TRAMP(zc_lsm_recvmsg_tramp, zc_lsm_recvmsg_at)

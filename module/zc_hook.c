@@ -136,7 +136,7 @@ static ZC_NOIPA int zc_redirect_probe(int v)
 }
 
 /* Also the direct-call self-test's target (zc_direct.c). */
-ZC_NOIPA int zc_redirect_target(int v)
+__visible ZC_NOIPA int zc_redirect_target(int v)
 {
 	return v + 1;
 }

@@ -19,10 +19,11 @@
  * prototype (checked at build time against the kernel's declaration),
  * and an ftrace callback on the gate changes where it returns to: the
  * hook's first instruction, with the gate's arguments and return address.
- * A return is not an indirect call. Were the redirect ever gone, the gate
- * itself answers -EACCES: closed, never open. The gates' hooks are direct
- * calls where the kernel takes them (zc_direct.c), which go there the
- * same way.
+ * A return is not an indirect call (IBT checks calls and jumps, not
+ * returns; arm64's BTI neither). Were the redirect ever gone, the gate
+ * itself answers -EACCES: closed, never open. Where the kernel takes
+ * direct calls (zc_direct.c), the gates' trampolines return into the
+ * hooks in the same way.
  *
  * A kernel with CONFIG_SECURITY_NETWORK whose hooks cannot be found is
  * refused at load: answering without asking would bypass the policy.
@@ -50,7 +51,8 @@ static ZC_NOIPA int zc_lsm_recvmsg_gate(struct socket *sock,
 }
 
 /* The security hooks' first instructions: where the gates go. */
-unsigned long zc_lsm_sendmsg_at, zc_lsm_recvmsg_at;
+unsigned long zc_lsm_sendmsg_at __ro_after_init;
+unsigned long zc_lsm_recvmsg_at __ro_after_init;
 
 static void notrace zc_lsm_sendmsg_entry(unsigned long ip,
 					 unsigned long parent_ip,

@@ -12,6 +12,9 @@
  * no request was ever answered in it, pass through from then on. The
  * program sees the second call's result only.
  *
+ * A socket whose answers keep coming back empty sends without a request
+ * for a while (ZCP_EMPTY_RUN in zcp.h): those sends pass through.
+ *
  * A blocking call that processed its request and was interrupted fails
  * with EINTR where the kernel would have restarted it; the library then
  * makes it again itself when the kernel would have (every handler with
@@ -73,13 +76,20 @@ static long cmsg_end(const struct msghdr *m)
 	return off;
 }
 
-/* Lend free store slots to a request; 0: none free (or fd changed). */
-static uint32_t reserve(int fd, struct zcp_sock *s)
+/*
+ * Lend free store slots to a request; 0: none free (or fd changed), or
+ * *skipped: the socket's answers have been coming back empty (ZCP_EMPTY_RUN).
+ */
+static uint32_t reserve(int fd, struct zcp_sock *s, bool *skipped)
 {
 	uint32_t cap = 0;
 
+	*skipped = false;
 	zcp_lock();
-	if (atomic_load(&zcp_fd[fd]) == s && !s->absent) {
+	if (atomic_load(&zcp_fd[fd]) == s && !s->absent && s->skip) {
+		s->skip--;
+		*skipped = true;
+	} else if (atomic_load(&zcp_fd[fd]) == s && !s->absent) {
 		cap = ZCP_STORE_MAX - s->n - s->reserved;
 		if (cap > s->next_cap)
 			cap = s->next_cap;
@@ -112,6 +122,43 @@ static void build(struct req *q, const struct msghdr *m, long end)
 	q->len = end + CMSG_SPACE(ZC_INFO_SIZE(q->cap));
 }
 
+/* Under zcp_mu: count an answer, empty or not (ZCP_EMPTY_RUN). */
+static void empty_answer(struct zcp_sock *s, bool empty)
+{
+	if (!empty) {
+		s->empties = 0;
+		s->backoff = 0;
+		s->skip = 0;
+		return;
+	}
+	if (s->empties < ZCP_EMPTY_RUN && ++s->empties < ZCP_EMPTY_RUN)
+		return;
+	s->backoff = !s->backoff ? ZCP_EMPTY_RUN :
+		s->backoff * 2 > ZCP_SKIP_MAX ? ZCP_SKIP_MAX : s->backoff * 2;
+	s->skip = s->backoff;
+}
+
+/*
+ * After a send made without a request (skipped) or for want of store
+ * slots. One that met ENOBUFS may have found optmem full of completions
+ * nobody asked for: the program gets the kernel's answer, as it would
+ * without the library, and the socket's next send asks again.
+ */
+static void unrequested(struct zcp_sock *s, bool skipped, long ret)
+{
+	int err = errno;
+
+	if (!skipped)
+		return;
+	ZCP_COUNT(ZC_SEND_SKIPPED);
+	if (ret < 0 && err == ENOBUFS) {
+		zcp_lock();
+		empty_answer(s, false);
+		zcp_unlock();
+	}
+	errno = err;
+}
+
 /* After the call: store what was answered, give the slots back. */
 static bool settle(struct zcp_sock *s, struct req *q)
 {
@@ -126,6 +173,7 @@ static bool settle(struct zcp_sock *s, struct req *q)
 	if (processed) {
 		s->next_cap = n < q->cap ? 1 : q->cap * 4 > ZCP_REQ_MAX ?
 			ZCP_REQ_MAX : q->cap * 4;
+		empty_answer(s, n == 0);
 		for (i = 0; i < n; i++)
 			zcp_store_add(s, zi->arr[i].lo, zi->arr[i].hi,
 				      !zi->arr[i].zerocopy);
@@ -181,6 +229,7 @@ static ssize_t zc_sendmsg(int fd, struct zcp_sock *s,
 {
 	long end = cmsg_end(msg);
 	struct msghdr m = *msg;
+	bool skipped;
 	struct req q;
 	ssize_t ret;
 	int err;
@@ -188,9 +237,12 @@ static ssize_t zc_sendmsg(int fd, struct zcp_sock *s,
 	if (end < 0)
 		return KCALL(sendmsg)(fd, msg, flags);
 	for (;;) {
-		q.cap = reserve(fd, s);
-		if (!q.cap)
-			return KCALL(sendmsg)(fd, msg, flags);
+		q.cap = reserve(fd, s, &skipped);
+		if (!q.cap) {
+			ret = KCALL(sendmsg)(fd, msg, flags);
+			unrequested(s, skipped, ret);
+			return ret;
+		}
 		build(&q, msg, end);
 		m.msg_control = q.ctl.b;
 		m.msg_controllen = q.len;
@@ -263,6 +315,7 @@ ZCP_VISIBLE int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 {
 	struct msghdr *h0;
 	struct zcp_sock *s;
+	bool skipped;
 	void *c0;
 	size_t l0;
 	struct req q;
@@ -279,9 +332,12 @@ ZCP_VISIBLE int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 	c0 = h0->msg_control;
 	l0 = h0->msg_controllen;
 	for (;;) {
-		q.cap = reserve(fd, s);
-		if (!q.cap)
-			return KCALL(sendmmsg)(fd, vec, vlen, flags);
+		q.cap = reserve(fd, s, &skipped);
+		if (!q.cap) {
+			ret = KCALL(sendmmsg)(fd, vec, vlen, flags);
+			unrequested(s, skipped, ret);
+			return ret;
+		}
 		build(&q, h0, end);
 		h0->msg_control = q.ctl.b;
 		h0->msg_controllen = q.len;

@@ -348,7 +348,7 @@ static void atfork_child(void)
 
 static const char *const count_names[ZC_NR] = {
 	"send_zc", "send_req", "send_answered", "send_resent", "send_restarted",
-	"ranges_in",
+	"send_skipped", "ranges_in",
 	"errq_served", "errq_passed", "wait_served", "wait_passed",
 	"lib_syscalls", "kernel_calls",
 };

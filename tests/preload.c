@@ -35,7 +35,7 @@
 /* The library's counters, as its destructor wrote them. */
 struct lib_stats {
 	long absent, send_zc, send_req, send_answered, send_resent, restarted,
-	     ranges_in,
+	     skipped, ranges_in,
 	     errq_served, errq_passed, lib_syscalls, kernel_calls;
 };
 
@@ -116,6 +116,7 @@ static int read_lib_stats(struct t_ctx *t, struct lib_stats *s)
 	s->send_answered = field(line, "send_answered");
 	s->send_resent = field(line, "send_resent");
 	s->restarted = field(line, "send_restarted");
+	s->skipped = field(line, "send_skipped");
 	s->ranges_in = field(line, "ranges_in");
 	s->errq_served = field(line, "errq_served");
 	s->errq_passed = field(line, "errq_passed");
@@ -175,9 +176,9 @@ static int expect_lib(struct t_ctx *t, bool loaded, bool must_serve,
 	return 0;
 }
 
-/* preload_errq with @args, under the library; and without it. */
+/* preload_errq with @args, under the library (its counters into *got); and without it. */
 static int errq_case(struct t_ctx *t, const struct t_env *e, const char *args,
-		     bool loaded, bool must_serve)
+		     bool loaded, bool must_serve, struct lib_stats *got)
 {
 	char out[4096], cmd[256], *argv[16], *save = NULL, *a, *c;
 	long long st[S_NR] = { 0 };
@@ -221,6 +222,8 @@ static int errq_case(struct t_ctx *t, const struct t_env *e, const char *args,
 		       loaded ? "module" : "absent", args, (double)calls / sends,
 		       (double)(ls.kernel_calls + ls.lib_syscalls) / sends,
 		       ls.errq_served, ls.restarted);
+	if (got)
+		*got = ls;
 	return 0;
 }
 
@@ -228,13 +231,12 @@ static int errq_case(struct t_ctx *t, const struct t_env *e, const char *args,
 #define ERRQ_CASE(name, args, loaded, serve)				\
 	static int name(struct t_ctx *t, const struct t_env *e)		\
 	{								\
-		return errq_case(t, e, args, loaded, serve);		\
+		return errq_case(t, e, args, loaded, serve, NULL);	\
 	}
 
 ERRQ_CASE(pl_absent, "-n 1000", false, false)
 ERRQ_CASE(pl_absent_tstamp, "-n 500 -s", false, false)
 ERRQ_CASE(pl_absent_thread, "-n 1000 -T -w epoll", false, false)
-ERRQ_CASE(pl_poll, "-n 2000", true, false)
 ERRQ_CASE(pl_reap32, "-n 2000 -r 32", true, true)
 ERRQ_CASE(pl_reap_end, "-n 500 -r 0", true, true)
 ERRQ_CASE(pl_ppoll, "-n 1000 -w ppoll -r 8", true, true)
@@ -251,6 +253,30 @@ ERRQ_CASE(pl_fork, "-n 1000 -F -r 8", true, true)
 ERRQ_CASE(pl_nonblock, "-n 1000 -N -r 8", true, true)
 ERRQ_CASE(pl_signal, "-n 1000 -S -r 8", true, true)
 ERRQ_CASE(pl_nozc, "-n 500 -Z", true, false)
+
+/*
+ * Reaping right after every send. Over UDP each completion is queued
+ * during its own send, after that send's request was answered, so every
+ * answer comes back empty: the library must stop asking (ZCP_EMPTY_RUN),
+ * fewer than one send in ten carrying a request, the others passed
+ * through. TCP's completions wait for the receiver's ACK and do come back
+ * in answers: no such bound there.
+ */
+static int pl_poll(struct t_ctx *t, const struct t_env *e)
+{
+	struct lib_stats ls;
+
+	if (errq_case(t, e, "-n 2000", true, false, &ls))
+		return -1;
+	if (e->type == SOCK_DGRAM)
+		CHECK(t, ls.skipped > 0 && ls.send_req * 10 < ls.send_zc &&
+		      ls.send_req + ls.skipped == ls.send_zc,
+		      "empty answers: %ld sends, %ld requests, %ld without one",
+		      ls.send_zc, ls.send_req, ls.skipped);
+	printf("# %ld sends, %ld with a request, %ld without\n",
+	       ls.send_zc, ls.send_req, ls.skipped);
+	return 0;
+}
 
 /*
  * QEMU's failure mode: a sender that reads the error queue only when a
@@ -284,28 +310,37 @@ static int optmem_run(struct t_ctx *t, char *const argv[], bool preload,
 	return 0;
 }
 
+/* argv without the library, then under it, at optmem_max OPTMEM_LOW. */
+static int optmem_pair(struct t_ctx *t, char *const argv[], long *plain,
+		       long *lib)
+{
+	char out[4096], saved[32] = "";
+	FILE *f = fopen(OPTMEM, "r");
+	bool got = f && fgets(saved, sizeof(saved), f);
+	int ret;
+
+	if (f)
+		fclose(f);
+	CHECK(t, got, "cannot read %s", OPTMEM);
+	CHECK(t, !write_sysctl(OPTMEM, OPTMEM_LOW), "cannot lower %s", OPTMEM);
+	ret = optmem_run(t, argv, false, plain, out, sizeof(out));
+	if (!ret)
+		ret = optmem_run(t, argv, true, lib, out, sizeof(out));
+	write_sysctl(OPTMEM, saved);
+	return ret;
+}
+
 static int pl_optmem(struct t_ctx *t, const struct t_env *e)
 {
 	char *argv[] = { ERRQ, "-n", "300", "-r", "0", NULL, NULL };
-	char out[4096], saved[32] = "";
 	long plain = -1, lib = -1;
 	struct lib_stats ls;
-	FILE *f;
-	int ret;
 
 	if (need(t, ERRQ) || need(t, LIB))
 		return T_SKIP;
 	argv[5] = e->family == AF_INET6 ? "-6u" : "-u";
-	f = fopen(OPTMEM, "r");
-	CHECK(t, f && fgets(saved, sizeof(saved), f), "cannot read %s", OPTMEM);
-	fclose(f);
-	CHECK(t, !write_sysctl(OPTMEM, OPTMEM_LOW), "cannot lower %s", OPTMEM);
-	ret = optmem_run(t, argv, false, &plain, out, sizeof(out));
-	if (!ret)
-		ret = optmem_run(t, argv, true, &lib, out, sizeof(out));
-	write_sysctl(OPTMEM, saved);
-	if (ret)
-		return ret;
+	if (optmem_pair(t, argv, &plain, &lib))
+		return -1;
 	CHECK(t, plain > 0, "without the library no ENOBUFS at optmem_max %s: "
 	      "the test does not reproduce QEMU's case", OPTMEM_LOW);
 	CHECK(t, lib == 0, "under the library %ld sends met ENOBUFS "
@@ -314,6 +349,38 @@ static int pl_optmem(struct t_ctx *t, const struct t_env *e)
 	      "library did not serve the final reads");
 	printf("# optmem_max %s, %s: ENOBUFS %ld without the library, %ld with\n",
 	       OPTMEM_LOW, argv[5], plain, lib);
+	return 0;
+}
+
+/*
+ * The same sender after 300 sends that reaped each completion at once:
+ * the library has stopped asking (empty answers), so the first send
+ * after the switch finds optmem full of an unread completion and meets
+ * ENOBUFS, as it would without the library; that ends the pause, and
+ * from the next send on the requests keep optmem free again: one
+ * ENOBUFS at most, against one per send without the library.
+ */
+static int pl_optmem_late(struct t_ctx *t, const struct t_env *e)
+{
+	char *argv[] = { ERRQ, "-n", "600", "-r", "1", "-L", "300", NULL, NULL };
+	long plain = -1, lib = -1;
+	struct lib_stats ls;
+
+	if (need(t, ERRQ) || need(t, LIB))
+		return T_SKIP;
+	argv[7] = e->family == AF_INET6 ? "-6u" : "-u";
+	if (optmem_pair(t, argv, &plain, &lib))
+		return -1;
+	CHECK(t, !read_lib_stats(t, &ls) && !ls.absent, "no library counters");
+	CHECK(t, plain >= 100, "without the library only %ld ENOBUFS", plain);
+	CHECK(t, ls.skipped > 0, "the library never stopped asking "
+	      "(%ld requests): the test tests nothing", ls.send_req);
+	CHECK(t, lib <= 1, "under the library %ld sends met ENOBUFS "
+	      "(%ld without it, %ld sent without a request)",
+	      lib, plain, ls.skipped);
+	printf("# optmem_max %s, %s, lazy after 300: ENOBUFS %ld without the "
+	       "library, %ld with (%ld sends without a request)\n",
+	       OPTMEM_LOW, argv[7], plain, lib, ls.skipped);
 	return 0;
 }
 
@@ -473,5 +540,6 @@ const struct t_case preload_cases[] = {
 	T_CASE("preload_nozc_udp4", pl_nozc, AF_INET, SOCK_DGRAM, 60),
 	T_CASE("preload_optmem_udp4", pl_optmem, AF_INET, SOCK_DGRAM, 60),
 	T_CASE("preload_optmem_udp6", pl_optmem, AF_INET6, SOCK_DGRAM, 60),
+	T_CASE("preload_optmem_late_udp4", pl_optmem_late, AF_INET, SOCK_DGRAM, 60),
 	{ NULL }
 };

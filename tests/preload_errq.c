@@ -10,6 +10,7 @@
  *   preload_errq [-6] [-u] [-n SENDS] [-r EVERY] [-w WAIT] [-T] [-M] [-s]
  *     -6        IPv6 (default IPv4)       -u  UDP (default TCP)
  *     -r EVERY  reap after every EVERY sends (0: only at the end)
+ *     -L FROM   from send FROM on, reap only when a send meets ENOBUFS
  *     -w WAIT   poll ppoll select pselect epoll epollet
  *     -T        a reader thread reaps while the main thread sends
  *     -M        sendmmsg (batches of 4) and recvmmsg
@@ -58,7 +59,7 @@
 #define TOS	0x28
 
 static int family = AF_INET, type = SOCK_STREAM, every = 1, tos_cmsg;
-static unsigned int sends = 2000;
+static unsigned int sends = 2000, lazy_from;
 static const char *wait_mode = "poll";
 static bool threaded, mmsg, tstamps, dupfd, forks, nonblock, sigs, nozc;
 static volatile sig_atomic_t alarms;
@@ -399,12 +400,13 @@ int main(int argc, char **argv)
 	pthread_t t;
 	int c;
 
-	while ((c = getopt(argc, argv, "6un:r:w:TMsDFNSZ")) != -1) {
+	while ((c = getopt(argc, argv, "6un:r:L:w:TMsDFNSZ")) != -1) {
 		switch (c) {
 		case '6': family = AF_INET6; break;
 		case 'u': type = SOCK_DGRAM; break;
 		case 'n': sends = strtoul(optarg, NULL, 0); break;
 		case 'r': every = atoi(optarg); break;
+		case 'L': lazy_from = strtoul(optarg, NULL, 0); break;
 		case 'w': wait_mode = optarg; break;
 		case 'T': threaded = true; break;
 		case 'M': mmsg = true; break;
@@ -440,7 +442,8 @@ int main(int argc, char **argv)
 		pthread_mutex_lock(&mu);
 		sent += k;
 		pthread_mutex_unlock(&mu);
-		if (!threaded && every && !(i % every))
+		if (!threaded && every && !(i % every) &&
+		    (!lazy_from || sent < lazy_from))
 			drain();
 		if (forks && sent == sends / 2) {
 			pid_t pid = fork();

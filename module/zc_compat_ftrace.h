@@ -111,6 +111,22 @@ static inline int zc_ftrace_direct_unregister(struct ftrace_ops *ops,
 #endif
 
 /*
+ * ZC_FTRACE_SITE_MAX - how far past a function's first byte the ip that
+ * ftrace hands a callback (the function's ftrace site) may lie. x86-64
+ * IBT kernels (5.18, the IBT series) put a 4-byte ENDBR64 first; arm64's
+ * patchable entry (5.5, DYNAMIC_FTRACE_WITH_REGS) is "mov x9, x30" and
+ * the call, after a BTI landing pad on BTI kernels (5.10). A hook's
+ * address is its function's first byte or the site itself (kprobe
+ * addresses skip ENDBR64, not arm64's prologue); every hooked function
+ * is longer than this, so no ip falls in two hooks' ranges.
+ */
+#if defined(CONFIG_ARM64)
+#define ZC_FTRACE_SITE_MAX	8
+#else
+#define ZC_FTRACE_SITE_MAX	4
+#endif
+
+/*
  * Every hook is permanent: while it is registered, kernel.ftrace_enabled
  * cannot be set to 0 (the sysctl answers EBUSY), and registering fails
  * with EBUSY while it is 0. A module whose hooks silently stop running

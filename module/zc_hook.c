@@ -8,6 +8,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/rcupdate.h>
 #include "zc_compat.h"
 #include "zc_hook.h"
 #include "zc_symbols.h"
@@ -52,6 +53,135 @@ static int zc_hook_attach_direct(struct zc_hook *hook)
 	return err;
 }
 
+/*
+ * Callback hooks with the same flags share one ftrace_ops, which
+ * dispatches on the traced address. A site that more than one ops
+ * covers, and every site of a kernel whose ftrace_caller finds no ops of
+ * its own (arm64 before 6.4's CALL_OPS: 6.1), calls ftrace's list
+ * function, which tests each registered ops' filter in turn: five ops,
+ * five hash lookups on every sendmsg(). Shared, they are two.
+ *
+ * Hooks are attached and removed from zc_init() and zc_exit() only,
+ * never concurrently; the callbacks read the table with READ_ONCE().
+ */
+#define ZC_HOOK_GROUPS		2	/* flag sets: plain, IPMODIFY */
+#define ZC_HOOK_GROUP_MAX	4	/* hooks sharing one ops */
+
+struct zc_hook_group {
+	struct ftrace_ops ops;
+	unsigned long flags;
+	unsigned int users;
+	struct zc_hook *hooks[ZC_HOOK_GROUP_MAX];
+};
+
+static struct zc_hook_group zc_hook_groups[ZC_HOOK_GROUPS];
+
+static void notrace zc_hook_dispatch(unsigned long ip, unsigned long parent_ip,
+				     struct ftrace_ops *ops,
+				     struct zc_fregs *fregs)
+{
+	struct zc_hook_group *g = container_of(ops, struct zc_hook_group, ops);
+	struct zc_hook *hook;
+	unsigned int i;
+
+	for (i = 0; i < ZC_HOOK_GROUP_MAX; i++) {
+		hook = READ_ONCE(g->hooks[i]);
+		if (hook && ip - hook->addr <= ZC_FTRACE_SITE_MAX) {
+			hook->func(ip, parent_ip, ops, fregs);
+			return;
+		}
+	}
+}
+
+/* The group for @flags: the one that has them, else an unused one. */
+static struct zc_hook_group *zc_hook_group_for(unsigned long flags)
+{
+	struct zc_hook_group *g, *free = NULL;
+
+	for (g = zc_hook_groups; g < zc_hook_groups + ZC_HOOK_GROUPS; g++) {
+		if (g->users && g->flags == flags)
+			return g;
+		if (!g->users && !free)
+			free = g;
+	}
+	return free;
+}
+
+/* Attach @hook's callback to its group's ops (registering it if new). */
+static int zc_hook_share(struct zc_hook *hook)
+{
+	struct zc_hook_group *g = zc_hook_group_for(hook->flags);
+	unsigned int i;
+	int err;
+
+	for (i = 0; g && i < ZC_HOOK_GROUP_MAX && g->hooks[i]; i++)
+		;
+	if (WARN_ON_ONCE(!g || i == ZC_HOOK_GROUP_MAX))
+		return -ENOSPC;
+	if (!g->users) {
+		g->flags = hook->flags;
+		g->ops.func = zc_hook_dispatch;
+		g->ops.flags = hook->flags | ZC_FTRACE_RECURSION_FLAGS |
+			       ZC_FTRACE_PERMANENT_FLAGS |
+			       (g->ops.flags & FTRACE_OPS_FL_INITIALIZED);
+	}
+	/* Published before its site can call the dispatcher. */
+	WRITE_ONCE(g->hooks[i], hook);
+	err = ftrace_set_filter_ip(&g->ops, hook->addr, 0, 0);
+	if (err) {
+		pr_err("cannot trace %s: error %d%s\n", hook->name, err,
+		       err == -EBUSY ?
+		       " (a livepatch or another module owns it)" : "");
+		goto out;
+	}
+	err = g->users ? 0 : register_ftrace_function(&g->ops);
+	if (err) {
+		pr_err("cannot hook %s: error %d%s\n", hook->name, err,
+		       err == -EBUSY ?
+		       " (kernel.ftrace_enabled is 0, or a livepatch or another module owns it)" :
+		       "");
+		ftrace_set_filter_ip(&g->ops, hook->addr, 1, 0);
+		goto out;
+	}
+	g->users++;
+	return 0;
+out:
+	WRITE_ONCE(g->hooks[i], NULL);
+	return err;
+}
+
+/*
+ * Detach @hook's callback. The last one unregisters the ops, which waits
+ * for every CPU to leave it; any other leaves the ops running for the
+ * rest and waits itself, as ftrace_shutdown() waits for a dynamic ops:
+ * for callbacks running with preemption off (synchronize_rcu()) and for
+ * tasks preempted in one (synchronize_rcu_tasks()). Its filter goes
+ * before that wait, its table entry before the filter: an ops with an
+ * empty filter would trace every function.
+ */
+static void zc_hook_unshare(struct zc_hook *hook)
+{
+	struct zc_hook_group *g;
+	unsigned int i;
+
+	for (g = zc_hook_groups; g < zc_hook_groups + ZC_HOOK_GROUPS; g++)
+		for (i = 0; i < ZC_HOOK_GROUP_MAX; i++)
+			if (g->hooks[i] == hook)
+				goto found;
+	WARN_ON_ONCE(1);
+	return;
+found:
+	WRITE_ONCE(g->hooks[i], NULL);
+	if (!--g->users) {
+		unregister_ftrace_function(&g->ops);
+		ftrace_set_filter_ip(&g->ops, hook->addr, 1, 0);
+		return;
+	}
+	ftrace_set_filter_ip(&g->ops, hook->addr, 1, 0);
+	synchronize_rcu();
+	synchronize_rcu_tasks();
+}
+
 /**
  * zc_hook_attach() - attach @hook at @hook->addr
  * @hook: the hook, with @addr set (a kernel function's ftrace site, or one
@@ -79,25 +209,7 @@ int zc_hook_attach(struct zc_hook *hook)
 		if (!hook->func)
 			return err;
 	}
-	hook->ops.func = hook->func;
-	hook->ops.flags = hook->flags | ZC_FTRACE_RECURSION_FLAGS |
-			  ZC_FTRACE_PERMANENT_FLAGS |
-			  (hook->ops.flags & FTRACE_OPS_FL_INITIALIZED);
-	err = ftrace_set_filter_ip(&hook->ops, hook->addr, 0, 0);
-	if (err) {
-		pr_err("cannot trace %s: error %d\n", hook->name, err);
-		return err;
-	}
-	err = register_ftrace_function(&hook->ops);
-	if (err) {
-		pr_err("cannot hook %s: error %d%s\n", hook->name, err,
-		       err == -EBUSY ?
-		       " (kernel.ftrace_enabled is 0, or a livepatch or another module owns it)" :
-		       "");
-		ftrace_set_filter_ip(&hook->ops, hook->addr, 1, 0);
-		return err;
-	}
-	return 0;
+	return zc_hook_share(hook);
 }
 
 /**
@@ -221,9 +333,10 @@ int zc_hook_check_redirect(unsigned long flags, unsigned long direct)
  */
 void zc_hook_remove(struct zc_hook *hook)
 {
-	if (hook->direct)
-		zc_ftrace_direct_unregister(&hook->ops, hook->direct);
-	else
-		unregister_ftrace_function(&hook->ops);
+	if (!hook->direct) {
+		zc_hook_unshare(hook);
+		return;
+	}
+	zc_ftrace_direct_unregister(&hook->ops, hook->direct);
 	ftrace_set_filter_ip(&hook->ops, hook->addr, 1, 0);
 }

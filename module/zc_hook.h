@@ -18,7 +18,8 @@
  *	of ftrace's own trampoline and @func; cleared if the kernel refuses
  *	it (the hook then falls back to @func)
  * @addr: the function's ftrace call site, set by zc_hook_install()
- * @ops: the registered ftrace_ops
+ * @ops: the direct call's ftrace_ops (callbacks with the same @flags
+ *	share one ops instead: zc_hook.c)
  */
 struct zc_hook {
 	const char *name;

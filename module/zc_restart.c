@@ -78,5 +78,6 @@ static void notrace zc_restart_entry(unsigned long ip, unsigned long parent_ip,
 struct zc_hook zc_restart_hook = {
 	.name = ZC_RESTART_HOOK,
 	.func = zc_restart_entry,
-	.flags = 0,
+	/* It needs no argument; the flags let it share zc_sendmsg_hook's ops. */
+	.flags = ZC_FTRACE_ARGS_FLAGS,
 };

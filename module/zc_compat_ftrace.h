@@ -127,6 +127,19 @@ static inline int zc_ftrace_direct_unregister(struct ftrace_ops *ops,
 #endif
 
 /*
+ * ZC_FTRACE_SHARE_IPMODIFY - may an IPMODIFY callback join an ftrace_ops
+ * that is already registered (zc_hook.c)? Not on kernels with direct
+ * calls: since 6.0 ("ftrace: Allow IPMODIFY and DIRECT ops on the same
+ * function") only register_ftrace_function() moves a direct call on the
+ * function (a BPF trampoline) aside for an IPMODIFY ops; a filter added
+ * to a registered ops skips that, and the redirect would be lost. Those
+ * kernels call one ops per site anyway (x86's per-ops trampolines,
+ * arm64's CALL_OPS), so sharing would save nothing there.
+ */
+#define ZC_FTRACE_SHARE_IPMODIFY \
+	(!IS_ENABLED(CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS))
+
+/*
  * Every hook is permanent: while it is registered, kernel.ftrace_enabled
  * cannot be set to 0 (the sysctl answers EBUSY), and registering fails
  * with EBUSY while it is 0. A module whose hooks silently stop running

@@ -61,10 +61,13 @@ static int zc_hook_attach_direct(struct zc_hook *hook)
  * function, which tests each registered ops' filter in turn: five ops,
  * five hash lookups on every sendmsg(). Shared, they are two.
  *
+ * IPMODIFY hooks share only where ZC_FTRACE_SHARE_IPMODIFY says so.
+ *
  * Hooks are attached and removed from zc_init() and zc_exit() only,
- * never concurrently; the callbacks read the table with READ_ONCE().
+ * never concurrently; the callbacks read the table with READ_ONCE(),
+ * entries published with smp_store_release().
  */
-#define ZC_HOOK_GROUPS		2	/* flag sets: plain, IPMODIFY */
+#define ZC_HOOK_GROUPS		5	/* plain, and IPMODIFY ones each alone */
 #define ZC_HOOK_GROUP_MAX	4	/* hooks sharing one ops */
 
 struct zc_hook_group {
@@ -93,24 +96,49 @@ static void notrace zc_hook_dispatch(unsigned long ip, unsigned long parent_ip,
 	}
 }
 
-/* The group for @flags: the one that has them, else an unused one. */
-static struct zc_hook_group *zc_hook_group_for(unsigned long flags)
+/*
+ * The group for @hook: the one with its flags, else an unused one; NULL
+ * if another hook's site is @hook's own (removing either would leave the
+ * other's filter entry behind) or no group is left.
+ */
+static struct zc_hook_group *zc_hook_group_for(struct zc_hook *hook)
 {
-	struct zc_hook_group *g, *free = NULL;
+	bool share = ZC_FTRACE_SHARE_IPMODIFY ||
+		     !(hook->flags & FTRACE_OPS_FL_IPMODIFY);
+	struct zc_hook_group *g, *found = NULL, *free = NULL;
+	unsigned int i;
 
 	for (g = zc_hook_groups; g < zc_hook_groups + ZC_HOOK_GROUPS; g++) {
-		if (g->users && g->flags == flags)
-			return g;
+		for (i = 0; i < ZC_HOOK_GROUP_MAX; i++)
+			if (g->hooks[i] &&
+			    (hook->addr - g->hooks[i]->addr <= ZC_FTRACE_SITE_MAX ||
+			     g->hooks[i]->addr - hook->addr <= ZC_FTRACE_SITE_MAX))
+				return NULL;
+		if (g->users && share && g->flags == hook->flags && !found)
+			found = g;
 		if (!g->users && !free)
 			free = g;
 	}
-	return free;
+	return found ? found : free;
+}
+
+/*
+ * Wait until no CPU runs a callback the dispatcher may have found: ones
+ * running with preemption off (synchronize_rcu()) and tasks preempted in
+ * one (synchronize_rcu_tasks()). ftrace_shutdown() also waits for code
+ * RCU does not watch (synchronize_rcu_tasks_rude()); the hooked functions
+ * run only where it does.
+ */
+static void zc_hook_wait(void)
+{
+	synchronize_rcu();
+	synchronize_rcu_tasks();
 }
 
 /* Attach @hook's callback to its group's ops (registering it if new). */
 static int zc_hook_share(struct zc_hook *hook)
 {
-	struct zc_hook_group *g = zc_hook_group_for(hook->flags);
+	struct zc_hook_group *g = zc_hook_group_for(hook);
 	unsigned int i;
 	int err;
 
@@ -125,8 +153,8 @@ static int zc_hook_share(struct zc_hook *hook)
 			       ZC_FTRACE_PERMANENT_FLAGS |
 			       (g->ops.flags & FTRACE_OPS_FL_INITIALIZED);
 	}
-	/* Published before its site can call the dispatcher. */
-	WRITE_ONCE(g->hooks[i], hook);
+	/* Published, with its address, before its site can be called. */
+	smp_store_release(&g->hooks[i], hook);
 	err = ftrace_set_filter_ip(&g->ops, hook->addr, 0, 0);
 	if (err) {
 		pr_err("cannot trace %s: error %d%s\n", hook->name, err,
@@ -141,7 +169,10 @@ static int zc_hook_share(struct zc_hook *hook)
 		       " (kernel.ftrace_enabled is 0, or a livepatch or another module owns it)" :
 		       "");
 		ftrace_set_filter_ip(&g->ops, hook->addr, 1, 0);
-		goto out;
+		WRITE_ONCE(g->hooks[i], NULL);
+		/* A failed register may have let a CPU into the dispatcher. */
+		zc_hook_wait();
+		return err;
 	}
 	g->users++;
 	return 0;
@@ -153,16 +184,16 @@ out:
 /*
  * Detach @hook's callback. The last one unregisters the ops, which waits
  * for every CPU to leave it; any other leaves the ops running for the
- * rest and waits itself, as ftrace_shutdown() waits for a dynamic ops:
- * for callbacks running with preemption off (synchronize_rcu()) and for
- * tasks preempted in one (synchronize_rcu_tasks()). Its filter goes
- * before that wait, its table entry before the filter: an ops with an
- * empty filter would trace every function.
+ * rest and waits itself (zc_hook_wait()). Its filter goes before that
+ * wait, its table entry before the filter: an ops with an empty filter
+ * would trace every function. A filter that cannot be removed (ENOMEM)
+ * leaves the function traced with no hook to run: harmless, logged.
  */
 static void zc_hook_unshare(struct zc_hook *hook)
 {
 	struct zc_hook_group *g;
 	unsigned int i;
+	int err;
 
 	for (g = zc_hook_groups; g < zc_hook_groups + ZC_HOOK_GROUPS; g++)
 		for (i = 0; i < ZC_HOOK_GROUP_MAX; i++)
@@ -177,9 +208,11 @@ found:
 		ftrace_set_filter_ip(&g->ops, hook->addr, 1, 0);
 		return;
 	}
-	ftrace_set_filter_ip(&g->ops, hook->addr, 1, 0);
-	synchronize_rcu();
-	synchronize_rcu_tasks();
+	err = ftrace_set_filter_ip(&g->ops, hook->addr, 1, 0);
+	if (err)
+		pr_warn("%s stays traced (error %d), with nothing to run\n",
+			hook->name, err);
+	zc_hook_wait();
 }
 
 /**

@@ -57,7 +57,7 @@ static int zc_hook_attach_direct(struct zc_hook *hook)
  * Callback hooks with the same flags share one ftrace_ops, which
  * dispatches on the traced address. A site that more than one ops
  * covers, and every site of a kernel whose ftrace_caller finds no ops of
- * its own (arm64 before 6.4's CALL_OPS: 6.1), calls ftrace's list
+ * its own (arm64 before CALL_OPS, 6.3: 6.1), calls ftrace's list
  * function, which tests each registered ops' filter in turn: five ops,
  * five hash lookups on every sendmsg(). Shared, they are two.
  *

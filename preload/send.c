@@ -83,13 +83,16 @@ static long cmsg_end(const struct msghdr *m)
 static uint32_t reserve(int fd, struct zcp_sock *s, bool *skipped)
 {
 	uint32_t cap = 0;
+	bool mine;
 
 	*skipped = false;
 	zcp_lock();
-	if (atomic_load(&zcp_fd[fd]) == s && !s->absent && s->skip) {
+	/* Not if the fd was closed or reused meanwhile, or there is no module. */
+	mine = atomic_load(&zcp_fd[fd]) == s && !s->absent;
+	if (mine && s->skip) {
 		s->skip--;
 		*skipped = true;
-	} else if (atomic_load(&zcp_fd[fd]) == s && !s->absent) {
+	} else if (mine) {
 		cap = ZCP_STORE_MAX - s->n - s->reserved;
 		if (cap > s->next_cap)
 			cap = s->next_cap;

@@ -167,9 +167,20 @@ static int expect_lib(struct t_ctx *t, bool loaded, bool must_serve,
 	      s.absent, s.send_req, s.send_answered, out);
 	CHECK(t, !s.ranges_in || s.errq_served > 0,
 	      "%ld ranges stored, none served", s.ranges_in);
-	CHECK(t, !must_serve || (s.ranges_in > 0 && s.errq_served > 0),
+	/*
+	 * Where completions wait only for the program's own reap (TCP on
+	 * loopback frees a send at the ACK, which comes while the sender
+	 * waits), every answer can come back empty; the library then stops
+	 * asking (ZCP_EMPTY_RUN) and has rightly served nothing. Said, not
+	 * failed: only a library that never stopped asking must have served.
+	 */
+	CHECK(t, !must_serve || (s.ranges_in > 0 && s.errq_served > 0) ||
+	      s.skipped > 0,
 	      "library did not serve: ranges=%ld served=%ld (%.150s)",
 	      s.ranges_in, s.errq_served, out);
+	if (must_serve && !s.ranges_in)
+		printf("# every answer came back empty (%ld requests, %ld sends without one): nothing to serve\n",
+		       s.send_req, s.skipped);
 	CHECK(t, st[S_REQ] - req_before >= s.send_answered,
 	      "stats/requests grew by %lld, the library saw %ld answered",
 	      st[S_REQ] - req_before, s.send_answered);

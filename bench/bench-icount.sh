@@ -7,7 +7,8 @@
 # spread between them. (make bench runs the same lane, shorter, and puts
 # its figures into bench.csv and ratios.svg.)
 # Knobs (environment): KERNELS, RUNS, SENDS, LANES, SIZE (for NS), INTERVALS, METHODS
-# (preload: zc_bench's errqueue program under libzcnotify-preload.so), PRELOAD_INTERVALS
+# (preload: zc_bench's errqueue program under libzcnotify-preload.so; cmsg_mixed: the
+# request after an SO_TIMESTAMPING cmsg, answered at the parse), PRELOAD_INTERVALS
 # (the intervals the preload method runs at; default 1), NS
 # (request sizes tried; 0: none), OH_CALLS, THREADS (0: skip), TH_CALLS.
 set -euo pipefail

@@ -16,7 +16,7 @@ import collections
 # (bench/guest-bench-icount.sh): zc_bench's errqueue method dynamically
 # linked, without libzcnotify-preload.so, under it, and under it with its
 # counters on.
-METHODS = ('copy', 'errqueue', 'cmsg', 'uring', 'errqueue_dyn', 'preload', 'preload_counted')
+METHODS = ('copy', 'errqueue', 'cmsg', 'cmsg_mixed', 'uring', 'errqueue_dyn', 'preload', 'preload_counted')
 
 
 def kv(words):

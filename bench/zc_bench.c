@@ -6,7 +6,9 @@
  *	LANE lo | dummy (UDP to 10.9.0.2 through dummy0: real zerocopy)
  *	| veth (IPv4 to 10.11.0.2 in netns zcpeer, across a veth pair)
  *	PROTO tcp4 tcp6 udp4 udp6, METHOD copy errqueue cmsg uring;
- *	completions are reaped after every INTERVAL sends.
+ *	completions are reaped after every INTERVAL sends; ZC_N=n asks for
+ *	n elements per request, ZC_MIXED=1 sends the request after an
+ *	SO_TIMESTAMPING cmsg (answered at the parse: method cmsg_mixed).
  *   zc_bench overhead PROTO SIZE CALLS none|pktinfo|tstamp
  *	(PROTO getppid: CALLS getppid() calls instead, SIZE 0)
  *	ns per plain sendmsg(), for the module-loaded/unloaded comparison;
@@ -68,8 +70,10 @@ struct bench {
 	/* results */
 	long done_sends, ids, reaps, syscalls;
 	atomic_int stop;
+	bool mixed;		/* $ZC_MIXED: the request after another cmsg */
 	union {
-		char buf[CMSG_SPACE(ZC_INFO_SIZE(ZC_NOTIFICATION_MAX))];
+		char buf[CMSG_SPACE(sizeof(uint32_t)) +
+			 CMSG_SPACE(ZC_INFO_SIZE(ZC_NOTIFICATION_MAX))];
 		struct cmsghdr align;
 	} ctl;
 };
@@ -252,19 +256,35 @@ static uint32_t pick_room(int interval)
 	return n < 4 ? 4 : n > ZC_NOTIFICATION_MAX ? ZC_NOTIFICATION_MAX : n;
 }
 
+/*
+ * The request, alone (answered at the ____sys_sendmsg() entry) or, with
+ * $ZC_MIXED, after an SO_TIMESTAMPING cmsg without flags (which asks for
+ * nothing): then the kernel parses the buffer and the module answers at
+ * __sock_cmsg_send(), as for a program that sends its own cmsgs.
+ */
 static struct zc_info *arm_cmsg(struct bench *b, struct msghdr *m)
 {
 	struct cmsghdr *c = (struct cmsghdr *)b->ctl.buf;
-	struct zc_info *zi = (struct zc_info *)CMSG_DATA(c);
 	uint32_t n = cmsg_room(b);
+	size_t len = 0;
+	struct zc_info *zi;
 
+	if (b->mixed) {
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = 37;	/* SO_TIMESTAMPING_OLD */
+		c->cmsg_len = CMSG_LEN(sizeof(uint32_t));
+		memset(CMSG_DATA(c), 0, sizeof(uint32_t));
+		len = CMSG_SPACE(sizeof(uint32_t));
+		c = (struct cmsghdr *)(b->ctl.buf + len);
+	}
+	zi = (struct zc_info *)CMSG_DATA(c);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_ZC_NOTIFICATION;
 	c->cmsg_len = CMSG_LEN(ZC_INFO_SIZE(n));
 	zi->size = n;
 	zi->arr[0].zerocopy = ZC_ELEM_UNWRITTEN;
 	m->msg_control = b->ctl.buf;
-	m->msg_controllen = CMSG_SPACE(ZC_INFO_SIZE(n));
+	m->msg_controllen = len + CMSG_SPACE(ZC_INFO_SIZE(n));
 	return zi;
 }
 
@@ -459,6 +479,7 @@ static int cmd_run(char **argv)
 	 * read afterwards. Completions still come, with the ACKs.
 	 */
 	norecv = getenv("ZC_NORECV") && b.type == SOCK_STREAM;
+	b.mixed = getenv("ZC_MIXED");
 	if (norecv) {
 		int big = 256 << 20;
 
@@ -483,7 +504,8 @@ static int cmd_run(char **argv)
 	printf("BENCH lane=%s proto=%s size=%zu interval=%d method=%s n=%u sends=%ld "
 	       "secs=%.9f mbps=%.1f sends_per_s=%.0f cpu_s_per_gb=%.3f "
 	       "ids_per_reap=%.2f syscalls_per_send=%.3f\n",
-	       argv[0], argv[1], b.size, b.interval, argv[4],
+	       argv[0], argv[1], b.size, b.interval,
+	       b.mixed && b.method == M_CMSG ? "cmsg_mixed" : argv[4],
 	       b.method == M_CMSG ? cmsg_room(&b) : 0, b.done_sends,
 	       secs, b.done_sends * b.size / secs / 1e6, b.done_sends / secs,
 	       cpu / (b.done_sends * b.size / 1e9),

@@ -94,16 +94,18 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
 	/* The payload spans at most two pages: every access below is in it. */
 	if (!access_ok(uzi, ZC_INFO_SIZE(n)))
 		return -EFAULT;
+	/* Held before anything that may sleep: a fault, below. */
 	err = zc_user_head(uzi, &head);
-	if (err && may_sleep && zc_user_fault_in(uzi, ZC_INFO_SIZE(n), true))
+	if (err && may_sleep && zc_call_hold(call) &&
+	    zc_user_fault_in(uzi, ZC_INFO_SIZE(n), true))
 		err = zc_user_head(uzi, &head);
 	if (err)
 		return err;
 	if (head.size != n)
 		return -EINVAL;
 	/*
-	 * Held first: what follows may sleep on PREEMPT_RT (a page's last
-	 * put_page(), the security hooks, the error queue's lock).
+	 * And before what follows, which may sleep on PREEMPT_RT (a page's
+	 * last put_page(), the security hooks, the error queue's lock).
 	 */
 	if (!zc_call_hold(call))
 		return -EINVAL;

@@ -48,9 +48,10 @@ static int zc_cmsg_request(struct sock *sk, struct cmsghdr *cmsg)
 	    cmsg->cmsg_len != CMSG_LEN(ZC_INFO_SIZE(n)))
 		return -EINVAL;
 	call = zc_call_claim(sk);
-	zc_records_refill();	/* under the redirect's module reference */
-	if (!call)
+	if (!call) {
+		zc_records_refill();
 		return -EINVAL;
+	}
 	return zc_answer(sk, call, n, NULL);
 }
 
@@ -58,9 +59,12 @@ static int zc_cmsg_request(struct sock *sk, struct cmsghdr *cmsg)
  * Reached from zc_cmsg_send_entry() instead of __sock_cmsg_send(), with
  * its arguments, in its caller's context. Waits on user memory only as
  * the kernel's own copy of the same buffer would (zc_user_fault_in(),
- * never for a userfaultfd answer or a file's page_mkwrite); holds the
- * module reference the callback took, so rmmod refuses (never waits)
- * while a task is in here.
+ * never for a userfaultfd answer or a file's page_mkwrite). Takes no
+ * module reference of its own: before anything that may sleep (a fault,
+ * and on PREEMPT_RT a sleeping lock or the page allocator) the call is
+ * held (zc_call_hold()), so rmmod refuses (never waits) while a task
+ * sleeps in here; a task that does not sleep is waited for at unload
+ * (zc_cmsg_send_quiesce()).
  */
 static ZC_CMSG_SEND_PROTO(zc_cmsg_send)
 {
@@ -74,7 +78,6 @@ static ZC_CMSG_SEND_PROTO(zc_cmsg_send)
 		zc_stat_add(einval, 1);
 	else if (err)
 		zc_stat_add(efault, 1);
-	module_put(THIS_MODULE);
 	return err;
 }
 
@@ -98,9 +101,6 @@ static void notrace zc_cmsg_send_entry(unsigned long ip,
 	if (cmsg->cmsg_type != SCM_ZC_NOTIFICATION ||
 	    cmsg->cmsg_level != SOL_SOCKET)
 		return;
-	/* Unloading: leave it to the stock function (EINVAL). */
-	if (!try_module_get(THIS_MODULE))
-		return;
 	zc_fregs_set_ip(fregs, (unsigned long)zc_cmsg_send);
 }
 
@@ -110,17 +110,14 @@ static void notrace zc_cmsg_send_entry(unsigned long ip,
  *
  * Gone to by zc_cmsg_send_tramp (zc_direct.c) instead of
  * __sock_cmsg_send(), with its arguments, as zc_cmsg_send_entry() sends
- * the call to zc_cmsg_send(); takes the module reference that callback
- * takes.
+ * the call to zc_cmsg_send().
  *
  * Return: as zc_cmsg_send(); -EINVAL, as the stock function would, while
- * the module is being unloaded.
+ * the module is being unloaded (no call can be held then).
  */
 __visible ZC_CMSG_SEND_PROTO(zc_cmsg_send_direct)
 {
 	BUILD_BUG_ON(!__same_type(&zc_cmsg_send_direct, &__sock_cmsg_send));
-	if (!try_module_get(THIS_MODULE))
-		return -EINVAL;
 	return ZC_CMSG_SEND_CALL(zc_cmsg_send);
 }
 
@@ -134,11 +131,12 @@ struct zc_hook zc_cmsg_send_hook = {
 /**
  * zc_cmsg_send_quiesce() - wait until no task runs zc_cmsg_send()
  *
- * Call after the __sock_cmsg_send() hook is removed. Every task sent to
- * zc_cmsg_send() held a module reference, so none is inside it when the
- * module is being removed, except one preempted between module_put() and
- * its return. Being preempted is not a voluntary context switch, so a
- * tasks-RCU grace period waits for it to leave.
+ * Call after the __sock_cmsg_send() hook is removed. A task sent to
+ * zc_cmsg_send() holds a module reference (its call's hold) before it
+ * may sleep there, so while the module is being removed none sleeps
+ * inside it; one may still run or be preempted there, or between its
+ * hold's module_put() and a return. Being preempted is not a voluntary
+ * context switch, so a tasks-RCU grace period waits for it to leave.
  */
 void zc_cmsg_send_quiesce(void)
 {

@@ -17,6 +17,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/gfp.h>
+#include <linux/module.h>
 #include <linux/spinlock.h>
 #include "zc_records_pool.h"
 
@@ -105,18 +106,24 @@ static int zc_pool_add(gfp_t flags)
  * zc_records_refill() - grow the record pool if it runs low
  *
  * Called where the task takes a record and in the context of a request.
- * On PREEMPT_RT the page allocator takes sleeping locks: there only with
- * a module reference held (a held call, or the parse's redirect), and
- * with preemption disabled a later request grows the pool.
+ * On PREEMPT_RT the page allocator takes sleeping locks: there it grows
+ * the pool only where the task may sleep, with a module reference held
+ * across the allocation (no unload frees the module under it); with
+ * preemption disabled a later request grows the pool.
  */
 void zc_records_refill(void)
 {
 	if (READ_ONCE(zc_nfree) >= ZC_RECS_LOW ||
 	    READ_ONCE(zc_nalloc) + ZC_RECS_CHUNK > ZC_RECS_MAX)
 		return;
-	if (IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible())
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		zc_pool_add(GFP_NOWAIT | __GFP_NOWARN);
+		return;
+	}
+	if (!preemptible() || !try_module_get(THIS_MODULE))
 		return;
 	zc_pool_add(GFP_NOWAIT | __GFP_NOWARN);
+	module_put(THIS_MODULE);
 }
 
 /**

@@ -27,6 +27,7 @@
  * May use: zc_records.c, zc_answer.c, zc_user.c, zc_hook.c, zc_symbols.c,
  * zc_stats.c, zc_callid.h.
  */
+#include <linux/compat.h>
 #include <linux/net.h>
 #include <linux/socket.h>
 #include <net/sock.h>
@@ -230,11 +231,23 @@ struct zc_call *zc_call_claim(struct sock *sk)
 	void __user *uctl;
 	size_t len;
 
-	if (!zc_records_in_use() || !zc_current_sendmsg_syscall(&id, true))
+	if (!zc_records_in_use())
 		return NULL;
 	c = zc_call_find();
-	if (!c || !c->armed || c->sk != (unsigned long)sk ||
-	    !zc_sysid_eq(&c->id, &id))
+	if (!c || !c->armed || c->sk != (unsigned long)sk)
+		return NULL;
+	/*
+	 * Every read of user memory here is tried without a fault first; one
+	 * that must fault (i386 socketcall()'s arguments, a msghdr or headers
+	 * paged out since the kernel read them) may sleep, so the call is
+	 * held first (zc_call_hold()): no unload frees the module under a
+	 * task that sleeps in it (zc_cmsg_send_quiesce()).
+	 */
+	if (!zc_current_sendmsg_syscall(&id, false) &&
+	    !(in_compat_syscall() && zc_call_hold(c) &&
+	      zc_current_sendmsg_syscall(&id, true)))
+		return NULL;
+	if (!zc_sysid_eq(&c->id, &id))
 		return NULL;
 	c->armed = false;
 	/*
@@ -242,13 +255,20 @@ struct zc_call *zc_call_claim(struct sock *sk)
 	 * then) cannot use a record armed by an earlier call: for sendmsg()
 	 * the control buffer must still be the recorded one.
 	 */
-	if (!id.mmsg && (zc_user_msg_ctl(id.msg, id.compat, true, &uctl, &len) ||
-			 uctl != c->uctl || len != c->ctl_len))
-		return NULL;
+	if (!id.mmsg) {
+		int err = zc_user_msg_ctl(id.msg, id.compat, false, &uctl, &len);
+
+		if (err && zc_call_hold(c))
+			err = zc_user_msg_ctl(id.msg, id.compat, true, &uctl, &len);
+		if (err || uctl != c->uctl || len != c->ctl_len)
+			return NULL;
+	}
 	/* The entry could not finish its walk: the kernel has just read it. */
 	if (c->nreq == ZC_WALK_LATER) {
 		bool alone;
 
+		if (!zc_call_hold(c))
+			return NULL;
 		c->nreq = zc_user_find(c->uctl, c->ctl_len, id.compat,
 				       ZC_WALK_PARSE, &c->payload, &c->plen,
 				       &alone);

@@ -8,7 +8,10 @@
 # instruction is counted (blocks cut short by an interrupt count whole).
 # Knobs: KERNELS (one or more), SENDS, WARMUP, CELLS (lane:proto:size:
 # interval:method, default: the request at every send against the
-# reaping limit and reaping at every send, UDP 4 KB via dummy0), TOP.
+# reaping limit and reaping at every send, UDP 4 KB via dummy0; method
+# errqueue_dyn or preload: the dynamically linked errqueue program without
+# or under libzcnotify-preload.so, whose user-space part is one "(user)"
+# line), TOP.
 set -euo pipefail
 . "$(dirname "$0")/../harness/lib.sh"
 . "$TOP/bench/lib.sh"

@@ -14,7 +14,14 @@ for c in $CELLS; do
 	IFS=: read l p size iv m <<EOF2
 $c
 EOF2
-	ZC_NORECV=1 /bin/zc_bench run $l $p $size $iv $m $SENDS
+	# errqueue_dyn / preload: the dynamically linked errqueue program,
+	# without and under libzcnotify-preload.so (as bench-icount's).
+	case $m in
+	errqueue_dyn) ZC_NORECV=1 /bin/zc_bench_dyn run $l $p $size $iv errqueue $SENDS ;;
+	preload) ZC_NORECV=1 LD_PRELOAD=/lib/zcnotify/libzcnotify-preload.so \
+		/bin/zc_bench_dyn run $l $p $size $iv errqueue $SENDS ;;
+	*) ZC_NORECV=1 /bin/zc_bench run $l $p $size $iv $m $SENDS ;;
+	esac
 	/bin/zc_mark
 	echo "CELL $c"
 done

@@ -96,9 +96,12 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
 		return -EFAULT;
 	/* Held before anything that may sleep: a fault, below. */
 	err = zc_user_head(uzi, &head);
-	if (err && may_sleep && zc_call_hold(call) &&
-	    zc_user_fault_in(uzi, ZC_INFO_SIZE(n), true))
-		err = zc_user_head(uzi, &head);
+	if (err && may_sleep) {
+		if (!zc_call_hold(call))
+			return -EINVAL;	/* unloading: as the stock function */
+		if (zc_user_fault_in(uzi, ZC_INFO_SIZE(n), true))
+			err = zc_user_head(uzi, &head);
+	}
 	if (err)
 		return err;
 	if (head.size != n)

@@ -34,10 +34,11 @@
  * in @regs, native or AArch32; false for every other system call:
  * setsockopt(), io_uring_enter(), ... and for a return from anything that
  * is not a system call (el0 entry sets syscallno to NO_SYSCALL). All of
- * it is in the registers: @may_fault does not matter here.
+ * it is in the registers: @unread is never set here.
  */
 static inline bool zc_arch_sendmsg_syscall(struct pt_regs *regs,
-					   struct zc_sysid *id, bool may_fault)
+					   struct zc_sysid *id,
+					   void __user **unread)
 {
 	long n = syscall_get_nr(current, regs);
 

@@ -10,7 +10,6 @@
 #include <linux/signal.h>
 #include <asm/syscall.h>
 #include <asm/unistd.h>
-#include "zc_user_pages.h"
 
 /* The oldest kernel tested here: Debian bullseye's 5.10. */
 #define ZC_ARCH_OLDEST_MAJOR	5
@@ -24,12 +23,14 @@
  * in @regs (native, or i386 direct or through socketcall()); false for
  * every other system call: setsockopt(), io_uring_enter(), x32, ...
  * socketcall()'s arguments are in user memory, which the kernel read at
- * the call's start: if the page was dropped since, fault it in again
- * only if @may_fault, never waiting for a userfaultfd answer
- * (zc_user_fault_in(); tests/adv_page_absent.c).
+ * the call's start, and are read here without a fault: if the page was
+ * dropped since, the answer is false and @unread (if not NULL) is set to
+ * them, for a caller that may sleep to fault them in and ask again
+ * (zc_call_claim(); tests/adv_page_absent.c).
  */
 static inline bool zc_arch_sendmsg_syscall(struct pt_regs *regs,
-					   struct zc_sysid *id, bool may_fault)
+					   struct zc_sysid *id,
+					   void __user **unread)
 {
 	long n = syscall_get_nr(current, regs);
 	u32 sc[2];
@@ -61,11 +62,11 @@ static inline bool zc_arch_sendmsg_syscall(struct pt_regs *regs,
 		    (id->fd != SYS_SENDMSG && id->fd != SYS_SENDMMSG))
 			return false;
 		/* socketcall(call, args): args[0] is the fd, args[1] the msghdr */
-		if (copy_from_user_nofault(sc, (u32 __user *)id->msg, sizeof(sc)) &&
-		    !(may_fault &&
-		      zc_user_fault_in((u32 __user *)id->msg, sizeof(sc), false) &&
-		      !copy_from_user_nofault(sc, (u32 __user *)id->msg, sizeof(sc))))
+		if (copy_from_user_nofault(sc, (u32 __user *)id->msg, sizeof(sc))) {
+			if (unread)
+				*unread = (void __user *)id->msg;
 			return false;
+		}
 		id->nr = n | id->fd << 16;
 		id->mmsg = id->fd == SYS_SENDMMSG;
 		id->fd = sc[0];

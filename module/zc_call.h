@@ -83,10 +83,11 @@ static inline void zc_call_reset(struct zc_call *c, const struct zc_sysid *id)
 
 /*
  * A message that starts system call @id: what an earlier call left in @c
- * is forgotten, unless that call was answered and the task has not left
- * the kernel since (its hold is still queued, zc_hold.c). A message met
- * then is not a new system call's, whatever the registers say: io_uring's
- * task work on the way out of the answered call, which must not undo
+ * is forgotten, unless that call is held (answered, or held before a
+ * fault at the parse) and the task has not left the kernel since (its
+ * hold is still queued, zc_hold.c). A message met then is not a new
+ * system call's, whatever the registers say: io_uring's task work on the
+ * way out of the held call, which must not undo
  * what keeps that call from being restarted (tests/adv_io_uring.c;
  * zc_sendmsg.c asks).
  *

@@ -60,19 +60,22 @@ static inline bool zc_sysid_eq(const struct zc_sysid *a,
 /**
  * zc_current_sendmsg_syscall() - identify the current sendmsg() system call
  * @id: set to the system call and its arguments
- * @may_fault: the caller may sleep (i386 socketcall()'s arguments are read
- *	from user memory)
+ * @unread: if not NULL, set where the answer is false only because the
+ *	call's arguments could not be read without a fault (i386
+ *	socketcall()'s, in user memory): the address to fault in
+ *
+ * Never faults.
  *
  * Return: true if the current task is a user task inside sendmsg() or
  * sendmmsg() (native or 32-bit); false for any other way into the socket
  * layer (setsockopt(), io_uring, kernel threads).
  */
 static inline bool zc_current_sendmsg_syscall(struct zc_sysid *id,
-					      bool may_fault)
+					      void __user **unread)
 {
 	if (!in_task() || (current->flags & ZC_PF_NOT_A_SYSCALL))
 		return false;
-	return zc_arch_sendmsg_syscall(current_pt_regs(), id, may_fault);
+	return zc_arch_sendmsg_syscall(current_pt_regs(), id, unread);
 }
 
 /*

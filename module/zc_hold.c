@@ -3,10 +3,12 @@
  * zcnotify - the hold: an answered call keeps the module until its task
  * leaves the kernel.
  *
- * From a call's first answer until the task returns to user mode it holds
- * a module reference, dropped by task work: rmmod is refused while an
- * answered call is still in the kernel, and no reloaded instance can
- * parse an answer as a new request (tests/adv_reload.c). The release is
+ * From a call's first answer (or the first thing the parse does that may
+ * sleep, a fault) until the task returns to user mode it holds a module
+ * reference, dropped by task work: rmmod is refused while an answered
+ * call is still in the kernel, and no reloaded instance can parse an
+ * answer as a new request (tests/adv_reload.c). A held call that was not
+ * answered (@processed false) only keeps the module meanwhile. The release is
  * also where a pending restart of that call becomes EINTR on paths where
  * task work runs before the restart hook (tests/adv_restart.c,
  * tests/adv_io_uring.c).
@@ -85,11 +87,13 @@ static void notrace zc_call_release(struct callback_head *work)
  * while an answered call is still in the kernel (blocked on a full
  * socket, say), and @processed means exactly "answered since the task
  * last left the kernel". The reference also covers whatever may sleep
- * in the answer (PREEMPT_RT's sleeping spinlocks, the page allocator):
- * a module is never freed under a task that sleeps inside it.
+ * in the answer (PREEMPT_RT's sleeping spinlocks, the page allocator)
+ * and in the parse before it (a fault): taken before any of that, it
+ * keeps the module from being freed under a task that sleeps inside it.
  *
- * Return: true if held (the call may be answered), false if the module is
- * going away or the task is exiting (the request is not answered).
+ * Return: true if held (the call may sleep here, and be answered), false
+ * if the module is going away or the task is exiting (the request is not
+ * answered).
  */
 bool zc_call_hold(struct zc_call *call)
 {

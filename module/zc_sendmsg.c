@@ -24,10 +24,9 @@
  *
  * Owns: zc_sendmsg_hook and its callback, the answer at entry,
  * zc_call_claim().
- * May use: zc_records.c, zc_answer.c, zc_user.c, zc_hook.c, zc_symbols.c,
- * zc_stats.c, zc_callid.h.
+ * May use: zc_records.c, zc_answer.c, zc_user.c, zc_user_pages.c, zc_hook.c,
+ * zc_symbols.c, zc_stats.c, zc_callid.h.
  */
-#include <linux/compat.h>
 #include <linux/net.h>
 #include <linux/socket.h>
 #include <net/sock.h>
@@ -41,6 +40,7 @@
 #include "zc_sendmsg.h"
 #include "zc_stats.h"
 #include "zc_user.h"
+#include "zc_user_pages.h"
 
 /* io_uring's way into ____sys_sendmsg(): not a sendmsg() system call */
 static unsigned long zc_io_uring_start, zc_io_uring_end;
@@ -139,12 +139,12 @@ zc_sendmsg_message(struct socket *sock, struct msghdr *msg, unsigned int flags,
 		 */
 		if (used_address && first && zc_records_in_use()) {
 			c = zc_call_find();
-			if (c && zc_current_sendmsg_syscall(&id, false))
+			if (c && zc_current_sendmsg_syscall(&id, NULL))
 				zc_call_new(c, &id);
 		}
 		return NULL;
 	}
-	if (!zc_current_sendmsg_syscall(&id, false))
+	if (!zc_current_sendmsg_syscall(&id, NULL))
 		memset(&id, 0, sizeof(id));	/* matches no system call */
 	/* sendmmsg() passes used_address, sendmsg() and io_uring do not. */
 	if (id.nr && id.mmsg != !!used_address)
@@ -226,9 +226,9 @@ static void notrace zc_sendmsg_entry(unsigned long ip,
  */
 struct zc_call *zc_call_claim(struct sock *sk)
 {
+	void __user *uctl, *unread = NULL;
 	struct zc_sysid id;
 	struct zc_call *c;
-	void __user *uctl;
 	size_t len;
 
 	if (!zc_records_in_use())
@@ -243,9 +243,10 @@ struct zc_call *zc_call_claim(struct sock *sk)
 	 * held first (zc_call_hold()): no unload frees the module under a
 	 * task that sleeps in it (zc_cmsg_send_quiesce()).
 	 */
-	if (!zc_current_sendmsg_syscall(&id, false) &&
-	    !(in_compat_syscall() && zc_call_hold(c) &&
-	      zc_current_sendmsg_syscall(&id, true)))
+	if (!zc_current_sendmsg_syscall(&id, &unread) &&
+	    !(unread && zc_call_hold(c) &&
+	      zc_user_fault_in(unread, ZC_SOCKETCALL_ARGS, false) &&
+	      zc_current_sendmsg_syscall(&id, NULL)))
 		return NULL;
 	if (!zc_sysid_eq(&c->id, &id))
 		return NULL;
@@ -267,11 +268,13 @@ struct zc_call *zc_call_claim(struct sock *sk)
 	if (c->nreq == ZC_WALK_LATER) {
 		bool alone;
 
-		if (!zc_call_hold(c))
-			return NULL;
 		c->nreq = zc_user_find(c->uctl, c->ctl_len, id.compat,
-				       ZC_WALK_PARSE, &c->payload, &c->plen,
-				       &alone);
+				       ZC_WALK_ALL_NOFAULT, &c->payload,
+				       &c->plen, &alone);
+		if (c->nreq == ZC_WALK_LATER && zc_call_hold(c))
+			c->nreq = zc_user_find(c->uctl, c->ctl_len, id.compat,
+					       ZC_WALK_PARSE, &c->payload,
+					       &c->plen, &alone);
 		if (c->nreq <= 0)
 			return NULL;
 	}

@@ -95,8 +95,9 @@ out:
  * @ctl_len: its length (at most INT_MAX)
  * @compat: it has the 32-bit layout
  * @max_headers: walk at most this many headers, nofault (the hook's
- *	entry), or ZC_WALK_PARSE: all of them, faulting pages in (the parse,
- *	where the task may sleep and the kernel has just read the buffer)
+ *	entry; ZC_WALK_ALL_NOFAULT: all of them), or ZC_WALK_PARSE: all of
+ *	them, faulting pages in (the parse, where the task may sleep, holds
+ *	the module and the kernel has just read the buffer)
  * @payload: set to the payload of the first SCM_ZC_NOTIFICATION, if any
  * @plen: set to that payload's length
  * @alone: set to true if the buffer holds that message and nothing else

@@ -22,6 +22,10 @@ int zc_user_find(const void __user *uctl, size_t ctl_len, bool compat,
 #define ZC_WALK_ENTRY_HEADERS	8
 /* zc_user_find()'s @max_headers at the parse: all, faults allowed */
 #define ZC_WALK_PARSE		0
+/* ... and the parse's first try: all, without a fault */
+#define ZC_WALK_ALL_NOFAULT	UINT_MAX
+/* i386 socketcall()'s argument block as read: the fd and the msghdr */
+#define ZC_SOCKETCALL_ARGS	(2 * sizeof(u32))
 /*
  * Control buffers longer than this are not looked at (the kernel's optmem
  * limit refuses them: 20 KB by default on 6.1, 128 KB on 6.12).

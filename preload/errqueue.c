@@ -84,6 +84,18 @@ static void fill(struct msghdr *m, int family, const struct zcp_range *r,
 		put_cmsg(m, SOL_IPV6, IPV6_RECVERR, &e.v6, sizeof(e.v6));
 }
 
+/*
+ * Does fd's socket have stored ranges? A racy peek, inline (the common
+ * answer, no, passes the read to the kernel after two loads); take()
+ * confirms under the lock.
+ */
+static inline bool stored(int fd)
+{
+	struct zcp_sock *s = zcp_sock_peek(fd);
+
+	return s && s->n;
+}
+
 /* Take the oldest stored range of fd's socket; false: none. */
 static bool take(int fd, struct zcp_range *r, int *family)
 {
@@ -101,20 +113,30 @@ static bool take(int fd, struct zcp_range *r, int *family)
 	return got;
 }
 
-ZCP_VISIBLE ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+/* An error-queue read of a socket with stored ranges (out of line). */
+static __attribute__((noinline)) ssize_t
+recvmsg_stored(int fd, struct msghdr *msg, int flags)
 {
 	struct zcp_range r;
 	int family;
 
-	if (!(flags & MSG_ERRQUEUE))
-		return REAL(recvmsg)(fd, msg, flags);
-	if (!msg || !take(fd, &r, &family)) {
+	if (!take(fd, &r, &family)) {
 		ZCP_COUNT(ZC_ERRQ_PASSED);
 		return KCALL(recvmsg)(fd, msg, flags);
 	}
 	ZCP_COUNT(ZC_ERRQ_SERVED);
 	fill(msg, family, &r, flags);
 	return 0;
+}
+
+ZCP_VISIBLE ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	if (!(flags & MSG_ERRQUEUE))
+		return REAL(recvmsg)(fd, msg, flags);
+	if (msg && stored(fd))
+		return recvmsg_stored(fd, msg, flags);
+	ZCP_COUNT(ZC_ERRQ_PASSED);
+	return KCALL(recvmsg)(fd, msg, flags);
 }
 
 /*
@@ -130,7 +152,7 @@ ZCP_VISIBLE int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 
 	if (!(flags & MSG_ERRQUEUE))
 		return REAL(recvmmsg)(fd, vec, vlen, flags, timeout);
-	if (!vec || !vlen || !take(fd, &r, &family)) {
+	if (!vec || !vlen || !stored(fd) || !take(fd, &r, &family)) {
 		ZCP_COUNT(ZC_ERRQ_PASSED);
 		return KCALL(recvmmsg)(fd, vec, vlen, flags, timeout);
 	}

@@ -77,6 +77,23 @@ static long cmsg_end(const struct msghdr *m)
 }
 
 /*
+ * One send of a run without a request (ZCP_EMPTY_RUN), taken without the
+ * lock: a socket is never freed (socks.c), and where the fd was closed or
+ * reused meanwhile the send goes without a request all the same.
+ */
+static bool take_skip(struct zcp_sock *s)
+{
+	uint32_t k = atomic_load_explicit(&s->skip, memory_order_relaxed);
+
+	while (k)
+		if (atomic_compare_exchange_weak_explicit(&s->skip, &k, k - 1,
+							  memory_order_relaxed,
+							  memory_order_relaxed))
+			return true;
+	return false;
+}
+
+/*
  * Lend free store slots to a request; 0: none free (or fd changed), or
  * *skipped: the socket's answers have been coming back empty (ZCP_EMPTY_RUN).
  */
@@ -89,8 +106,7 @@ static uint32_t reserve(int fd, struct zcp_sock *s, bool *skipped)
 	zcp_lock();
 	/* Not if the fd was closed or reused meanwhile, or there is no module. */
 	mine = atomic_load(&zcp_fd[fd]) == s && !s->absent;
-	if (mine && s->skip) {
-		s->skip--;
+	if (mine && take_skip(s)) {
 		*skipped = true;
 	} else if (mine) {
 		cap = ZCP_STORE_MAX - s->n - s->reserved;
@@ -131,14 +147,14 @@ static void empty_answer(struct zcp_sock *s, bool empty)
 	if (!empty) {
 		s->empties = 0;
 		s->backoff = 0;
-		s->skip = 0;
+		atomic_store_explicit(&s->skip, 0, memory_order_relaxed);
 		return;
 	}
 	if (s->empties < ZCP_EMPTY_RUN && ++s->empties < ZCP_EMPTY_RUN)
 		return;
 	s->backoff = !s->backoff ? ZCP_EMPTY_RUN :
 		s->backoff * 2 > ZCP_SKIP_MAX ? ZCP_SKIP_MAX : s->backoff * 2;
-	s->skip = s->backoff;
+	atomic_store_explicit(&s->skip, s->backoff, memory_order_relaxed);
 }
 
 /*
@@ -147,19 +163,23 @@ static void empty_answer(struct zcp_sock *s, bool empty)
  * nobody asked for: the program gets the kernel's answer, as it would
  * without the library, and the socket's next send asks again.
  */
-static void unrequested(struct zcp_sock *s, bool skipped, long ret)
+static __attribute__((noinline)) void unrequested_failed(struct zcp_sock *s)
 {
-	int err = errno;
+	if (errno != ENOBUFS)
+		return;
+	zcp_lock();
+	empty_answer(s, false);
+	zcp_unlock();
+	errno = ENOBUFS;
+}
 
+static inline void unrequested(struct zcp_sock *s, bool skipped, long ret)
+{
 	if (!skipped)
 		return;
 	ZCP_COUNT(ZC_SEND_SKIPPED);
-	if (ret < 0 && err == ENOBUFS) {
-		zcp_lock();
-		empty_answer(s, false);
-		zcp_unlock();
-	}
-	errno = err;
+	if (ret < 0)
+		unrequested_failed(s);
 }
 
 /* After the call: store what was answered, give the slots back. */
@@ -282,6 +302,12 @@ ZCP_VISIBLE ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	s = zcp_sock_get(fd);
 	if (!s)
 		return KCALL(sendmsg)(fd, msg, flags);
+	if (take_skip(s)) {
+		ssize_t ret = KCALL(sendmsg)(fd, msg, flags);
+
+		unrequested(s, true, ret);
+		return ret;
+	}
 	return zc_sendmsg(fd, s, msg, flags);
 }
 
@@ -299,6 +325,12 @@ ZCP_VISIBLE ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 	s = zcp_sock_get(fd);
 	if (!s)
 		return KCALL(sendto)(fd, buf, len, flags, to, tolen);
+	if (take_skip(s)) {
+		ssize_t ret = KCALL(sendto)(fd, buf, len, flags, to, tolen);
+
+		unrequested(s, true, ret);
+		return ret;
+	}
 	return zc_sendmsg(fd, s, &m, flags);
 }
 
@@ -332,6 +364,11 @@ ZCP_VISIBLE int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 	h0 = &vec[0].msg_hdr;
 	if (!s || (end = cmsg_end(h0)) < 0)
 		return KCALL(sendmmsg)(fd, vec, vlen, flags);
+	if (take_skip(s)) {
+		ret = KCALL(sendmmsg)(fd, vec, vlen, flags);
+		unrequested(s, true, ret);
+		return ret;
+	}
 	c0 = h0->msg_control;
 	l0 = h0->msg_controllen;
 	for (;;) {

@@ -111,18 +111,12 @@ static void sock_put_locked(struct zcp_sock *s)
 		retire_locked(s);
 }
 
-struct zcp_sock *zcp_sock_get(int fd)
+/* zcp_sock_get() for an fd not classified yet (zcp.h has the fast half). */
+struct zcp_sock *zcp_sock_classify(int fd)
 {
 	struct zcp_sock *s;
 	struct stat st;
 	int family, err;
-
-	if ((unsigned int)fd >= ZCP_FD_MAX ||
-	    atomic_load_explicit(&zcp_absent, memory_order_relaxed))
-		return NULL;
-	s = atomic_load_explicit(&zcp_fd[fd], memory_order_acquire);
-	if (s)
-		return s == ZCP_NOT_SERVED || s->absent ? NULL : s;
 
 	err = errno;
 	if (!servable(fd, &family) || fstat(fd, &st)) {

@@ -73,7 +73,8 @@ struct zcp_sock {
 	unsigned int busy;	/* sends in flight that hold it */
 	uint32_t next_cap;	/* capacity of the next request */
 	uint32_t empties;	/* answers in a row with nothing in them */
-	uint32_t skip;		/* sends left to make without a request */
+	/* Sends left to make without a request: taken without zcp_mu. */
+	_Atomic uint32_t skip;
 	uint32_t backoff;	/* the last such run of sends */
 	uint32_t gen;		/* bumped whenever ranges are stored */
 	struct zcp_range r[ZCP_STORE_MAX];
@@ -168,8 +169,23 @@ void zcp_resolve(void);
 		 (zcp_resolve(), zcp_real.f))
 
 /* socks.c */
-/* The fd's socket if it is served, classifying it on first use; else NULL. */
-struct zcp_sock *zcp_sock_get(int fd);
+struct zcp_sock *zcp_sock_classify(int fd);
+/*
+ * The fd's socket if it is served, classifying it on first use; else NULL.
+ * Inline: the common answer, an fd already classified, takes two loads.
+ */
+static inline struct zcp_sock *zcp_sock_get(int fd)
+{
+	struct zcp_sock *s;
+
+	if ((unsigned int)fd >= ZCP_FD_MAX ||
+	    atomic_load_explicit(&zcp_absent, memory_order_relaxed))
+		return NULL;
+	s = atomic_load_explicit(&zcp_fd[fd], memory_order_acquire);
+	if (!s)
+		return zcp_sock_classify(fd);
+	return s == ZCP_NOT_SERVED || s->absent ? NULL : s;
+}
 /* The fd's socket if already known to be served, else NULL (no classify). */
 static inline struct zcp_sock *zcp_sock_peek(int fd)
 {

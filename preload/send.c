@@ -248,17 +248,14 @@ static void refused(struct zcp_sock *s)
 
 /* A MSG_ZEROCOPY sendmsg() on a served socket, with the request. */
 static ssize_t zc_sendmsg(int fd, struct zcp_sock *s,
-			  const struct msghdr *msg, int flags)
+			  const struct msghdr *msg, int flags, long end)
 {
-	long end = cmsg_end(msg);
 	struct msghdr m = *msg;
 	bool skipped;
 	struct req q;
 	ssize_t ret;
 	int err;
 
-	if (end < 0)
-		return KCALL(sendmsg)(fd, msg, flags);
 	for (;;) {
 		q.cap = reserve(fd, s, &skipped);
 		if (!q.cap) {
@@ -295,12 +292,15 @@ static ssize_t zc_sendmsg(int fd, struct zcp_sock *s,
 ZCP_VISIBLE ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	struct zcp_sock *s;
+	long end;
 
 	if (!(flags & MSG_ZEROCOPY) || !msg)
 		return REAL(sendmsg)(fd, msg, flags);
 	ZCP_COUNT(ZC_SEND_ZC);
 	s = zcp_sock_get(fd);
-	if (!s)
+	/* Not the program's own request, nor what the kernel refuses. */
+	end = msg->msg_controllen ? cmsg_end(msg) : 0;
+	if (!s || end < 0)
 		return KCALL(sendmsg)(fd, msg, flags);
 	if (take_skip(s)) {
 		ssize_t ret = KCALL(sendmsg)(fd, msg, flags);
@@ -308,7 +308,7 @@ ZCP_VISIBLE ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 		unrequested(s, true, ret);
 		return ret;
 	}
-	return zc_sendmsg(fd, s, msg, flags);
+	return zc_sendmsg(fd, s, msg, flags, end);
 }
 
 ZCP_VISIBLE ssize_t sendto(int fd, const void *buf, size_t len, int flags,
@@ -331,7 +331,7 @@ ZCP_VISIBLE ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 		unrequested(s, true, ret);
 		return ret;
 	}
-	return zc_sendmsg(fd, s, &m, flags);
+	return zc_sendmsg(fd, s, &m, flags, 0);
 }
 
 ZCP_VISIBLE ssize_t send(int fd, const void *buf, size_t len, int flags)

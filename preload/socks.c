@@ -141,6 +141,11 @@ struct zcp_sock *zcp_sock_classify(int fd)
 		s = spare;
 		if (s) {
 			spare = s->next;
+			/*
+			 * A sender that found the retired socket before its fd
+			 * closed may still take a skip from it (send.c,
+			 * take_skip()): it sees 0 or its own count, never more.
+			 */
 			memset(s, 0, sizeof(*s));
 		} else {
 			s = calloc(1, sizeof(*s));

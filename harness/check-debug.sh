@@ -11,4 +11,6 @@ bash "$TOP/harness/deps.sh"
 stage_start
 rel=$(bash "$TOP/harness/debug-kernel.sh" "${1:-6.1}") || { echo "not ok 1 - build debug kernel"; echo "0 passed, 1 failed"; exit 1; }
 stage_end "debug kernel $rel"
-KERNELS=$rel VM_MEM=${VM_MEM:-2G} VM_TIMEOUT=${VM_TIMEOUT:-3600} bash "$TOP/harness/check.sh"
+# Debug kernels run several times slower: every case's deadline times 4.
+KERNELS=$rel VM_MEM=${VM_MEM:-2G} VM_TIMEOUT=${VM_TIMEOUT:-3600} \
+	TIMEOUT_SCALE=${TIMEOUT_SCALE:-4} bash "$TOP/harness/check.sh"

@@ -3,7 +3,8 @@
 # KERNELS="..." overrides the kernel list (ARCH=arm64: the arm64 pair). TESTS="GLOB,GLOB..." runs only
 # the tests whose names, as printed here (basic_udp4, basic_udp4_m32,
 # fuzz, tracker_in_order...), match one of the globs; dmesg_clean always
-# runs. Prints a result per test per kernel, a summary per kernel, and the
+# runs. TIMEOUT_SCALE=N multiplies every case's deadline (the debug lanes).
+# Prints a result per test per kernel, a summary per kernel, and the
 # closing "N passed, N failed" line.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -95,6 +96,7 @@ select_tests() {
 	expected="$expected dmesg_clean"
 	append=""
 	[ -n "$TESTS" ] && append="zctests=${TESTS// /,}"
+	[ -n "${TIMEOUT_SCALE:-}" ] && append="$append zcslow=$TIMEOUT_SCALE"
 	[ "$sel" -gt 0 ]
 }
 if ! select_tests && [ -n "$TESTS" ]; then

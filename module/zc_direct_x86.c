@@ -49,16 +49,18 @@
 
 /*
  * objtool's unwind hint for where the function returns into the
- * trampoline: the frame is the trampoline's own (%rbp set up, the
- * function's address above it; the hint cannot say where %rbp was saved,
- * so a trace taken inside zc_call_returned() carries the trampoline's
- * %rbp up, harmless where callers' frames are found from %rsp, as ORC
- * does). 6.4 put the hint's type first (compat.mk probes it).
+ * trampoline: the record and the address the function ran from are on
+ * the stack, the function's caller's return address above them, so that
+ * caller's frame starts 24 bytes up. The trampoline never touches %rbp:
+ * a hint cannot say where a saved %rbp is, and an unwinder that carried
+ * the trampoline's %rbp up to a caller whose frame is found from %rbp
+ * (a KASAN build's ___sys_sendmsg()) went the wrong way. 6.4 put the
+ * hint's type first (compat.mk probes it).
  */
 #ifdef ZC_HAVE_UNWIND_HINT_TYPE_FIRST
-#define ZC_UNWIND_HINT_FRAME	UNWIND_HINT(UNWIND_HINT_TYPE_CALL, ORC_REG_BP, 16, 0)
+#define ZC_UNWIND_HINT_FRAME	UNWIND_HINT(UNWIND_HINT_TYPE_CALL, ORC_REG_SP, 24, 0)
 #else
-#define ZC_UNWIND_HINT_FRAME	UNWIND_HINT(ORC_REG_BP, 16, UNWIND_HINT_TYPE_CALL, 0)
+#define ZC_UNWIND_HINT_FRAME	UNWIND_HINT(ORC_REG_SP, 24, UNWIND_HINT_TYPE_CALL, 0)
 #endif
 
 /*
@@ -122,15 +124,13 @@ asm("	.pushsection	.text, \"ax\", @progbits\n"
 "	jc	1f\n"
 "2:\n"
 	ASM_RET
-"1:	pushq	%rbp\n"
-"	movq	%rsp, %rbp\n"
-"	pushq	%rdi\n"
+"1:	pushq	%rdi\n"
 "	pushq	%rsi\n"
 "	pushq	%rdx\n"
 "	pushq	%rcx\n"
 "	pushq	%r8\n"
 "	pushq	%r9\n"
-"	movq	16(%rbp), %r8\n"			/* ____sys_sendmsg()'s caller */
+"	movq	56(%rsp), %r8\n"			/* ____sys_sendmsg()'s caller */
 "	movl	$" ZC_TRAMP_CAN_RETURN ", %r9d\n"		/* can_return */
 "	call	zc_sendmsg_message\n"
 "	popq	%r9\n"
@@ -141,23 +141,21 @@ asm("	.pushsection	.text, \"ax\", @progbits\n"
 "	popq	%rdi\n"
 "	testq	%rax, %rax\n"
 "	jnz	4f\n"
-"	popq	%rbp\n"
 	ASM_RET
 /* Held until the return: run the function from here, then tell the module. */
 "4:	pushq	%rax\n"				/* the record */
 	ANNOTATE_INTRA_FUNCTION_CALL "\n"
 "	call	5f\n"
 	ZC_UNWIND_HINT_FRAME
-"	movq	-8(%rbp), %rdi\n"
+"	movq	(%rsp), %rdi\n"
 "	movl	%eax, %esi\n"
 "	call	zc_call_returned\n"
-"	leave\n"
-"	addq	$8, %rsp\n"				/* the return into the function: taken */
+"	addq	$16, %rsp\n"				/* the record, the return into the function */
 	UNWIND_HINT_FUNC
 	ASM_RET					/* to ____sys_sendmsg()'s caller */
 "5:\n"
 	CALL_DEPTH_ACCOUNT			/* the return below is a call */
-"	pushq	8(%rbp)\n"				/* after the function's ftrace site */
+"	pushq	16(%rsp)\n"				/* after the function's ftrace site */
 	UNWIND_HINT_FUNC			/* as the function's first instruction sees it */
 	ASM_RET					/* a return, not an indirect call: IBT */
 "	.size		zc_sendmsg_tramp, .-zc_sendmsg_tramp\n"

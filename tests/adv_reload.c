@@ -15,12 +15,14 @@
  * value is reported exactly once.
  *
  * And a task killed while its answered call is blocked gives the module
- * back when it exits (adv_reload_killed).
+ * back when it exits (adv_reload_killed); the kernel's unwinder traces
+ * such a task to its system call's entry (adv_reload_unwind).
  *
  * Module: zc_call_hold() and zc_call_release() in module/zc_hold.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -158,8 +160,76 @@ out:
 	return ret;
 }
 
+/*
+ * The kernel's unwinder walks a task blocked in an answered call through
+ * the module's frames to the system call's entry: on x86-64 the call runs
+ * from the direct-call trampoline, whose frame must not send the unwinder
+ * the wrong way (an ORC trace from a KASAN kernel's ___sys_sendmsg() did;
+ * zc_direct_x86.c). /proc/PID/stack is that unwinder's trace.
+ */
+static int t_reload_unwind(struct t_ctx *t, struct t_fix *f)
+{
+	static const char *const entry[] = { "do_syscall_64", "el0_svc" };
+	char path[64], trace[8192] = "";
+	struct zc_blocked *b;
+	int ret = -1, fd;
+	unsigned int i;
+	ssize_t n = 0;
+	pid_t pid;
+
+	b = zc_blocked_map(t);
+	if (!b)
+		return -1;
+	pid = start_blocked(t, &f->p, b);
+	if (pid < 0)
+		goto out;
+	snprintf(path, sizeof(path), "/proc/%d/stack", (int)pid);
+	fd = open(path, O_RDONLY);
+	if (fd >= 0) {
+		n = read(fd, trace, sizeof(trace) - 1);
+		close(fd);
+	}
+	trace[n > 0 ? n : 0] = 0;
+	kill(pid, SIGUSR1);
+	if (reap_within(pid, 3000)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		t_fail(t, "the answered call was restarted (still blocked 3 s after SIGUSR1)");
+		goto out;
+	}
+	if (expect_answered_eintr(t, &f->p, &f->l, &b->r, b->ret, b->err,
+				  "interrupted answered send"))
+		goto out;
+	if (n <= 0) {	/* no CONFIG_STACKTRACE: nothing to look at */
+		printf("# %s unreadable (%s)\n", path, strerror(errno));
+		ret = 0;
+		goto out;
+	}
+	for (i = 0; i < sizeof(entry) / sizeof(entry[0]); i++)
+		if (strstr(trace, entry[i]))
+			break;
+	if (i == sizeof(entry) / sizeof(entry[0])) {
+		char *line, *save = NULL;
+
+		for (line = strtok_r(trace, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			printf("# stack: %s\n", line);
+		t_fail(t, "the blocked call's stack (above) stops short of the system call entry");
+		goto out;
+	}
+	/* Where the call runs from the module's trampoline, say so. */
+	if (strstr(trace, "zc_sendmsg_tramp"))
+		printf("# the blocked call runs from zc_sendmsg_tramp; its stack reaches %s\n",
+		       entry[i]);
+	ret = 0;
+out:
+	zc_blocked_unmap(b);
+	return ret;
+}
+
 const struct t_case adv_reload_cases[] = {
 	T_FIX_TCP("adv_reload_blocked", t_reload_blocked, &fix_filled, 0, 60),
+	T_FIX_TCP("adv_reload_unwind", t_reload_unwind, &fix_filled, 0, 60),
 	T_FIX("adv_reload_killed_tcp4", t_reload_killed, &fix_filled, 0,
 	      AF_INET, SOCK_STREAM, 60),
 	{ NULL }

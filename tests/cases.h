@@ -88,7 +88,8 @@
  *                      module/zc_answer.c zc_call_may_write();
  *                      module/zc_user_pages.c zc_user_extent(),
  *                      zc_extent_overlap()
- *   adv_reload.c       an answered call keeps the module until it returns.
+ *   adv_reload.c       an answered call keeps the module until it returns;
+ *                      a trace of it unwinds to the system call entry.
  *                      module/zc_hold.c zc_call_hold(), zc_call_release()
  *   adv_page_absent.c  a valid request is processed wherever its page is.
  *                      module/zc_user.c zc_user_find();

@@ -10,6 +10,9 @@ mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 ip link set lo up
 echo 1 > /proc/sys/kernel/panic_on_oops
 mode=$(sed -n 's/.*zcmode=\([a-z]*\).*/\1/p' /proc/cmdline)
+# zcslow=N (check.sh's TIMEOUT_SCALE): every case's deadline times N.
+ZC_TIMEOUT_SCALE=$(sed -n 's/.*zcslow=\([0-9]*\).*/\1/p' /proc/cmdline)
+export ZC_TIMEOUT_SCALE
 
 say() { echo "ZC: $*"; }
 

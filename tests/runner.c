@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -70,6 +71,18 @@ static const char *abi_suffix(void)
 	return sizeof(long) == 4 ? "_m32" : "";
 }
 
+/*
+ * $ZC_TIMEOUT_SCALE (1 to 20, default 1) multiplies every case's deadline:
+ * the debug lanes' kernels (KASAN, lockdep) run several times slower.
+ */
+static unsigned int timeout_scale(void)
+{
+	const char *v = getenv("ZC_TIMEOUT_SCALE");
+	int n = v ? atoi(v) : 1;
+
+	return n >= 1 && n <= 20 ? (unsigned int)n : 1;
+}
+
 static int run_one(const struct t_case *c, struct t_env *env)
 {
 	struct t_ctx t = { .why = "" };
@@ -84,7 +97,7 @@ static int run_one(const struct t_case *c, struct t_env *env)
 	pid = fork();
 	if (pid == 0) {
 		close(fds[0]);
-		alarm(c->timeout_s);
+		alarm(c->timeout_s * timeout_scale());
 		env->family = c->family;
 		env->type = c->type;
 		ret = c->fn ? c->fn(&t, env) : fixture_run(&t, c, env);

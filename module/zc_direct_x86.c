@@ -150,7 +150,7 @@ asm("	.pushsection	.text, \"ax\", @progbits\n"
 "	movq	(%rsp), %rdi\n"
 "	movl	%eax, %esi\n"
 "	call	zc_call_returned\n"
-"	addq	$16, %rsp\n"				/* the record, the return into the function */
+"	addq	$16, %rsp\n"				/* the record, the function's address */
 	UNWIND_HINT_FUNC
 	ASM_RET					/* to ____sys_sendmsg()'s caller */
 "5:\n"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * preload_served - what libzcnotify-preload.so costs a program it serves
- * but cannot help, counted on the host (bench/preload-served.sh).
+ * but cannot help, counted on the host (bench/preload-passthrough.sh).
  *
  *   preload_served N      N rounds of a 64-byte MSG_ZEROCOPY UDP send over
  *                         loopback, then recvmsg(MSG_ERRQUEUE) until EAGAIN

@@ -57,10 +57,25 @@ static pid_t start_blocked(struct t_ctx *t, struct zc_pair *p,
 	return pid;
 }
 
+/*
+ * SIGUSR1 (SA_RESTART) to the blocked child, which must then return
+ * EINTR with its answer, every completion arriving once; the child is
+ * reaped either way.
+ */
+static int interrupt_blocked(struct t_ctx *t, struct t_fix *f,
+			     struct zc_blocked *b, pid_t pid)
+{
+	kill(pid, SIGUSR1);
+	if (reap_within(pid, 3000))
+		return t_fail(t, "the answered call was restarted (still blocked 3 s after SIGUSR1)");
+	return expect_answered_eintr(t, &f->p, &f->l, &b->r, b->ret, b->err,
+				     "interrupted answered send");
+}
+
 static int t_reload_blocked(struct t_ctx *t, struct t_fix *f)
 {
 	struct zc_blocked *b;
-	int ret = -1, unloaded = 0, refused_err = 0;
+	int ret = -1, unloaded = 0, refused_err = 0, got;
 	pid_t pid = -1;
 
 	b = zc_blocked_map(t);
@@ -84,15 +99,9 @@ static int t_reload_blocked(struct t_ctx *t, struct t_fix *f)
 	} else {
 		refused_err = errno;
 	}
-	kill(pid, SIGUSR1);
-	if (reap_within(pid, 3000)) {
-		pid = -1;
-		t_fail(t, "the answered call was restarted (still blocked 3 s after SIGUSR1)");
-		goto out;
-	}
-	pid = -1;
-	if (expect_answered_eintr(t, &f->p, &f->l, &b->r, b->ret, b->err,
-				  "interrupted answered send"))
+	got = interrupt_blocked(t, f, b, pid);
+	pid = -1;		/* reaped */
+	if (got)
 		goto out;
 	if (unloaded) {
 		t_fail(t, "rmmod succeeded while an answered call was blocked");
@@ -190,15 +199,7 @@ static int t_reload_unwind(struct t_ctx *t, struct t_fix *f)
 		close(fd);
 	}
 	trace[n > 0 ? n : 0] = 0;
-	kill(pid, SIGUSR1);
-	if (reap_within(pid, 3000)) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		t_fail(t, "the answered call was restarted (still blocked 3 s after SIGUSR1)");
-		goto out;
-	}
-	if (expect_answered_eintr(t, &f->p, &f->l, &b->r, b->ret, b->err,
-				  "interrupted answered send"))
+	if (interrupt_blocked(t, f, b, pid))
 		goto out;
 	if (n <= 0) {	/* no CONFIG_STACKTRACE: nothing to look at */
 		printf("# %s unreadable (%s)\n", path, strerror(errno));

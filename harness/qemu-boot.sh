@@ -55,7 +55,8 @@ fi
 # ICOUNT=1: guest time counts executed instructions (1 ns each), one vCPU
 # (with two the guest hangs bringing up the second one), deterministic.
 # ACCEL=kvm: -accel kvm (only where harness/kvm-probe.sh said it boots).
-accel=(-accel "tcg,thread=${TCG_THREAD:-single}" -smp 2 -cpu max)
+# QEMU_CPU: the x86 CPU model (the debug lanes turn 5-level paging off).
+accel=(-accel "tcg,thread=${TCG_THREAD:-single}" -smp 2 -cpu "${QEMU_CPU:-max}")
 [ "${ICOUNT:-0}" = 1 ] && accel=(-accel tcg,thread=single -icount shift=0,sleep=off -smp 1 -cpu max)
 [ "${ACCEL:-tcg}" = kvm ] && [ "${ICOUNT:-0}" != 1 ] && accel=(-accel kvm -smp 2 -cpu host)
 # QEMU_EXTRA: more QEMU arguments (bench-where.sh's counting plugin).

@@ -116,14 +116,12 @@ void zc_records_refill(void)
 	if (READ_ONCE(zc_nfree) >= ZC_RECS_LOW ||
 	    READ_ONCE(zc_nalloc) + ZC_RECS_CHUNK > ZC_RECS_MAX)
 		return;
-	if (!IS_ENABLED(CONFIG_PREEMPT_RT)) {
-		zc_pool_add(GFP_NOWAIT | __GFP_NOWARN);
-		return;
-	}
-	if (!preemptible() || !try_module_get(THIS_MODULE))
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) &&
+	    (!preemptible() || !try_module_get(THIS_MODULE)))
 		return;
 	zc_pool_add(GFP_NOWAIT | __GFP_NOWARN);
-	module_put(THIS_MODULE);
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		module_put(THIS_MODULE);
 }
 
 /**

@@ -289,18 +289,20 @@ static ssize_t zc_sendmsg(int fd, struct zcp_sock *s,
 	}
 }
 
-ZCP_VISIBLE ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+/* A MSG_ZEROCOPY sendmsg() (out of line: the other sends pass at once). */
+static __attribute__((noinline)) ssize_t
+sendmsg_zerocopy(int fd, const struct msghdr *msg, int flags)
 {
 	struct zcp_sock *s;
 	long end;
 
-	if (!(flags & MSG_ZEROCOPY) || !msg)
-		return REAL(sendmsg)(fd, msg, flags);
 	ZCP_COUNT(ZC_SEND_ZC);
 	s = zcp_sock_get(fd);
+	if (!s)
+		return KCALL(sendmsg)(fd, msg, flags);
 	/* Not the program's own request, nor what the kernel refuses. */
 	end = msg->msg_controllen ? cmsg_end(msg) : 0;
-	if (!s || end < 0)
+	if (end < 0)
 		return KCALL(sendmsg)(fd, msg, flags);
 	if (take_skip(s)) {
 		ssize_t ret = KCALL(sendmsg)(fd, msg, flags);
@@ -309,6 +311,13 @@ ZCP_VISIBLE ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 		return ret;
 	}
 	return zc_sendmsg(fd, s, msg, flags, end);
+}
+
+ZCP_VISIBLE ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	if (!(flags & MSG_ZEROCOPY) || !msg)
+		return REAL(sendmsg)(fd, msg, flags);
+	return sendmsg_zerocopy(fd, msg, flags);
 }
 
 ZCP_VISIBLE ssize_t sendto(int fd, const void *buf, size_t len, int flags,

@@ -18,13 +18,14 @@
  * back when it exits (adv_reload_killed); the kernel's unwinder traces
  * such a task to its system call's entry (adv_reload_unwind).
  *
+ * The blocked child is fix_blocked_child's (tests/fixture.c).
+ *
  * Module: zc_call_hold() and zc_call_release() in module/zc_hold.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -32,141 +33,73 @@
 #include "proto_lib.h"
 #include "cases.h"
 
-/* The child: a blocking send with a lone request for one element. */
-static pid_t start_blocked(struct t_ctx *t, struct zc_pair *p,
-			   struct zc_blocked *b)
-{
-	pid_t pid = fork();
-	int i;
-
-	if (pid < 0) {
-		t_fail(t, "fork: %s", strerror(errno));
-		return -1;
-	}
-	if (!pid) {
-		zc_signal_restart(SIGUSR1);
-		zc_blocked_send(p, b);
-		_exit(0);
-	}
-	/* Answered (at entry), then blocked: wait (5 s at most) for the answer. */
-	for (i = 0; i < 5000 && (!atomic_load(&b->started) ||
-				 !memcmp(b->r.ctl.buf, b->r.snap, sizeof(b->r.snap)));
-	     i++)
-		usleep(1000);
-	usleep(200000);		/* blocked by now */
-	return pid;
-}
-
 /*
  * SIGUSR1 (SA_RESTART) to the blocked child, which must then return
  * EINTR with its answer, every completion arriving once; the child is
  * reaped either way.
  */
-static int interrupt_blocked(struct t_ctx *t, struct t_fix *f,
-			     struct zc_blocked *b, pid_t pid)
+static int interrupt_blocked(struct t_ctx *t, struct t_fix *f)
 {
-	kill(pid, SIGUSR1);
-	if (reap_within(pid, 3000))
+	struct zc_blocked *b = f->b;
+
+	kill(f->child, SIGUSR1);
+	if (reap_within(f->child, 3000))
 		return t_fail(t, "the answered call was restarted (still blocked 3 s after SIGUSR1)");
+	f->child = -1;
 	return expect_answered_eintr(t, &f->p, &f->l, &b->r, b->ret, b->err,
 				     "interrupted answered send");
 }
 
 static int t_reload_blocked(struct t_ctx *t, struct t_fix *f)
 {
-	struct zc_blocked *b;
-	int ret = -1, unloaded = 0, refused_err = 0, got;
-	pid_t pid = -1;
+	int unloaded = 0, refused_err = 0;
 
-	b = zc_blocked_map(t);
-	if (!b)
-		return -1;
-	pid = start_blocked(t, &f->p, b);
-	if (pid < 0)
-		goto out;
-	if (b->ret || b->err) {
-		t_fail(t, "the send did not block: %zd (%s)", b->ret,
-		       strerror(b->err));
-		goto out;
-	}
+	if (f->b->ret || f->b->err)
+		return t_fail(t, "the send did not block: %zd (%s)", f->b->ret,
+			      strerror(f->b->err));
 	/* An upgrade: unload and load again while the answered call waits. */
 	if (!zc_unload("zcnotify")) {
 		unloaded = 1;
-		if (zc_load(f->e->ko, "")) {
-			t_fail(t, "reload: %s", strerror(errno));
-			goto out;
-		}
+		if (zc_load(f->e->ko, ""))
+			return t_fail(t, "reload: %s", strerror(errno));
 	} else {
 		refused_err = errno;
 	}
-	got = interrupt_blocked(t, f, b, pid);
-	pid = -1;		/* reaped */
-	if (got)
-		goto out;
-	if (unloaded) {
-		t_fail(t, "rmmod succeeded while an answered call was blocked");
-		goto out;
-	}
-	if (refused_err != EAGAIN && refused_err != EBUSY) {
-		t_fail(t, "rmmod with an answered call blocked: %s, want EAGAIN",
-		       strerror(refused_err));
-		goto out;
-	}
+	if (interrupt_blocked(t, f))
+		return -1;
+	if (unloaded)
+		return t_fail(t, "rmmod succeeded while an answered call was blocked");
+	if (refused_err != EAGAIN && refused_err != EBUSY)
+		return t_fail(t, "rmmod with an answered call blocked: %s, want EAGAIN",
+			      strerror(refused_err));
 	/* The call is over: the module is free to go, and comes back. */
-	if (zc_unload("zcnotify") || zc_load(f->e->ko, "")) {
-		t_fail(t, "reload after the call returned: %s", strerror(errno));
-		goto out;
-	}
-	ret = 0;
-out:
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	}
-	if (!zc_loaded())
-		zc_load(f->e->ko, "");
-	zc_blocked_unmap(b);
-	return ret;
+	if (zc_unload("zcnotify") || zc_load(f->e->ko, ""))
+		return t_fail(t, "reload after the call returned: %s", strerror(errno));
+	return 0;
 }
 
 static int t_reload_killed(struct t_ctx *t, struct t_fix *f)
 {
-	struct zc_blocked *b;
-	int ret = -1, got, i;
-	pid_t pid;
+	int got, i;
 
-	b = zc_blocked_map(t);
-	if (!b)
-		return -1;
-	pid = start_blocked(t, &f->p, b);
-	if (pid < 0)
-		goto out;
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	kill(f->child, SIGKILL);
+	waitpid(f->child, NULL, 0);
+	f->child = -1;
 	/* The answer is in shared memory: its completions are still ours. */
-	got = zc_req_collect(t, &b->r, &f->l);
+	got = zc_req_collect(t, &f->b->r, &f->l);
 	if (got == -2)
 		t_fail(t, "the killed call's request not processed");
 	if (got < 0 || zc_settle(t, &f->p, &f->l, false, 10000) ||
 	    zc_ledger_verify(t, &f->l))
-		goto out;
+		return -1;
 	/* Its exit gave the module back (RCU may take a moment). */
 	for (i = 0; i < 100 && zc_unload("zcnotify"); i++)
 		usleep(10000);
-	if (i == 100) {
-		t_fail(t, "rmmod after the killed task exited: %s", strerror(errno));
-		goto out;
-	}
-	if (zc_load(f->e->ko, "")) {
-		t_fail(t, "load: %s", strerror(errno));
-		goto out;
-	}
-	ret = 0;
-out:
-	if (!zc_loaded())
-		zc_load(f->e->ko, "");
-	zc_blocked_unmap(b);
-	return ret;
+	if (i == 100)
+		return t_fail(t, "rmmod after the killed task exited: %s", strerror(errno));
+	if (zc_load(f->e->ko, ""))
+		return t_fail(t, "load: %s", strerror(errno));
+	return 0;
 }
 
 /*
@@ -180,31 +113,22 @@ static int t_reload_unwind(struct t_ctx *t, struct t_fix *f)
 {
 	static const char *const entry[] = { "do_syscall_64", "el0_svc" };
 	char path[64], trace[8192] = "";
-	struct zc_blocked *b;
-	int ret = -1, fd;
 	unsigned int i;
 	ssize_t n = 0;
-	pid_t pid;
+	int fd;
 
-	b = zc_blocked_map(t);
-	if (!b)
-		return -1;
-	pid = start_blocked(t, &f->p, b);
-	if (pid < 0)
-		goto out;
-	snprintf(path, sizeof(path), "/proc/%d/stack", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/stack", (int)f->child);
 	fd = open(path, O_RDONLY);
 	if (fd >= 0) {
 		n = read(fd, trace, sizeof(trace) - 1);
 		close(fd);
 	}
 	trace[n > 0 ? n : 0] = 0;
-	if (interrupt_blocked(t, f, b, pid))
-		goto out;
+	if (interrupt_blocked(t, f))
+		return -1;
 	if (n <= 0) {	/* no CONFIG_STACKTRACE: nothing to look at */
 		printf("# %s unreadable (%s)\n", path, strerror(errno));
-		ret = 0;
-		goto out;
+		return 0;
 	}
 	for (i = 0; i < sizeof(entry) / sizeof(entry[0]); i++)
 		if (strstr(trace, entry[i]))
@@ -215,23 +139,19 @@ static int t_reload_unwind(struct t_ctx *t, struct t_fix *f)
 		for (line = strtok_r(trace, "\n", &save); line;
 		     line = strtok_r(NULL, "\n", &save))
 			printf("# stack: %s\n", line);
-		t_fail(t, "the blocked call's stack (above) stops short of the system call entry");
-		goto out;
+		return t_fail(t, "the blocked call's stack (above) stops short of the system call entry");
 	}
 	/* Where the call runs from the module's trampoline, say so. */
 	if (strstr(trace, "zc_sendmsg_tramp"))
 		printf("# the blocked call runs from zc_sendmsg_tramp; its stack reaches %s\n",
 		       entry[i]);
-	ret = 0;
-out:
-	zc_blocked_unmap(b);
-	return ret;
+	return 0;
 }
 
 const struct t_case adv_reload_cases[] = {
-	T_FIX_TCP("adv_reload_blocked", t_reload_blocked, &fix_filled, 0, 60),
-	T_FIX_TCP("adv_reload_unwind", t_reload_unwind, &fix_filled, 0, 60),
-	T_FIX("adv_reload_killed_tcp4", t_reload_killed, &fix_filled, 0,
+	T_FIX_TCP("adv_reload_blocked", t_reload_blocked, &fix_blocked_child, 0, 60),
+	T_FIX_TCP("adv_reload_unwind", t_reload_unwind, &fix_blocked_child, 0, 60),
+	T_FIX("adv_reload_killed_tcp4", t_reload_killed, &fix_blocked_child, 0,
 	      AF_INET, SOCK_STREAM, 60),
 	{ NULL }
 };

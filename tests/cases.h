@@ -140,6 +140,13 @@ struct t_fixture {
 	bool fill;		/* fill the send path before the body */
 	int settle;		/* after the body: T_SETTLE_*, then verify */
 	int settle_ms;
+	/*
+	 * After the fill, a forked child's blocking send whose lone request
+	 * was answered at entry (f->b, f->child; the fill makes it block).
+	 * The body reaps it and sets f->child to -1, or teardown kills it;
+	 * teardown loads the module again if the body left it unloaded.
+	 */
+	bool blocked;
 };
 
 enum {
@@ -151,7 +158,7 @@ enum {
 };
 
 /* The fixtures most files share: 10 completions queued; a full send path. */
-extern const struct t_fixture fix_queued, fix_filled;
+extern const struct t_fixture fix_queued, fix_filled, fix_blocked_child;
 
 /* What a body gets: its environment and variant, the pair, the ledger. */
 struct t_fix {
@@ -159,6 +166,8 @@ struct t_fix {
 	int variant;
 	struct zc_pair p;
 	struct zc_ledger l;
+	struct zc_blocked *b;	/* t_fixture.blocked: the child's send */
+	pid_t child;		/* and the child, -1 once reaped */
 };
 
 struct t_case {

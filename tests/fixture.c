@@ -26,6 +26,34 @@
 
 const struct t_fixture fix_queued = { .ledger = 64, .queued = 10 };
 const struct t_fixture fix_filled = { .ledger = 4096, .fill = true };
+const struct t_fixture fix_blocked_child = { .ledger = 4096, .fill = true,
+				       .blocked = true };
+
+/*
+ * The blocked child of fix_blocked_child: a blocking send with a lone request
+ * for one element, answered at entry, then blocked on the full socket.
+ * Waits (5 s at most) for the answer to appear in the shared buffer.
+ */
+static int start_blocked(struct t_ctx *t, struct t_fix *f)
+{
+	struct zc_blocked *b = f->b;
+	int i;
+
+	f->child = fork();
+	if (f->child < 0)
+		return t_fail(t, "fork: %s", strerror(errno));
+	if (!f->child) {
+		zc_signal_restart(SIGUSR1);
+		zc_blocked_send(&f->p, b);
+		_exit(0);
+	}
+	for (i = 0; i < 5000 && (!atomic_load(&b->started) ||
+				 !memcmp(b->r.ctl.buf, b->r.snap, sizeof(b->r.snap)));
+	     i++)
+		usleep(1000);
+	usleep(200000);		/* blocked by now */
+	return 0;
+}
 
 int settle_verify(struct t_ctx *t, struct t_fix *f, int how, int ms)
 {
@@ -42,7 +70,7 @@ int fixture_call(struct t_ctx *t, const struct t_env *e,
 		 int (*body)(struct t_ctx *t, struct t_fix *f), int variant)
 {
 	struct t_fix f = { .e = e, .variant = variant,
-			   .p = { .tx = -1, .rx = -1 } };
+			   .p = { .tx = -1, .rx = -1 }, .child = -1 };
 	int ret = -1;
 
 	if (zc_pair_open(t, &f.p, e->family, e->type, true) ||
@@ -52,10 +80,20 @@ int fixture_call(struct t_ctx *t, const struct t_env *e,
 		goto out;
 	if (x->fill && fill_send_path(t, &f.p, &f.l))
 		goto out;
+	if (x->blocked && (!(f.b = zc_blocked_map(t)) || start_blocked(t, &f)))
+		goto out;
 	ret = body(t, &f);
 	if (!ret && x->settle)
 		ret = settle_verify(t, &f, x->settle, x->settle_ms);
 out:
+	if (f.child > 0) {
+		kill(f.child, SIGKILL);
+		waitpid(f.child, NULL, 0);
+	}
+	if (x->blocked && !zc_loaded())
+		zc_load(e->ko, "");
+	if (f.b)
+		zc_blocked_unmap(f.b);
 	zc_ledger_free(&f.l);
 	zc_pair_close(&f.p);
 	return ret;

@@ -12,6 +12,8 @@
 #   make bench-icount   the benchmark in executed instructions (QEMU -icount)
 #   make bench-where    a send's instructions per function, every one counted
 #                       (QEMU -icount and a TCG plugin; amd64 kernels)
+#   make bench-latency  how long the callbacks run, worst cases (a measuring
+#                       build of the module: ZC_LATENCY=y)
 #   make bench-host     what reaping costs on this machine's kernel, real CPU
 #   make bench-contention  what the shared module reference costs two CPUs (real CPU)
 #   make matrix         the suite on every kernel in harness/kernels.txt
@@ -60,7 +62,7 @@ check:
 demo lint matrix check-fresh stress check-debug:
 	./harness/$@.sh
 
-bench bench-icount bench-where bench-host bench-contention:
+bench bench-icount bench-where bench-latency bench-host bench-contention:
 	./bench/$@.sh
 
 check-dkms:
@@ -136,4 +138,4 @@ rpm:
 	./packaging/mkrpm.sh
 
 .PHONY: install install-dev install-tools dkms-install dkms-remove deb rpm
-.PHONY: all modules preload clean check check-fresh demo lint bench bench-icount bench-where bench-host bench-contention matrix check-dkms stress check-debug check-debug-rt
+.PHONY: all modules preload clean check check-fresh demo lint bench bench-icount bench-where bench-latency bench-host bench-contention matrix check-dkms stress check-debug check-debug-rt

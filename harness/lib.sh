@@ -101,7 +101,8 @@ in_toolchain() {
 }
 
 # build_module <kver>: zcnotify.ko and the test helper module, built out of
-# the source tree in build/<kver>/ with the kernel's own compiler family.
+# the source tree in build/<kver>/ with the kernel's own compiler family
+# (ZC_MODULE_FLAGS: kbuild variables for the module, e.g. ZC_LATENCY=y).
 build_module() {
 	local k=$1 kd=$TOP/.cache/kernels/$1/build out=$BUILD/$1
 	local tc pahole=() cross
@@ -114,7 +115,9 @@ build_module() {
 	cp -r "$TOP/Kbuild" "$TOP/VERSION" "$TOP/module" "$TOP/include" "$out/src/"
 	cp "$TOP/tests/kmod/"* "$out/kmod/"
 	sed -i 's#"../../module/#"'"$TOP"'/module/#' "$out/kmod/zc_ipmodify_owner.c"
-	in_toolchain "$tc" make -s -C "$kd" M="$out/src" "${cross[@]}" "${pahole[@]}" modules 2>&1 |
+	# shellcheck disable=SC2086 # ZC_MODULE_FLAGS: kbuild variables, e.g. ZC_LATENCY=y
+	in_toolchain "$tc" make -s -C "$kd" M="$out/src" "${cross[@]}" "${pahole[@]}" \
+		${ZC_MODULE_FLAGS:-} modules 2>&1 |
 		grep -v 'Skipping BTF generation' || true
 	in_toolchain "$tc" make -s -C "$kd" M="$out/kmod" ZC_TOP="$TOP" "${cross[@]}" "${pahole[@]}" \
 		modules 2>&1 |

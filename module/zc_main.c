@@ -31,6 +31,7 @@
 #include "zc_cmsg_send.h"
 #include "zc_direct.h"
 #include "zc_hook.h"
+#include "zc_latency.h"
 #include "zc_symbols.h"
 #include "zc_lsm.h"
 #include "zc_records.h"
@@ -109,9 +110,12 @@ static int __init zc_init(void)
 	err = zc_stats_init();
 	if (err)
 		goto out_lsm;
-	err = zc_records_init();
+	err = zc_latency_init();
 	if (err)
 		goto out_stats;
+	err = zc_records_init();
+	if (err)
+		goto out_latency;
 	err = zc_hook_install(&zc_restart_hook);
 	if (err)
 		goto out_records;
@@ -144,6 +148,8 @@ out_restart:
 	zc_hook_remove(&zc_restart_hook);
 out_records:
 	zc_records_exit();
+out_latency:
+	zc_latency_exit();
 out_stats:
 	zc_stats_exit();
 out_lsm:
@@ -158,6 +164,7 @@ static void __exit zc_exit(void)
 	zc_hook_remove(&zc_sendmsg_hook);
 	zc_hook_remove(&zc_restart_hook);
 	zc_records_exit();
+	zc_latency_exit();
 	zc_stats_exit();
 	zc_lsm_exit();
 	pr_info("unloaded\n");

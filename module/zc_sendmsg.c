@@ -35,6 +35,7 @@
 #include "zc_callid.h"
 #include "zc_hold.h"
 #include "zc_hook.h"
+#include "zc_latency.h"
 #include "zc_symbols.h"
 #include "zc_records.h"
 #include "zc_sendmsg.h"
@@ -76,47 +77,10 @@ static void zc_answer_at_entry(struct sock *sk, struct zc_call *c,
 	msg->msg_controllen = 0;
 }
 
-/**
- * zc_sendmsg_message() - a message enters ____sys_sendmsg()
- * @sock: its socket
- * @msg: the kernel's copy of its msghdr
- * @flags: the send flags (MSG_CMSG_COMPAT for a 32-bit caller)
- * @used_address: sendmmsg()'s state, NULL for sendmsg() and io_uring
- * @parent_ip: where ____sys_sendmsg() returns to
- * @can_return: the caller can run the rest of ____sys_sendmsg() and call
- *	zc_call_returned() when it returns (the direct-call trampoline)
- *
- * Runs for every sendmsg()/sendmmsg() message (and io_uring's) the hook
- * does not turn away at once (the direct-call trampoline returns early
- * for a sendmsg() without control data or on a socket without
- * SO_ZEROCOPY, see zc_direct.c), maybe with preemption disabled:
- * returns at once unless the message carries control messages on a
- * zerocopy TCP/UDP socket. Records the message if it carries a request
- * inside a sendmsg()/sendmmsg() system call, and answers it at once if it
- * is the message's only control message (then the kernel sees no control
- * messages); disarms the task's record otherwise. io_uring's sends only
- * disarm the record: its task work may run on the way out of an
- * interrupted sendmsg() of the same task, whose registers would make it
- * look like a message of that call. They are known by their caller
- * (@parent_ip in __sys_sendmsg_sock()), and where a tracer hid it, by a
- * @used_address that does not match the call (none inside sendmmsg()),
- * by a control buffer that is not the one of the call's msghdr
- * (zc_callid_is_calls()) or by an answered call still in the kernel
- * (zc_call_new()).
- *
- * The walk of the user's headers here is nofault and bounded
- * (ZC_WALK_ENTRY_HEADERS): a buffer that is not readable right now, or
- * holds more headers, is recorded for a full walk at the parse
- * (zc_call_claim()), where the kernel has just read it.
- *
- * Return: with @can_return, the record the caller must pass to
- * zc_call_returned() when ____sys_sendmsg() returns: a request of a
- * sendmsg() system call (the return address in ___sys_sendmsg(), so no
- * tracer hides where it returns to), held until then; otherwise NULL.
- */
-__visible notrace struct zc_call *
-zc_sendmsg_message(struct socket *sock, struct msghdr *msg, unsigned int flags,
-		   void *used_address, unsigned long parent_ip, bool can_return)
+/* zc_sendmsg_message()'s body, timed there in a measuring build */
+static __always_inline struct zc_call *
+zc_sendmsg_do(struct socket *sock, struct msghdr *msg, unsigned int flags,
+	      void *used_address, unsigned long parent_ip, bool can_return)
 {
 	bool first = zc_first_message(used_address);
 	bool compat = flags & MSG_CMSG_COMPAT;
@@ -197,6 +161,57 @@ not_the_calls:
 			c->armed = false;
 	}
 	return NULL;
+}
+
+/**
+ * zc_sendmsg_message() - a message enters ____sys_sendmsg()
+ * @sock: its socket
+ * @msg: the kernel's copy of its msghdr
+ * @flags: the send flags (MSG_CMSG_COMPAT for a 32-bit caller)
+ * @used_address: sendmmsg()'s state, NULL for sendmsg() and io_uring
+ * @parent_ip: where ____sys_sendmsg() returns to
+ * @can_return: the caller can run the rest of ____sys_sendmsg() and call
+ *	zc_call_returned() when it returns (the direct-call trampoline)
+ *
+ * Runs for every sendmsg()/sendmmsg() message (and io_uring's) the hook
+ * does not turn away at once (the direct-call trampoline returns early
+ * for a sendmsg() without control data or on a socket without
+ * SO_ZEROCOPY, see zc_direct.c), maybe with preemption disabled:
+ * returns at once unless the message carries control messages on a
+ * zerocopy TCP/UDP socket. Records the message if it carries a request
+ * inside a sendmsg()/sendmmsg() system call, and answers it at once if it
+ * is the message's only control message (then the kernel sees no control
+ * messages); disarms the task's record otherwise. io_uring's sends only
+ * disarm the record: its task work may run on the way out of an
+ * interrupted sendmsg() of the same task, whose registers would make it
+ * look like a message of that call. They are known by their caller
+ * (@parent_ip in __sys_sendmsg_sock()), and where a tracer hid it, by a
+ * @used_address that does not match the call (none inside sendmmsg()),
+ * by a control buffer that is not the one of the call's msghdr
+ * (zc_callid_is_calls()) or by an answered call still in the kernel
+ * (zc_call_new()).
+ *
+ * The walk of the user's headers here is nofault and bounded
+ * (ZC_WALK_ENTRY_HEADERS): a buffer that is not readable right now, or
+ * holds more headers, is recorded for a full walk at the parse
+ * (zc_call_claim()), where the kernel has just read it.
+ *
+ * Return: with @can_return, the record the caller must pass to
+ * zc_call_returned() when ____sys_sendmsg() returns: a request of a
+ * sendmsg() system call (the return address in ___sys_sendmsg(), so no
+ * tracer hides where it returns to), held until then; otherwise NULL.
+ */
+__visible notrace struct zc_call *
+zc_sendmsg_message(struct socket *sock, struct msghdr *msg, unsigned int flags,
+		   void *used_address, unsigned long parent_ip, bool can_return)
+{
+	u64 t0 = zc_latency_start();
+	struct zc_call *held;
+
+	held = zc_sendmsg_do(sock, msg, flags, used_address, parent_ip,
+			     can_return);
+	zc_latency_end(ZC_LAT_ENTRY, t0);
+	return held;
 }
 
 /*

@@ -34,6 +34,7 @@ static int zc_cmsg_request(struct sock *sk, struct cmsghdr *cmsg)
 {
 	const struct zc_info *kzi = (const struct zc_info *)CMSG_DATA(cmsg);
 	struct zc_call *call;
+	int err;
 	u32 n;
 
 	/* The ABI's layout, as ZC_INFO_SIZE() assumes it. */
@@ -47,10 +48,10 @@ static int zc_cmsg_request(struct sock *sk, struct cmsghdr *cmsg)
 	if (!n || n > ZC_NOTIFICATION_MAX ||
 	    cmsg->cmsg_len != CMSG_LEN(ZC_INFO_SIZE(n)))
 		return -EINVAL;
-	call = zc_call_claim(sk);
+	call = zc_call_claim(sk, &err);
 	if (!call) {
 		zc_records_refill();
-		return -EINVAL;
+		return err;
 	}
 	return zc_answer(sk, call, n, NULL);
 }

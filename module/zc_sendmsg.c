@@ -232,20 +232,25 @@ static void notrace zc_sendmsg_entry(unsigned long ip,
 /**
  * zc_call_claim() - take the current message's record for a request
  * @sk: socket whose control messages are being parsed
+ * @err: set where NULL is returned: -EINVAL, or -EFAULT where the call's
+ *	own msghdr (or i386 socketcall()'s argument block) is not readable
+ *	without a userfaultfd answer, or not at all, any more
  *
  * Return: the record, disarmed, if the ____sys_sendmsg() entry of this
  * very message on @sk recorded it in the current system call; NULL for
  * every other way into __sock_cmsg_send() (setsockopt(), io_uring, kernel
  * senders, a call that was not recorded). The record stays valid until
- * the current task exits. Called where the task may sleep.
+ * the current task exits. Called where the task may sleep; never waits
+ * on the user (zc_user_fault_in()).
  */
-struct zc_call *zc_call_claim(struct sock *sk)
+struct zc_call *zc_call_claim(struct sock *sk, int *err)
 {
 	void __user *uctl, *unread = NULL;
 	struct zc_sysid id;
 	struct zc_call *c;
 	size_t len;
 
+	*err = -EINVAL;
 	if (!zc_records_in_use())
 		return NULL;
 	c = zc_call_find();
@@ -258,11 +263,17 @@ struct zc_call *zc_call_claim(struct sock *sk)
 	 * held first (zc_call_hold()): no unload frees the module under a
 	 * task that sleeps in it (zc_cmsg_send_quiesce()).
 	 */
-	if (!zc_current_sendmsg_syscall(&id, &unread) &&
-	    !(unread && zc_call_hold(c) &&
-	      zc_user_fault_in(unread, ZC_SOCKETCALL_ARGS, false) &&
-	      zc_current_sendmsg_syscall(&id, NULL)))
-		return NULL;
+	if (!zc_current_sendmsg_syscall(&id, &unread)) {
+		if (!unread || !zc_call_hold(c))
+			return NULL;
+		/* Not readable without a userfaultfd answer, or not at all */
+		if (!zc_user_fault_in(unread, ZC_SOCKETCALL_ARGS, false)) {
+			*err = -EFAULT;
+			return NULL;
+		}
+		if (!zc_current_sendmsg_syscall(&id, NULL))
+			return NULL;
+	}
 	if (!zc_sysid_eq(&c->id, &id))
 		return NULL;
 	c->armed = false;
@@ -272,11 +283,15 @@ struct zc_call *zc_call_claim(struct sock *sk)
 	 * the control buffer must still be the recorded one.
 	 */
 	if (!id.mmsg) {
-		int err = zc_user_msg_ctl(id.msg, id.compat, false, &uctl, &len);
+		int e = zc_user_msg_ctl(id.msg, id.compat, false, &uctl, &len);
 
-		if (err && zc_call_hold(c))
-			err = zc_user_msg_ctl(id.msg, id.compat, true, &uctl, &len);
-		if (err || uctl != c->uctl || len != c->ctl_len)
+		if (e && zc_call_hold(c))
+			e = zc_user_msg_ctl(id.msg, id.compat, true, &uctl, &len);
+		if (e) {
+			*err = e;	/* its msghdr, not readable now */
+			return NULL;
+		}
+		if (uctl != c->uctl || len != c->ctl_len)
 			return NULL;
 	}
 	/* The entry could not finish its walk: the kernel has just read it. */

@@ -11,7 +11,7 @@
 
 extern struct zc_hook zc_sendmsg_hook;
 void zc_sendmsg_init(void);
-struct zc_call *zc_call_claim(struct sock *sk);
+struct zc_call *zc_call_claim(struct sock *sk, int *err);
 struct zc_call *zc_sendmsg_message(struct socket *sock, struct msghdr *msg,
 				   unsigned int flags, void *used_address,
 				   unsigned long parent_ip, bool can_return);

@@ -7,18 +7,19 @@
  * callbacks and under the error queue's lock, and a page the user made
  * slow to fault (userfaultfd, a FUSE file) can never keep a task inside
  * the module there. The control buffer's headers are walked nofault at
- * ____sys_sendmsg() entry, and the msghdr read there; the parse's walk
- * and its msghdr read (zc_user_msg_ctl()) fault as the kernel's own reads
- * of the same memory just did. zc_user_fault_in() (zc_user_pages.c)
- * makes a payload's pages writable, only where that cannot wait on the
- * user either.
+ * ____sys_sendmsg() entry, and the msghdr read there; where the parse
+ * walks them again, or reads the msghdr (zc_user_msg_ctl()), a page not
+ * present any more is faulted in as the kernel's own reads of the same
+ * memory just did, but never waiting on the user (zc_user_fault_in() in
+ * zc_user_pages.c: a userfaultfd range only asks), then read nofault. The
+ * same helper makes a payload's pages writable.
  *
  * Each read or write is one user access window (user_access_begin():
  * one range check, one STAC/CLAC pair on x86) with the accesses inline
  * (unsafe_get_user()/unsafe_put_user()), not one out-of-line helper per
  * field: about a hundred instructions per request (docs/perf.md).
  *
- * May use: the kernel only.
+ * May use: zc_user_pages.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -26,6 +27,7 @@
 #include <net/compat.h>
 #include <uapi/linux/zcnotify.h>
 #include "zc_user.h"
+#include "zc_user_pages.h"
 
 /*
  * One store of @v at @p in its own window, page faults disabled: 0 or
@@ -52,15 +54,14 @@ efault:									\
 
 /*
  * One control message header of the user's buffer, in its own layout:
- * three loads with page faults disabled, or (@may_fault) allowed.
+ * three loads with page faults disabled.
  */
-static bool zc_user_cmsghdr(const char __user *p, bool compat, bool may_fault,
-			    size_t *len, int *level, int *type)
+static bool zc_user_cmsghdr_nofault(const char __user *p, bool compat,
+				    size_t *len, int *level, int *type)
 {
 	bool ok = false;
 
-	if (!may_fault)
-		pagefault_disable();
+	pagefault_disable();
 	if (compat) {
 		const struct compat_cmsghdr __user *h = (const void __user *)p;
 		compat_size_t l;
@@ -84,9 +85,26 @@ static bool zc_user_cmsghdr(const char __user *p, bool compat, bool may_fault,
 end:
 	user_read_access_end();
 out:
-	if (!may_fault)
-		pagefault_enable();
+	pagefault_enable();
 	return ok;
+}
+
+/*
+ * The same, and with @may_fault a header not readable now is faulted in
+ * and read again: never waiting on the user (zc_user_fault_in()), where
+ * a plain faulting read would wait for a userfaultfd answer that may
+ * never come, with the call held (tests/adv_uffd.c).
+ */
+static bool zc_user_cmsghdr(const char __user *p, bool compat, bool may_fault,
+			    size_t *len, int *level, int *type)
+{
+	size_t hlen = compat ? sizeof(struct compat_cmsghdr) :
+			       sizeof(struct cmsghdr);
+
+	if (zc_user_cmsghdr_nofault(p, compat, len, level, type))
+		return true;
+	return may_fault && zc_user_fault_in(p, hlen, false) &&
+	       zc_user_cmsghdr_nofault(p, compat, len, level, type);
 }
 
 /**
@@ -159,30 +177,17 @@ int zc_user_find(const void __user *uctl, size_t ctl_len, bool compat,
 	return found;
 }
 
-/**
- * zc_user_msg_ctl() - the control pointer and length in a user msghdr, now
- * @umsg: the msghdr (struct user_msghdr, or compat_msghdr)
- * @compat: it has the 32-bit layout
- * @may_fault: fault the msghdr in if needed (only where the task may
- *	sleep, as the kernel's own copy of it does); else page faults are
- *	disabled
- * @ctl: set to msg_control
- * @len: set to msg_controllen
- *
- * Return: 0, or -EFAULT if it is not readable (now, without @may_fault).
- */
-int zc_user_msg_ctl(unsigned long umsg, bool compat, bool may_fault,
-		    void __user **ctl, size_t *len)
+/* The control pointer and length in a user msghdr, page faults disabled. */
+static int zc_user_msg_ctl_nofault(void __user *p, bool compat,
+				   void __user **ctl, size_t *len)
 {
-	void __user *p = (void __user *)umsg;
 	struct compat_msghdr __user *m32 = p;
 	struct user_msghdr __user *m64 = p;
 	compat_uptr_t c32;
 	compat_size_t l32;
 	int err = -EFAULT;
 
-	if (!may_fault)
-		pagefault_disable();
+	pagefault_disable();
 	if (compat) {
 		if (!user_read_access_begin(m32, sizeof(*m32)))
 			goto out;
@@ -200,9 +205,35 @@ int zc_user_msg_ctl(unsigned long umsg, bool compat, bool may_fault,
 end:
 	user_read_access_end();
 out:
-	if (!may_fault)
-		pagefault_enable();
+	pagefault_enable();
 	return err;
+}
+
+/**
+ * zc_user_msg_ctl() - the control pointer and length in a user msghdr, now
+ * @umsg: the msghdr (struct user_msghdr, or compat_msghdr)
+ * @compat: it has the 32-bit layout
+ * @may_fault: if it is not readable now, fault it in (never waiting on
+ *	the user: zc_user_fault_in()) and read it again; only where the
+ *	task may sleep, as the kernel's own copy of it does
+ * @ctl: set to msg_control
+ * @len: set to msg_controllen
+ *
+ * Return: 0, or -EFAULT if it is not readable (now, without @may_fault;
+ * with it, not without a userfaultfd answer, or not at all).
+ */
+int zc_user_msg_ctl(unsigned long umsg, bool compat, bool may_fault,
+		    void __user **ctl, size_t *len)
+{
+	void __user *p = (void __user *)umsg;
+	size_t size = compat ? sizeof(struct compat_msghdr) :
+			       sizeof(struct user_msghdr);
+
+	if (!zc_user_msg_ctl_nofault(p, compat, ctl, len))
+		return 0;
+	if (!may_fault || !zc_user_fault_in(p, size, false))
+		return -EFAULT;
+	return zc_user_msg_ctl_nofault(p, compat, ctl, len);
 }
 
 /**

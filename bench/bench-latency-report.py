@@ -16,6 +16,11 @@ UNIT = {'tcg': 'ns, TCG wall clock (emulated CPU)',
         'icount': 'instructions (QEMU -icount shift=0: 1 guest ns each)'}
 
 
+def unknown(v):
+    """-1: the kernel has no PREEMPT_COUNT, preemption state unknown."""
+    return 'n/a' if v == '-1' else v
+
+
 def fields(text):
     return dict(re.findall(r'(\w+)=(\S+)', text))
 
@@ -53,7 +58,8 @@ def main():
                    if s and 'ranges' in s and int(s['answered']) else '-')
             print('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
                 key[1], key[2], key[3], e.get('calls'), e.get('mean_ns'),
-                e.get('max_ns'), e.get('off_calls'), e.get('off_max_ns'),
+                e.get('max_ns'), unknown(e.get('off_calls')),
+                unknown(e.get('off_max_ns')),
                 r.get('calls'), r.get('max_ns'), per, acc))
         print()
     if notes:

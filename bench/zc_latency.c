@@ -24,6 +24,7 @@
  * queue is drained and every send counter value must have come back
  * exactly once (through an answer or the queue), else exit 1. Prints
  *   LAT scenario=S point=P calls=N mean_ns=M max_ns=X off_calls=N off_max_ns=X
+ *       (off_*: preemption disabled; -1 where the kernel cannot tell)
  *   LATSUM scenario=S sends=N completions=N answered=N ranges=N missing=N
  *          duplicated=N (answered: answers with ranges; ranges: theirs)
  */
@@ -275,15 +276,18 @@ static void lat_write(const char *p)
 static void lat_print(const char *scenario, const char *p)
 {
 	long long calls, sum, max, ocalls, osum, omax;
+	int known;
 	char path[128];
 	FILE *f;
 
 	snprintf(path, sizeof(path), LAT_DIR "%s", p);
 	f = fopen(path, "r");
-	if (!f || fscanf(f, "n=%lld sum=%lld max=%lld off_n=%lld off_sum=%lld off_max=%lld",
-			 &calls, &sum, &max, &ocalls, &osum, &omax) != 6)
+	if (!f || fscanf(f, "n=%lld sum=%lld max=%lld off_n=%lld off_sum=%lld off_max=%lld off_known=%d",
+			 &calls, &sum, &max, &ocalls, &osum, &omax, &known) != 7)
 		die(path);
 	fclose(f);
+	if (!known)		/* no PREEMPT_COUNT: the kernel cannot tell */
+		ocalls = omax = -1;
 	printf("LAT scenario=%s point=%s calls=%lld mean_ns=%lld max_ns=%lld off_calls=%lld off_max_ns=%lld\n",
 	       scenario, p, calls, calls ? sum / calls : 0, max, ocalls, omax);
 }

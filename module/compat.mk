@@ -20,6 +20,14 @@ ZC_ERR_REPORT_RE := 'void sk_error_report('
 ifneq ($(shell grep -s $(ZC_ERR_REPORT_RE) $(ZC_SOCK_H)),)
 ccflags-y += -DZC_HAVE_SK_ERROR_REPORT
 endif
+# 6.6 made GUP follow a NUMA hinting (PROT_NONE) entry unless asked not
+# to ("mm/gup: reintroduce FOLL_NUMA as FOLL_HONOR_NUMA_FAULT"); before,
+# it always took the fault. An enum, so it cannot be tested with #ifdef:
+# a wrong answer fails the compile (zc_compat.h ZC_FOLL_HONOR_NUMA).
+ZC_MM_TYPES_H := $(srctree)/include/linux/mm_types.h
+ifneq ($(shell grep -s 'FOLL_HONOR_NUMA_FAULT' $(ZC_MM_TYPES_H)),)
+ccflags-y += -DZC_HAVE_FOLL_HONOR_NUMA_FAULT
+endif
 # Older kernels than 5.10 lack the interfaces used here: say so instead
 # of failing somewhere in the compile. Newer ones build; zc_main.c
 # refuses to load on kernels it was not tested on.

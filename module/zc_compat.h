@@ -111,6 +111,32 @@ static inline bool zc_callback_may_sleep(void)
 }
 
 /*
+ * ZC_FOLL_HONOR_NUMA - the GUP flag that makes a read fault-in fix a NUMA
+ * hinting (PROT_NONE) entry instead of following it: since 6.6 GUP
+ * follows one unless told ("mm/gup: reintroduce FOLL_NUMA as
+ * FOLL_HONOR_NUMA_FAULT"), and a nofault read after it would fault again;
+ * before, GUP always took the fault. FOLL_WRITE takes it on every kernel
+ * (a PROT_NONE entry is not writable). Probed in compat.mk.
+ */
+#ifdef ZC_HAVE_FOLL_HONOR_NUMA_FAULT
+#define ZC_FOLL_HONOR_NUMA	FOLL_HONOR_NUMA_FAULT
+#else
+#define ZC_FOLL_HONOR_NUMA	0
+#endif
+
+/*
+ * ZC_VM_UFFD_READ_ASKS - the userfaultfd registrations whose faults on a
+ * read wait for the user's answer: missing pages, and since 5.13 minor
+ * faults ("userfaultfd: add minor fault registration mode"). A
+ * write-protect registration never makes a read wait.
+ */
+#ifdef VM_UFFD_MINOR
+#define ZC_VM_UFFD_READ_ASKS	(VM_UFFD_MISSING | VM_UFFD_MINOR)
+#else
+#define ZC_VM_UFFD_READ_ASKS	VM_UFFD_MISSING
+#endif
+
+/*
  * zc_get_user_page - get_user_pages() of one page with @gup_flags; the
  * caller holds the mmap lock. 6.5 dropped the vmas argument (commit
  * 54d020692b34, "mm/gup: remove unused vmas parameter from

@@ -4,7 +4,8 @@
  * keeps, per timed point, the number of calls, their total and their
  * longest duration in nanoseconds (n, sum, max), also for the calls that
  * ran with preemption disabled (off_n, off_sum, off_max: ftrace's list
- * function where the kernel takes no direct call), in
+ * function where the kernel takes no direct call; off_known 0 where the
+ * kernel has no PREEMPT_COUNT to tell), in
  * /sys/module/zcnotify/latency/<point>; a write to the file resets it.
  * make bench-latency drives the worst cases and reports them.
  *
@@ -32,7 +33,7 @@ struct zc_latency {
 static struct zc_latency zc_latency[ZC_LAT_POINTS];
 static struct kobject *zc_latency_kobj;
 
-static void zc_latency_max(atomic64_t *max, s64 d)
+static __always_inline void zc_latency_max(atomic64_t *max, s64 d)
 {
 	s64 old = atomic64_read(max);
 
@@ -68,10 +69,13 @@ void notrace zc_latency_end(enum zc_latency_point p, u64 t0)
 	struct zc_latency *l = &zc_latency[p];
 	s64 d = local_clock() - t0;
 
+	if (d < 0)		/* migrated to a CPU whose clock is behind */
+		d = 0;
 	atomic64_inc(&l->calls);
 	atomic64_add(d, &l->sum);
 	zc_latency_max(&l->max, d);
-	if (!preemptible()) {
+	/* Without PREEMPT_COUNT (5.10, arm64) preemptible() cannot tell. */
+	if (IS_ENABLED(CONFIG_PREEMPT_COUNT) && !preemptible()) {
 		atomic64_inc(&l->off_calls);
 		atomic64_add(d, &l->off_sum);
 		zc_latency_max(&l->off_max, d);
@@ -94,10 +98,11 @@ static ssize_t zc_latency_show(struct kobject *kobj, struct kobj_attribute *attr
 	struct zc_latency *l = &zc_latency[attr - zc_latency_attrs];
 
 	return sysfs_emit(buf,
-			  "n=%lld sum=%lld max=%lld off_n=%lld off_sum=%lld off_max=%lld\n",
+			  "n=%lld sum=%lld max=%lld off_n=%lld off_sum=%lld off_max=%lld off_known=%d\n",
 			  atomic64_read(&l->calls), atomic64_read(&l->sum),
 			  atomic64_read(&l->max), atomic64_read(&l->off_calls),
-			  atomic64_read(&l->off_sum), atomic64_read(&l->off_max));
+			  atomic64_read(&l->off_sum), atomic64_read(&l->off_max),
+			  IS_ENABLED(CONFIG_PREEMPT_COUNT));
 }
 
 /* Any write starts the point's counts again (racing callbacks may land). */

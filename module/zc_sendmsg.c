@@ -233,8 +233,8 @@ static void notrace zc_sendmsg_entry(unsigned long ip,
  * zc_call_claim() - take the current message's record for a request
  * @sk: socket whose control messages are being parsed
  * @err: set where NULL is returned: -EINVAL, or -EFAULT where the call's
- *	own msghdr (or i386 socketcall()'s argument block) is not readable
- *	without a userfaultfd answer, or not at all, any more
+ *	own msghdr, control headers or i386 socketcall() argument block are
+ *	not readable without a userfaultfd answer, or not at all, any more
  *
  * Return: the record, disarmed, if the ____sys_sendmsg() entry of this
  * very message on @sk recorded it in the current system call; NULL for
@@ -285,7 +285,9 @@ struct zc_call *zc_call_claim(struct sock *sk, int *err)
 	if (!id.mmsg) {
 		int e = zc_user_msg_ctl(id.msg, id.compat, false, &uctl, &len);
 
-		if (e && zc_call_hold(c))
+		if (e && !zc_call_hold(c))
+			return NULL;	/* unloading: as the stock function */
+		if (e)
 			e = zc_user_msg_ctl(id.msg, id.compat, true, &uctl, &len);
 		if (e) {
 			*err = e;	/* its msghdr, not readable now */
@@ -305,6 +307,8 @@ struct zc_call *zc_call_claim(struct sock *sk, int *err)
 			c->nreq = zc_user_find(c->uctl, c->ctl_len, id.compat,
 					       ZC_WALK_PARSE, &c->payload,
 					       &c->plen, &alone);
+		if (c->nreq == -EFAULT)
+			*err = -EFAULT;
 		if (c->nreq <= 0)
 			return NULL;
 	}

@@ -128,7 +128,8 @@ static bool zc_user_cmsghdr(const char __user *p, bool compat, bool may_fault,
  * Return: the number of SCM_ZC_NOTIFICATION messages seen, or
  * ZC_WALK_LATER if a nofault walk could not finish (a header not readable
  * without a fault, or more than @max_headers of them): walk again at the
- * parse.
+ * parse; there (ZC_WALK_PARSE), -EFAULT for a header that cannot be read
+ * even so (zc_user_cmsghdr()).
  */
 int zc_user_find(const void __user *uctl, size_t ctl_len, bool compat,
 		 unsigned int max_headers, struct zc_info __user **payload,
@@ -155,7 +156,7 @@ int zc_user_find(const void __user *uctl, size_t ctl_len, bool compat,
 			return ZC_WALK_LATER;
 		if (!zc_user_cmsghdr(u + off, compat, may_fault, &len, &level,
 				     &type))
-			return may_fault ? found : ZC_WALK_LATER;
+			return may_fault ? -EFAULT : ZC_WALK_LATER;
 		if (len < hlen || len > ctl_len - off)
 			return found;		/* the kernel rejects the rest */
 		walked++;

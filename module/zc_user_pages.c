@@ -29,7 +29,9 @@
  * (tmpfs/shmem, memfd, MAP_SHARED|MAP_ANONYMOUS: no page_mkwrite) too.
  * In a userfaultfd-registered range only a fault that needs no user
  * answer succeeds (FOLL_NOWAIT: the handler returns "retry" before it
- * queues an event). A shared file mapping whose writes call the
+ * queues an event); for a read, only missing-page and minor-fault
+ * registrations ask. A read takes a NUMA hinting fault, as the user's
+ * own access would (ZC_FOLL_HONOR_NUMA). A shared file mapping whose writes call the
  * filesystem's page_mkwrite is left alone: the stock sendmsg() never
  * write-faults a file, and its filesystem may wait on anyone (a FUSE
  * daemon that never answers).
@@ -37,11 +39,13 @@
 static unsigned int zc_user_fault_flags(struct vm_area_struct *vma, bool write,
 					bool *ok)
 {
-	unsigned int gup = write ? FOLL_WRITE : 0;
+	unsigned int gup = write ? FOLL_WRITE : ZC_FOLL_HONOR_NUMA;
+	bool asks = write ? userfaultfd_armed(vma) :
+			    vma->vm_flags & ZC_VM_UFFD_READ_ASKS;
 
 	*ok = !write || !(vma->vm_flags & VM_SHARED) || !vma->vm_ops ||
 	      !vma->vm_ops->page_mkwrite;
-	return userfaultfd_armed(vma) ? gup | FOLL_NOWAIT : gup;
+	return asks ? gup | FOLL_NOWAIT : gup;
 }
 
 /**

@@ -217,23 +217,6 @@ static void *sc_fault_handler(void *arg)
 	return NULL;
 }
 
-static int sc_uffd(struct t_ctx *t, void *addr, size_t len)
-{
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = {
-		.range = { (unsigned long)addr, len },
-		.mode = UFFDIO_REGISTER_MODE_MISSING,
-	};
-	int fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-
-	CHECK(t, fd >= 0, "userfaultfd: %s", strerror(errno));
-	if (ioctl(fd, UFFDIO_API, &api) || ioctl(fd, UFFDIO_REGISTER, &reg)) {
-		close(fd);
-		return t_fail(t, "userfaultfd: %s", strerror(errno));
-	}
-	return fd;
-}
-
 /* One socketcall(SYS_SENDMSG) of @r, as struct sc_fault arranges it. */
 static ssize_t sc_send(struct t_ctx *t, struct zc_pair *p, struct zc_req *r,
 		       struct sc_fault *s)
@@ -286,7 +269,7 @@ static int t_socketcall_absent(struct t_ctx *t, struct t_fix *f)
 	}
 	for (i = 0; i < 10; i++) {
 		if (s.uffd < 0)
-			s.uffd = sc_uffd(t, s.ctl, pg);
+			s.uffd = zc_uffd_missing(t, s.ctl, pg);
 		if (s.uffd < 0 || queue_completions(t, &f->p, &f->l, 2))
 			goto out;
 		zc_req_init(&r);

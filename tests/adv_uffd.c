@@ -216,23 +216,6 @@ static void *mh_fault_handler(void *arg)
 	return NULL;
 }
 
-static int uffd_missing(struct t_ctx *t, void *addr, size_t len)
-{
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = {
-		.range = { (unsigned long)addr, len },
-		.mode = UFFDIO_REGISTER_MODE_MISSING,
-	};
-	int fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-
-	CHECK(t, fd >= 0, "userfaultfd: %s", strerror(errno));
-	if (ioctl(fd, UFFDIO_API, &api) || ioctl(fd, UFFDIO_REGISTER, &reg)) {
-		close(fd);
-		return t_fail(t, "userfaultfd: %s", strerror(errno));
-	}
-	return fd;
-}
-
 static int t_uffd_msghdr(struct t_ctx *t, struct t_fix *f)
 {
 	int want = EFAULT, alt = f->p.type == SOCK_STREAM ? EINVAL : EFAULT;
@@ -265,8 +248,8 @@ static int t_uffd_msghdr(struct t_ctx *t, struct t_fix *f)
 			      .msg_control = s.ctl, .msg_controllen = r.len };
 	memcpy(s.msg_copy, s.msg, pg);
 	/* The control buffer's page missing, the msghdr's present. */
-	s.uffd_ctl = uffd_missing(t, s.ctl, pg);
-	s.uffd_msg = uffd_missing(t, s.msg, pg);
+	s.uffd_ctl = zc_uffd_missing(t, s.ctl, pg);
+	s.uffd_msg = zc_uffd_missing(t, s.msg, pg);
 	if (s.uffd_ctl < 0 || s.uffd_msg < 0 ||
 	    pthread_create(&th, NULL, mh_fault_handler, &s))
 		goto out;

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/errqueue.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
@@ -14,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <linux/userfaultfd.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -294,6 +297,24 @@ struct zc_blocked *zc_blocked_map(struct t_ctx *t)
 		return b;
 	t_fail(t, "mmap: %s", strerror(errno));
 	return NULL;
+}
+
+int zc_uffd_missing(struct t_ctx *t, void *addr, size_t len)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.range = { (unsigned long)addr, len },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	int fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return t_fail(t, "userfaultfd: %s", strerror(errno));
+	if (ioctl(fd, UFFDIO_API, &api) || ioctl(fd, UFFDIO_REGISTER, &reg)) {
+		close(fd);
+		return t_fail(t, "userfaultfd: %s", strerror(errno));
+	}
+	return fd;
 }
 
 void zc_blocked_unmap(struct zc_blocked *b)

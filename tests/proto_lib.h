@@ -133,6 +133,11 @@ struct zc_blocked {
 
 struct zc_blocked *zc_blocked_map(struct t_ctx *t);
 void zc_blocked_unmap(struct zc_blocked *b);
+/*
+ * A userfaultfd (O_NONBLOCK) with [addr, addr + len) registered for
+ * missing pages, or -1 with a reason.
+ */
+int zc_uffd_missing(struct t_ctx *t, void *addr, size_t len);
 void zc_blocked_send(struct zc_pair *p, struct zc_blocked *b);
 /* A handler that does nothing for @sig, SA_RESTART: calls are restarted. */
 void zc_signal_restart(int sig);

@@ -241,7 +241,7 @@ static void notrace zc_sendmsg_entry(unsigned long ip,
  * every other way into __sock_cmsg_send() (setsockopt(), io_uring, kernel
  * senders, a call that was not recorded). The record stays valid until
  * the current task exits. Called where the task may sleep; never waits
- * on the user (zc_user_fault_in()).
+ * for a userfaultfd answer (zc_user_fault_in()).
  */
 struct zc_call *zc_call_claim(struct sock *sk, int *err)
 {

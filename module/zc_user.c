@@ -10,8 +10,9 @@
  * ____sys_sendmsg() entry, and the msghdr read there; where the parse
  * walks them again, or reads the msghdr (zc_user_msg_ctl()), a page not
  * present any more is faulted in as the kernel's own reads of the same
- * memory just did, but never waiting on the user (zc_user_fault_in() in
- * zc_user_pages.c: a userfaultfd range only asks), then read nofault. The
+ * memory just did, but never waiting for a userfaultfd answer
+ * (zc_user_fault_in() in zc_user_pages.c: such a range is only asked),
+ * then read nofault. The
  * same helper makes a payload's pages writable.
  *
  * Each read or write is one user access window (user_access_begin():
@@ -91,7 +92,8 @@ out:
 
 /*
  * The same, and with @may_fault a header not readable now is faulted in
- * and read again: never waiting on the user (zc_user_fault_in()), where
+ * and read again: never waiting for a userfaultfd answer
+ * (zc_user_fault_in()), where
  * a plain faulting read would wait for a userfaultfd answer that may
  * never come, with the call held (tests/adv_uffd.c).
  */
@@ -214,9 +216,9 @@ out:
  * zc_user_msg_ctl() - the control pointer and length in a user msghdr, now
  * @umsg: the msghdr (struct user_msghdr, or compat_msghdr)
  * @compat: it has the 32-bit layout
- * @may_fault: if it is not readable now, fault it in (never waiting on
- *	the user: zc_user_fault_in()) and read it again; only where the
- *	task may sleep, as the kernel's own copy of it does
+ * @may_fault: if it is not readable now, fault it in (never waiting for
+ *	a userfaultfd answer: zc_user_fault_in()) and read it again; only
+ *	where the task may sleep, as the kernel's own copy of it does
  * @ctl: set to msg_control
  * @len: set to msg_controllen
  *

@@ -50,11 +50,11 @@ static unsigned int zc_user_fault_flags(struct vm_area_struct *vma, bool write,
 
 /**
  * zc_user_fault_in() - make a user range present (and writable), never
- * waiting on the user
+ * waiting for a userfaultfd answer
  * @uaddr: start
- * @len: length (the pages it spans are at most two: len <= 772)
- * @write: make it writable too; else readable only (i386 socketcall()'s
- *	argument block)
+ * @len: length (at most two pages: a payload, len <= 772, a msghdr, a
+ *	control header or i386 socketcall()'s argument block)
+ * @write: make it writable too; else readable only
  *
  * For pages that are not present (swapped out, dropped by MADV_DONTNEED,
  * shared memory a fork() child has not touched yet) or present but not
@@ -62,7 +62,8 @@ static unsigned int zc_user_fault_flags(struct vm_area_struct *vma, bool write,
  * copy-on-write after fork() or of a private file page, NUMA hinting, a
  * page being migrated), in the mappings zc_user_fault_flags() accepts.
  * Called only where the task may sleep (the parse); the mmap lock is
- * waited for, killably.
+ * waited for, killably. A read of a file page evicted since the kernel's
+ * own read waits for its filesystem as that read did (a FUSE daemon too).
  *
  * Return: true if every page of the range could be made writable
  * (readable).

@@ -12,8 +12,7 @@
  * present any more is faulted in as the kernel's own reads of the same
  * memory just did, but never waiting for a userfaultfd answer
  * (zc_user_fault_in() in zc_user_pages.c: such a range is only asked),
- * then read nofault. The
- * same helper makes a payload's pages writable.
+ * then read nofault. The same helper makes a payload's pages writable.
  *
  * Each read or write is one user access window (user_access_begin():
  * one range check, one STAC/CLAC pair on x86) with the accesses inline
@@ -92,10 +91,9 @@ out:
 
 /*
  * The same, and with @may_fault a header not readable now is faulted in
- * and read again: never waiting for a userfaultfd answer
- * (zc_user_fault_in()), where
- * a plain faulting read would wait for a userfaultfd answer that may
- * never come, with the call held (tests/adv_uffd.c).
+ * and read again (zc_user_fault_in()): a plain faulting read would wait,
+ * with the call held, for a userfaultfd answer that may never come
+ * (tests/adv_uffd.c).
  */
 static bool zc_user_cmsghdr(const char __user *p, bool compat, bool may_fault,
 			    size_t *len, int *level, int *type)

@@ -105,7 +105,8 @@ install-dev:
 # What the zcnotify-dkms package does, from this tree: only the files of
 # packaging/dkms-files.txt go to /usr/src (the tracked ones in a git
 # checkout: never .git, build/ or .cache/), dkms builds and installs the
-# module for the running kernel, it is loaded now and, through
+# module for the running kernel, it is loaded now (replacing an older
+# version that is loaded: packaging/zcnotify-reload) and, through
 # modules-load.d, at every boot. dkms-remove undoes all of it.
 DKMS_SRC := /usr/src/zcnotify-$(VERSION)
 DKMS_FILES = $(shell grep -v '^\#' packaging/dkms-files.txt)
@@ -120,6 +121,7 @@ dkms-install:
 	else cp -r --parents $(DKMS_FILES) $(DKMS_SRC)/; fi
 	dkms install zcnotify/$(VERSION)
 	install -D -m 644 packaging/modules-load.d/zcnotify.conf $(MODULES_LOAD)
+	sh packaging/zcnotify-reload
 	modprobe zcnotify
 
 dkms-remove:

@@ -95,7 +95,8 @@ step removed_boot_load test ! -e /usr/local/lib/modules-load.d/zcnotify.conf
 
 # The same through the Debian packages (make deb): dpkg install (the
 # postinst builds and loads it), an application built only against the
-# installed headers, the boot-time load and its opt-out, removal.
+# installed headers, the boot-time load and its opt-out, an upgrade,
+# removal.
 dmesg -C
 step deb_install dpkg -i /debs/zcnotify-dkms_${ver}_all.deb /debs/libzcnotify-dev_${ver}_all.deb
 step deb_loaded loaded
@@ -125,6 +126,23 @@ step deb_optout boot_noload
 rm /etc/modules-load.d/zcnotify.conf
 dmesg -C
 step deb_boot_load_again boot_load
+# An upgrade under senders: dpkg -i of this tree as the next version
+# (check-dkms.sh builds it); dkms builds it and the postinst replaces the
+# loaded module (zcnotify-reload), every completion arriving once
+# (tests/unload.c upgrade_traffic).
+next=$(cat /debs/next/VERSION)
+upgrade() {
+	ZC_UPGRADE_CMD="dpkg -i /debs/next/zcnotify-dkms_${next}_all.deb" \
+		/tmp/pkg/zc_test run upgrade_traffic >/tmp/upgrade.log 2>&1
+	rc=$?
+	grep -E '^#|^zcnotify: ' /tmp/upgrade.log | sed 's/^/ZC: # /' >/dev/console
+	cat /tmp/upgrade.log
+	[ $rc -eq 0 ]
+}
+dmesg -C
+step deb_upgrade_traffic upgrade
+step deb_upgrade_loaded sh -c "grep -qx '$next' /sys/module/zcnotify/version &&
+	dmesg | grep -q 'zcnotify: version $next loaded'"
 # Removing the package unloads the module (prerm).
 step deb_remove dpkg -r zcnotify-dkms libzcnotify-dev
 step deb_remove_unloaded unloaded

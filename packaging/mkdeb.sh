@@ -7,14 +7,29 @@
 # dpkg-buildpackage from debian/; then lintian --pedantic on the three
 # (any tag it prints, even informational, fails the build: what remains is
 # overridden with a reason in debian/*.lintian-overrides).
+# mkdeb.sh VERSION: the same tree packaged as VERSION, into
+# build/deb-VERSION/, without lintian: the "later version" that make
+# check-dkms upgrades to.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-out=$top/build/deb
+as=${1:-}
+out=$top/build/deb${as:+-$as}
 # Build-Depends of debian/control, the compiler, and lintian.
 bash "$top/harness/need.sh" debhelper dh-dkms dpkg-dev liburing-dev gcc make libc6-dev lintian
 rm -rf "$out"
 mkdir -p "$out/src/zcnotify"
 (cd "$top" && git ls-files -z | xargs -0 cp --parents -t "$out/src/zcnotify")
+if [ -n "$as" ]; then
+	s=$out/src/zcnotify
+	echo "$as" >"$s/VERSION"
+	sed -i "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$as\"/" "$s/dkms.conf"
+	trailer=$(grep -m1 '^ -- ' "$s/debian/changelog")
+	{ printf 'zcnotify (%s) unstable; urgency=medium\n\n  * The tree of %s as %s.\n\n%s\n\n' \
+		"$as" "$(cat "$top/VERSION")" "$as" "$trailer"
+	  cat "$s/debian/changelog"; } >"$s/changelog.new"
+	mv "$s/changelog.new" "$s/debian/changelog"
+	LINTIAN=0
+fi
 (cd "$out/src/zcnotify" && dpkg-buildpackage -us -uc -b -nc >"$out/build.log" 2>&1) ||
 	{ tail -30 "$out/build.log" >&2; exit 1; }
 mv "$out"/src/*.deb "$out/"

@@ -13,7 +13,7 @@ mkdir -p "$out/SOURCES" "$out/stage/zcnotify-$v"
 cd "$top"
 git ls-files -z -- $(grep -v '^#' packaging/dkms-files.txt) LICENSE README.md |
 	xargs -0 cp --parents -t "$out/stage/zcnotify-$v"
-cp -r packaging/modules-load.d "$out/stage/zcnotify-$v/"
+cp -r packaging/modules-load.d packaging/zcnotify-reload "$out/stage/zcnotify-$v/"
 tar -C "$out/stage" -czf "$out/SOURCES/zcnotify-$v.tar.gz" "zcnotify-$v"
 # Fedora's macros that Debian's rpm lacks.
 rpmbuild -bb --define "_topdir $out" --define "_usrsrc /usr/src" \

@@ -42,11 +42,13 @@
  *                      hooks are direct calls. module/zc_main.c zc_init();
  *                      module/zc_symbols.c zc_symbol_check_clones(),
  *                      module/zc_hook.c zc_hook_check_redirect(); module/zc_stats.c
- *   unload.c           unload_traffic, unload_blocked, soak: rmmod under
- *                      traffic loses no completion, and a blocked call
+ *   unload.c           unload_traffic, unload_blocked, soak,
+ *                      upgrade_traffic (make check-dkms): rmmod under
+ *                      traffic, and a package upgrade replacing the loaded
+ *                      module, lose no completion, and a blocked call
  *                      without a request does not keep the module.
  *                      module/zc_main.c zc_exit(); module/zc_hold.c
- *                      zc_call_hold()
+ *                      zc_call_hold(); packaging/zcnotify-reload
  *   preload.c          absent_preload_*, preload_*: unmodified programs
  *                      under libzcnotify-preload.so account exactly, served
  *                      by the module when it is there. preload/;
@@ -217,6 +219,7 @@ extern const struct t_case examples_cases[];
 extern const struct t_case invalid_input_cases[];
 extern const struct t_case errors_cases[];
 extern const struct t_case unload_cases[];
+extern const struct t_case unload_lane_cases[];
 extern const struct t_case adv_stale_cases[];
 extern const struct t_case adv_shared_buffer_cases[];
 extern const struct t_case adv_restart_cases[];

@@ -7,9 +7,10 @@
  * a hooked sendmsg(), which then returns normally (unload_blocked; a call
  * whose request was answered keeps the module in use until it returns:
  * adv_reload); a soak of workers with failures on purpose and an unload
- * storm (soak). Afterwards the stock behaviour
- * (EINVAL, MSG_ERRQUEUE) delivers the rest, and every completion arrives
- * exactly once.
+ * storm (soak); a package upgrade replaces the loaded module under
+ * senders (upgrade_traffic, run by make check-dkms; packaging/zcnotify-reload).
+ * Afterwards the stock behaviour (EINVAL, MSG_ERRQUEUE) delivers the rest,
+ * and every completion arrives exactly once.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,6 +34,7 @@ struct churn {
 	struct zc_pair p;
 	struct zc_ledger l;
 	atomic_int *stop;
+	int pace_us;		/* pause between sends */
 	int err;
 };
 
@@ -66,30 +68,76 @@ static void *churn_sender(void *arg)
 			break;
 		}
 		zc_pair_drain_rx(&c->p);
+		if (c->pace_us)
+			usleep(c->pace_us);
 	}
 	return NULL;
 }
 
-static int t_unload_traffic(struct t_ctx *t, const struct t_env *e)
-{
-	static const int fam[2] = { AF_INET, AF_INET6 };
-	static const int typ[2] = { SOCK_STREAM, SOCK_DGRAM };
-	struct churn c[2];
-	atomic_int stop = 0;
-	uint32_t via_cmsg = 0;
-	pthread_t th[2];
-	int i, cycle, ret = 0, refused = 0;
+#define CHURN_NR 2
 
-	if (zc_loaded())
-		CHECK(t, !zc_unload("zcnotify"), "rmmod: %s", strerror(errno));
-	for (i = 0; i < 2; i++) {
+/* A TCP/IPv4 and a UDP/IPv6 churn_sender, started. */
+static int churn_start(struct t_ctx *t, struct churn *c, pthread_t *th,
+		       atomic_int *stop, int pace_us)
+{
+	static const int fam[CHURN_NR] = { AF_INET, AF_INET6 };
+	static const int typ[CHURN_NR] = { SOCK_STREAM, SOCK_DGRAM };
+	int i;
+
+	for (i = 0; i < CHURN_NR; i++) {
 		memset(&c[i], 0, sizeof(c[i]));
-		c[i].stop = &stop;
+		c[i].stop = stop;
+		c[i].pace_us = pace_us;
 		if (zc_pair_open(t, &c[i].p, fam[i], typ[i], true) ||
 		    zc_ledger_init(&c[i].l, 1 << 20))
 			return -1;
 		pthread_create(&th[i], NULL, churn_sender, &c[i]);
 	}
+	return 0;
+}
+
+/*
+ * Stop the senders; the error queue delivers what the cmsg did not, and
+ * every id must have come once. @ret: the body's result so far. Adds the
+ * ids that came through the cmsg to *@via_cmsg.
+ */
+static int churn_finish(struct t_ctx *t, struct churn *c, pthread_t *th,
+			atomic_int *stop, int ret, const char *what,
+			uint32_t *via_cmsg)
+{
+	int i;
+
+	atomic_store(stop, 1);
+	for (i = 0; i < CHURN_NR; i++) {
+		pthread_join(th[i], NULL);
+		if (c[i].err && !ret)
+			ret = t_fail(t, "%s sender: %s",
+				     zc_pair_name(&c[i].p), c[i].t.why);
+		if (!ret && zc_settle(t, &c[i].p, &c[i].l, true, 15000))
+			ret = -1;
+		if (!ret && zc_ledger_verify(t, &c[i].l))
+			ret = -1;
+		*via_cmsg += c[i].l.ids_cmsg;
+		printf("# %s %s: %u sends, %u ids via cmsg\n", what,
+		       zc_pair_name(&c[i].p), c[i].l.sends, c[i].l.ids_cmsg);
+		zc_ledger_free(&c[i].l);
+		zc_pair_close(&c[i].p);
+	}
+	return ret;
+}
+
+static int t_unload_traffic(struct t_ctx *t, const struct t_env *e)
+{
+	struct churn c[CHURN_NR];
+	atomic_int stop = 0;
+	uint32_t via_cmsg = 0;
+	pthread_t th[CHURN_NR];
+	int cycle, ret = 0, refused = 0;
+
+	if (zc_loaded())
+		CHECK(t, !zc_unload("zcnotify"), "rmmod: %s", strerror(errno));
+	if (churn_start(t, c, th, &stop, 0))
+		return -1;
 	for (cycle = 0; cycle < 12 && !ret; cycle++) {
 		if (zc_load(e->ko, ""))
 			ret = t_fail(t, "load %d: %s", cycle, strerror(errno));
@@ -101,27 +149,78 @@ static int t_unload_traffic(struct t_ctx *t, const struct t_env *e)
 	}
 	if (zc_loaded() && zc_unload("zcnotify"))
 		ret = t_fail(t, "final unload: %s", strerror(errno));
-	atomic_store(&stop, 1);
-	for (i = 0; i < 2; i++) {
-		pthread_join(th[i], NULL);
-		if (c[i].err && !ret)
-			ret = t_fail(t, "%s sender: %s",
-				     zc_pair_name(&c[i].p), c[i].t.why);
-		/* Module gone: the error queue must deliver the rest. */
-		if (!ret && zc_settle(t, &c[i].p, &c[i].l, true, 15000))
-			ret = -1;
-		if (!ret && zc_ledger_verify(t, &c[i].l))
-			ret = -1;
-		via_cmsg += c[i].l.ids_cmsg;
-		printf("# unload_traffic %s: %u sends, %u ids via cmsg\n",
-		       zc_pair_name(&c[i].p), c[i].l.sends, c[i].l.ids_cmsg);
-		zc_ledger_free(&c[i].l);
-		zc_pair_close(&c[i].p);
-	}
+	/* Module gone: the error queue must deliver the rest. */
+	ret = churn_finish(t, c, th, &stop, ret, "unload_traffic", &via_cmsg);
 	if (!ret && !via_cmsg)
 		ret = t_fail(t, "no completion ever came through the cmsg");
 	printf("# unload_traffic: 12 load/unload cycles, rmmod refused %d times (module in use)\n",
 	       refused);
+	return ret;
+}
+
+/* The ids the senders have had through the cmsg so far. */
+static uint32_t churn_ids_cmsg(struct churn *c)
+{
+	uint32_t n = 0;
+	int i;
+
+	for (i = 0; i < CHURN_NR; i++) {
+		pthread_mutex_lock(&c[i].l.mu);
+		n += c[i].l.ids_cmsg;
+		pthread_mutex_unlock(&c[i].l.mu);
+	}
+	return n;
+}
+
+/* Wait up to @ms for the senders to get more ids than @base via the cmsg. */
+static bool churn_served(struct churn *c, uint32_t base, long ms)
+{
+	long end = zc_now_ms() + ms;
+
+	while (churn_ids_cmsg(c) <= base + 100 && zc_now_ms() < end)
+		usleep(10000);
+	return churn_ids_cmsg(c) > base + 100;
+}
+
+/*
+ * A package upgrade under senders: $ZC_UPGRADE_CMD (make check-dkms: dpkg
+ * -i of the next version, whose postinst runs zcnotify-reload) replaces
+ * the loaded module. The cmsg serves before and after, the module loaded
+ * afterwards is the other version, every completion arrives once.
+ */
+static int t_upgrade_traffic(struct t_ctx *t, const struct t_env *e)
+{
+	const char *cmd = getenv("ZC_UPGRADE_CMD");
+	char v0[64] = "", v1[64] = "";
+	struct churn c[CHURN_NR];
+	atomic_int stop = 0;
+	uint32_t via_cmsg = 0, before;
+	pthread_t th[CHURN_NR];
+	long t0;
+	int ret = 0, rc;
+
+	(void)e;
+	CHECK(t, cmd, "no ZC_UPGRADE_CMD: make check-dkms sets it");
+	CHECK(t, !read_param("version", v0, sizeof(v0)),
+	      "zcnotify is not loaded before the upgrade");
+	/* Paced: the upgrade's dkms build takes minutes under TCG. */
+	if (churn_start(t, c, th, &stop, 2000))
+		return -1;
+	if (!churn_served(c, 0, 10000))
+		ret = t_fail(t, "version %s: no completion through the cmsg", v0);
+	t0 = zc_now_ms();
+	rc = ret ? 0 : system(cmd);
+	if (!ret && rc)
+		ret = t_fail(t, "%s: exit status %d", cmd, rc);
+	if (!ret && (read_param("version", v1, sizeof(v1)) || !strcmp(v0, v1)))
+		ret = t_fail(t, "after the upgrade: version %s loaded, was %s",
+			     v1[0] ? v1 : "none", v0);
+	before = churn_ids_cmsg(c);
+	if (!ret && !churn_served(c, before, 10000))
+		ret = t_fail(t, "version %s: no completion through the cmsg", v1);
+	ret = churn_finish(t, c, th, &stop, ret, "upgrade_traffic", &via_cmsg);
+	printf("# upgrade_traffic: version %s to %s in %ld ms under senders\n",
+	       v0, v1, zc_now_ms() - t0);
 	return ret;
 }
 
@@ -457,5 +556,11 @@ const struct t_case unload_cases[] = {
 	T_FIX("unload_blocked", t_unload_blocked, &fix_unload_blocked, 0,
 	      AF_INET, SOCK_STREAM, 60),
 	T_CASE("soak", t_soak, 0, 0, 1800),
+	{ NULL }
+};
+
+/* Run by make check-dkms, by name (runner.c lane_tables). */
+const struct t_case unload_lane_cases[] = {
+	T_CASE("upgrade_traffic", t_upgrade_traffic, 0, 0, 1500),
 	{ NULL }
 };

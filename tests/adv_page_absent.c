@@ -12,7 +12,11 @@
  * parent's private file page (a program's initialised data: copy-on-write
  * again). The same for an i386 socketcall(): its argument block's page
  * is dropped while the kernel waits for the control buffer's page
- * (userfaultfd), between the module's two reads of the arguments. Such
+ * (userfaultfd), between the module's two reads of the arguments. And
+ * NUMA balancing's hinting faults: its scanner makes present page table
+ * entries inaccessible (PROT_NONE) until the next access faults them
+ * back; the request's header lies alone on a page that only the kernel
+ * reads, so that sendmsg() is the access that meets such an entry. Such
  * a request must be processed like any other, never refused
  * with EINVAL (the "module absent" answer) and never with EFAULT; every
  * send counter value is reported exactly once. Done with the request
@@ -21,11 +25,14 @@
  * Module: zc_user_find() (ZC_WALK_LATER) in module/zc_user.c, the walk
  * at the parse in zc_call_claim() (module/zc_sendmsg.c), the socketcall()
  * arguments in zc_arch_sendmsg_syscall() (module/zc_arch_x86.h),
- * zc_user_fault_in() and zc_user_fault_flags() (module/zc_user_pages.c).
+ * zc_user_fault_in() and zc_user_fault_flags() (module/zc_user_pages.c),
+ * ZC_FOLL_HONOR_NUMA (module/zc_compat.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -35,7 +42,6 @@
 #include <linux/net.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
-#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #endif
@@ -184,6 +190,177 @@ out_o:
 	return ret;
 }
 
+/*
+ * NUMA balancing, scanning as fast as it can: its knobs (debugfs from
+ * 5.13, /proc/sys/kernel before), each saved to be put back.
+ */
+static const char *const numa_knobs[][2] = {
+	{ "scan_delay_ms", "0" },
+	{ "scan_period_min_ms", "10" },
+	{ "scan_period_max_ms", "10" },
+	{ "scan_size_mb", "16" },
+};
+
+#define NUMA_KNOBS (sizeof(numa_knobs) / sizeof(numa_knobs[0]))
+
+struct numa_saved {
+	char on[32];
+	char knob[NUMA_KNOBS][32];
+	char path[NUMA_KNOBS][96];
+};
+
+static const char numa_on[] = "/proc/sys/kernel/numa_balancing";
+
+static int read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	int ok = f && fgets(buf, len, f);
+
+	if (f)
+		fclose(f);
+	return ok ? 0 : -1;
+}
+
+static int numa_fast(struct t_ctx *t, struct numa_saved *s)
+{
+	size_t i;
+
+	if (read_line(numa_on, s->on, sizeof(s->on)))
+		return t_skip(t, "no NUMA balancing in this kernel (%s)", numa_on);
+	for (i = 0; i < NUMA_KNOBS; i++) {
+		snprintf(s->path[i], sizeof(s->path[i]),
+			 "/sys/kernel/debug/sched/numa_balancing/%s",
+			 numa_knobs[i][0]);
+		if (access(s->path[i], W_OK))
+			snprintf(s->path[i], sizeof(s->path[i]),
+				 "/proc/sys/kernel/numa_balancing_%s",
+				 numa_knobs[i][0]);
+		if (read_line(s->path[i], s->knob[i], sizeof(s->knob[i])) ||
+		    write_sysctl(s->path[i], numa_knobs[i][1]))
+			return t_fail(t, "%s: %s", s->path[i], strerror(errno));
+	}
+	if (write_sysctl(numa_on, "1"))
+		return t_fail(t, "%s: %s", numa_on, strerror(errno));
+	return 0;
+}
+
+static void numa_restore(const struct numa_saved *s)
+{
+	size_t i;
+
+	for (i = 0; i < NUMA_KNOBS; i++)
+		if (s->knob[i][0])
+			write_sysctl(s->path[i], s->knob[i]);
+	if (s->on[0])
+		write_sysctl(numa_on, s->on);
+}
+
+/* A /proc/vmstat counter, or -1. */
+static long long vmstat(const char *name)
+{
+	char line[128];
+	long long v = -1;
+	size_t n = strlen(name);
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, n) && line[n] == ' ')
+			v = atoll(line + n + 1);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* The scanner leaves a single-threaded task's private memory alone. */
+static void *numa_idle(void *arg)
+{
+	char c;
+
+	return read(*(int *)arg, &c, 1) < 0 ? NULL : arg;
+}
+
+/*
+ * Sends for 3 s (and until the scanner has updated page table entries,
+ * 20 s at most), each with a request whose header is the last 16 bytes
+ * of page X and whose payload starts page Y: the test writes Y before
+ * each call, X only once, so the scanner's PROT_NONE entry for X is met
+ * by sendmsg() (the module's read, then the kernel's copy). Private
+ * memory: shared memory is not scanned (no MPOL_F_MOF).
+ */
+static int t_page_numa(struct t_ctx *t, struct t_fix *f)
+{
+	size_t pg = sysconf(_SC_PAGESIZE), hdr = sizeof(struct cmsghdr);
+	long long upd0, hint0, upd = 0, hint = 0;
+	struct numa_saved s = { 0 };
+	int i, ret, pfd[2] = { -1, -1 };
+	long t0 = zc_now_ms();
+	struct zc_req r;
+	pthread_t th;
+	char *map, *ctl;
+	ssize_t n;
+
+	ret = numa_fast(t, &s);
+	if (ret) {
+		numa_restore(&s);
+		return ret;
+	}
+	ret = -1;
+	map = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED || pipe(pfd) ||
+	    pthread_create(&th, NULL, numa_idle, &pfd[0])) {
+		t_fail(t, "setup: %s", strerror(errno));
+		goto out;
+	}
+	ctl = map + pg - hdr;
+	upd0 = vmstat("numa_pte_updates");
+	hint0 = vmstat("numa_hint_faults");
+	for (i = 0; ; i++) {
+		struct iovec iov = { .iov_base = f->p.buf, .iov_len = 1000 };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+				    .msg_control = ctl };
+		long el = zc_now_ms() - t0;
+
+		if (!(i % 32)) {
+			upd = vmstat("numa_pte_updates") - upd0;
+			hint = vmstat("numa_hint_faults") - hint0;
+			if ((el > 3000 && upd > 0) || el > 20000)
+				break;
+		}
+		zc_req_init(&r);
+		zc_req_add_zc(&r, 4);
+		memcpy(r.snap, r.ctl.buf, sizeof(r.snap));
+		if (!i)
+			memcpy(ctl, r.ctl.buf, hdr);
+		memcpy(ctl + hdr, r.ctl.buf + hdr, sizeof(r.ctl.buf) - hdr);
+		m.msg_controllen = r.len;
+		n = sendmsg(f->p.tx, &m, MSG_ZEROCOPY);
+		memcpy(r.ctl.buf, ctl, sizeof(r.ctl.buf));
+		if (absent_collect(t, f, &r, n, errno, i,
+				   "its header's page under NUMA balancing"))
+			goto out_th;
+	}
+	printf("# %s: %d sends, NUMA balancing: %lld page table entries made PROT_NONE, %lld hinting faults\n",
+	       zc_pair_name(&f->p), i, upd, hint);
+	if (upd <= 0)
+		t_fail(t, "NUMA balancing made no entry PROT_NONE in 20 s");
+	else
+		ret = 0;
+out_th:
+	close(pfd[1]);
+	pfd[1] = -1;
+	pthread_join(th, NULL);
+out:
+	if (pfd[0] >= 0)
+		close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	if (map != MAP_FAILED)
+		munmap(map, 2 * pg);
+	numa_restore(&s);
+	return ret;
+}
+
 #if defined(__i386__)
 /* The control buffer's page is missing; its fault drops @args first. */
 struct sc_fault {
@@ -301,6 +478,10 @@ static const struct t_fixture absent = {
 	.ledger = 256, .settle = T_SETTLE_ERRQ, .settle_ms = 5000,
 };
 
+static const struct t_fixture numa = {
+	.ledger = 1 << 16, .settle = T_SETTLE_ERRQ, .settle_ms = 5000,
+};
+
 const struct t_case adv_page_absent_cases[] = {
 	PER_PROTO_FIX("adv_page_absent_dontneed", t_page_absent, &absent,
 		      A_DONTNEED, 60),
@@ -314,6 +495,7 @@ const struct t_case adv_page_absent_cases[] = {
 		      &absent, A_FILE_READ | V_OTHER, 60),
 	PER_PROTO_FIX("adv_page_absent_private_fork", t_page_absent, &absent,
 		      A_FILE_FORK, 60),
+	PER_PROTO_FIX("adv_page_absent_numa", t_page_numa, &numa, 0, 60),
 	PER_PROTO_FIX("adv_page_absent_socketcall", t_socketcall_absent,
 		      &absent, 0, 60),
 	{ NULL }

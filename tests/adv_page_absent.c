@@ -280,7 +280,7 @@ static void *numa_idle(void *arg)
 }
 
 /*
- * Sends for 3 s (and until the scanner has updated page table entries,
+ * Sends for 5 s (and until the scanner has updated page table entries,
  * 20 s at most), each with a request whose header is the last 16 bytes
  * of page X and whose payload starts page Y: the test writes Y before
  * each call, X only once, so the scanner's PROT_NONE entry for X is met
@@ -324,7 +324,7 @@ static int t_page_numa(struct t_ctx *t, struct t_fix *f)
 		if (!(i % 32)) {
 			upd = vmstat("numa_pte_updates") - upd0;
 			hint = vmstat("numa_hint_faults") - hint0;
-			if ((el > 3000 && upd > 0) || el > 20000)
+			if ((el > 5000 && upd > 0) || el > 20000)
 				break;
 		}
 		zc_req_init(&r);

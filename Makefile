@@ -73,8 +73,9 @@ check-debug-rt:
 
 install: install-dev install-tools
 
-# zcstat, zcnotify-bench, libzcnotify-preload.so with zcnotify-run and
-# its man page (what zcnotify-tools ships). zcnotify-bench
+# zcstat, zcnotify-bench, libzcnotify-preload.so with zcnotify-run,
+# zcnotify-selftest with the tests it runs (tests/zc_test, dynamically
+# linked), and their man pages (what zcnotify-tools ships). zcnotify-bench
 # needs liburing (Debian: liburing-dev). CPPFLAGS, CFLAGS and LDFLAGS from
 # the environment or the command line are added (dpkg-buildflags' in make deb).
 TOOLS_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2
@@ -93,6 +94,14 @@ install-tools:
 		>$(DESTDIR)$(PREFIX)/bin/zcnotify-run
 	chmod 755 $(DESTDIR)$(PREFIX)/bin/zcnotify-run
 	install -D -m 644 docs/zcnotify-run.1 $(DESTDIR)$(PREFIX)/share/man/man1/zcnotify-run.1
+	install -d $(DESTDIR)$(PREFIX)/libexec/zcnotify
+	$(MAKE) -C tests OUT=$(DESTDIR)$(PREFIX)/libexec/zcnotify CC="$(CC)" \
+		CFLAGS_TEST="$(TOOLS_CFLAGS) -pthread -I$(PWD)/include/uapi -I$(PWD)/include $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)" \
+		$(DESTDIR)$(PREFIX)/libexec/zcnotify/zc_test
+	sed 's#@LIBEXECDIR@#$(PREFIX)/libexec/zcnotify#' tools/zcnotify-selftest \
+		>$(DESTDIR)$(PREFIX)/bin/zcnotify-selftest
+	chmod 755 $(DESTDIR)$(PREFIX)/bin/zcnotify-selftest
+	install -D -m 644 docs/zcnotify-selftest.1 $(DESTDIR)$(PREFIX)/share/man/man1/zcnotify-selftest.1
 
 # Headers, pkg-config file and man page (what libzcnotify-dev ships).
 install-dev:

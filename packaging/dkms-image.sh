@@ -19,7 +19,8 @@ arm64)
 	echo "dkms-image.sh: unknown architecture $arch" >&2
 	exit 1 ;;
 esac
-include=dkms,gcc,make,libc6-dev,kmod,pahole,busybox,ca-certificates,systemd,openssl
+# liburing2: what zcnotify-tools depends on (zcnotify-bench).
+include=dkms,gcc,make,libc6-dev,kmod,pahole,busybox,ca-certificates,systemd,openssl,liburing2
 # A new package list is a new image (beside the old one, which other
 # branches may still use).
 dir=$dir-$(echo "$include $kernels" | md5sum | cut -c1-8)

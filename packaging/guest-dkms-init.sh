@@ -197,6 +197,15 @@ echo "ZC: # lockdown before: $(cat $lk)"
 # Raised at run time with the module loaded: it keeps working, exactly.
 step lockdown_raise sh -c "echo integrity >$lk && grep -q '\\[integrity\\]' $lk"
 tests pkg dkms_lockdown 'basic_*'
+# An upgrade now: the new module could not load (the kernel does not
+# trust dkms's key), so zcnotify-reload keeps the loaded one, and says so.
+kept() {
+	dpkg -i /debs/next/zcnotify-dkms_${next}_all.deb 2>&1 | tee /tmp/kept.log
+	grep 'zcnotify: ' /tmp/kept.log | sed 's/^/ZC: # /' >/dev/console
+	grep -q 'keeps running until the next boot' /tmp/kept.log &&
+		grep -qx "$ver" /sys/module/zcnotify/version
+}
+step lockdown_upgrade_kept kept
 step lockdown_unload modprobe -r zcnotify
 # Lockdown without enforcement: EPERM, and the lockdown log line.
 refused() {		# refused <errno text> <log text> <command...>

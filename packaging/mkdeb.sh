@@ -13,6 +13,10 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 as=${1:-}
+case $as in *[!0-9A-Za-z.+~]*)
+	echo "mkdeb.sh: not a version: $as" >&2
+	exit 2 ;;
+esac
 out=$top/build/deb${as:+-$as}
 # Build-Depends of debian/control, the compiler, and lintian.
 bash "$top/harness/need.sh" debhelper dh-dkms dpkg-dev liburing-dev gcc make libc6-dev lintian
@@ -23,7 +27,7 @@ if [ -n "$as" ]; then
 	s=$out/src/zcnotify
 	echo "$as" >"$s/VERSION"
 	sed -i "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$as\"/" "$s/dkms.conf"
-	trailer=$(grep -m1 '^ -- ' "$s/debian/changelog")
+	trailer="$(grep -m1 '^ -- ' "$s/debian/changelog" | sed 's/>  .*/>/')  $(date -R)"
 	{ printf 'zcnotify (%s) unstable; urgency=medium\n\n  * The tree of %s as %s.\n\n%s\n\n' \
 		"$as" "$(cat "$top/VERSION")" "$as" "$trailer"
 	  cat "$s/debian/changelog"; } >"$s/changelog.new"

@@ -235,6 +235,9 @@ static int numa_fast(struct t_ctx *t, struct numa_saved *s)
 			snprintf(s->path[i], sizeof(s->path[i]),
 				 "/proc/sys/kernel/numa_balancing_%s",
 				 numa_knobs[i][0]);
+		if (access(s->path[i], W_OK))
+			return t_skip(t, "no NUMA balancing knob %s (debugfs, CONFIG_SCHED_DEBUG)",
+				      numa_knobs[i][0]);
 		if (read_line(s->path[i], s->knob[i], sizeof(s->knob[i])) ||
 		    write_sysctl(s->path[i], numa_knobs[i][1]))
 			return t_fail(t, "%s: %s", s->path[i], strerror(errno));
@@ -281,11 +284,13 @@ static void *numa_idle(void *arg)
 
 /*
  * Sends for 5 s (and until the scanner has updated page table entries,
- * 20 s at most), each with a request whose header is the last 16 bytes
- * of page X and whose payload starts page Y: the test writes Y before
- * each call, X only once, so the scanner's PROT_NONE entry for X is met
- * by sendmsg() (the module's read, then the kernel's copy). Private
- * memory: shared memory is not scanned (no MPOL_F_MOF).
+ * 20 s at most; 60000 sends at most, the ledger's room), each with a
+ * request whose header is the last 16 bytes of page X and whose payload
+ * starts page Y: the test writes and reads back Y around each call and
+ * touches X only before the first and after the last, so the scanner's
+ * PROT_NONE entry for X is met by sendmsg() (the module's read, then the
+ * kernel's copy). Private memory: shared memory is not scanned (no
+ * MPOL_F_MOF).
  */
 static int t_page_numa(struct t_ctx *t, struct t_fix *f)
 {
@@ -307,9 +312,13 @@ static int t_page_numa(struct t_ctx *t, struct t_fix *f)
 	ret = -1;
 	map = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (map == MAP_FAILED || pipe(pfd) ||
-	    pthread_create(&th, NULL, numa_idle, &pfd[0])) {
+	if (map == MAP_FAILED || pipe(pfd)) {
 		t_fail(t, "setup: %s", strerror(errno));
+		goto out;
+	}
+	errno = pthread_create(&th, NULL, numa_idle, &pfd[0]);
+	if (errno) {
+		t_fail(t, "pthread_create: %s", strerror(errno));
 		goto out;
 	}
 	ctl = map + pg - hdr;
@@ -324,7 +333,7 @@ static int t_page_numa(struct t_ctx *t, struct t_fix *f)
 		if (!(i % 32)) {
 			upd = vmstat("numa_pte_updates") - upd0;
 			hint = vmstat("numa_hint_faults") - hint0;
-			if ((el > 5000 && upd > 0) || el > 20000)
+			if ((el > 5000 && upd > 0) || el > 20000 || i >= 60000)
 				break;
 		}
 		zc_req_init(&r);
@@ -335,10 +344,15 @@ static int t_page_numa(struct t_ctx *t, struct t_fix *f)
 		memcpy(ctl + hdr, r.ctl.buf + hdr, sizeof(r.ctl.buf) - hdr);
 		m.msg_controllen = r.len;
 		n = sendmsg(f->p.tx, &m, MSG_ZEROCOPY);
-		memcpy(r.ctl.buf, ctl, sizeof(r.ctl.buf));
+		/* The header stays unread here: checked after the loop. */
+		memcpy(r.ctl.buf + hdr, ctl + hdr, sizeof(r.ctl.buf) - hdr);
 		if (absent_collect(t, f, &r, n, errno, i,
 				   "its header's page under NUMA balancing"))
 			goto out_th;
+	}
+	if (i && memcmp(ctl, r.snap, hdr)) {
+		t_fail(t, "the request's header changed");
+		goto out_th;
 	}
 	printf("# %s: %d sends, NUMA balancing: %lld page table entries made PROT_NONE, %lld hinting faults\n",
 	       zc_pair_name(&f->p), i, upd, hint);

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "proto_lib.h"
 #include "cases.h"
@@ -91,7 +92,9 @@ static int churn_start(struct t_ctx *t, struct churn *c, pthread_t *th,
 		if (zc_pair_open(t, &c[i].p, fam[i], typ[i], true) ||
 		    zc_ledger_init(&c[i].l, 1 << 20))
 			return -1;
-		pthread_create(&th[i], NULL, churn_sender, &c[i]);
+		errno = pthread_create(&th[i], NULL, churn_sender, &c[i]);
+		if (errno)
+			return t_fail(t, "pthread_create: %s", strerror(errno));
 	}
 	return 0;
 }
@@ -158,28 +161,37 @@ static int t_unload_traffic(struct t_ctx *t, const struct t_env *e)
 	return ret;
 }
 
-/* The ids the senders have had through the cmsg so far. */
+/* The ids sender @c has had through the cmsg so far. */
 static uint32_t churn_ids_cmsg(struct churn *c)
 {
-	uint32_t n = 0;
-	int i;
+	uint32_t n;
 
-	for (i = 0; i < CHURN_NR; i++) {
-		pthread_mutex_lock(&c[i].l.mu);
-		n += c[i].l.ids_cmsg;
-		pthread_mutex_unlock(&c[i].l.mu);
-	}
+	pthread_mutex_lock(&c->l.mu);
+	n = c->l.ids_cmsg;
+	pthread_mutex_unlock(&c->l.mu);
 	return n;
 }
 
-/* Wait up to @ms for the senders to get more ids than @base via the cmsg. */
-static bool churn_served(struct churn *c, uint32_t base, long ms)
+/*
+ * Wait up to @ms for every sender to get 100 ids more than @base[i]
+ * through the cmsg; @base is then updated to now. Returns the index of a
+ * sender that did not, or -1.
+ */
+static int churn_served(struct churn *c, uint32_t *base, long ms)
 {
 	long end = zc_now_ms() + ms;
+	int i, late = -1;
 
-	while (churn_ids_cmsg(c) <= base + 100 && zc_now_ms() < end)
-		usleep(10000);
-	return churn_ids_cmsg(c) > base + 100;
+	for (i = 0; i < CHURN_NR; i++) {
+		while (churn_ids_cmsg(&c[i]) <= base[i] + 100 &&
+		       zc_now_ms() < end)
+			usleep(10000);
+		if (churn_ids_cmsg(&c[i]) <= base[i] + 100)
+			late = i;
+	}
+	for (i = 0; i < CHURN_NR; i++)
+		base[i] = churn_ids_cmsg(&c[i]);
+	return late;
 }
 
 /*
@@ -192,12 +204,12 @@ static int t_upgrade_traffic(struct t_ctx *t, const struct t_env *e)
 {
 	const char *cmd = getenv("ZC_UPGRADE_CMD");
 	char v0[64] = "", v1[64] = "";
+	uint32_t via_cmsg = 0, base[CHURN_NR] = { 0 };
 	struct churn c[CHURN_NR];
 	atomic_int stop = 0;
-	uint32_t via_cmsg = 0, before;
 	pthread_t th[CHURN_NR];
+	int ret = 0, rc, late;
 	long t0;
-	int ret = 0, rc;
 
 	(void)e;
 	CHECK(t, cmd, "no ZC_UPGRADE_CMD: make check-dkms sets it");
@@ -206,18 +218,23 @@ static int t_upgrade_traffic(struct t_ctx *t, const struct t_env *e)
 	/* Paced: the upgrade's dkms build takes minutes under TCG. */
 	if (churn_start(t, c, th, &stop, 2000))
 		return -1;
-	if (!churn_served(c, 0, 10000))
-		ret = t_fail(t, "version %s: no completion through the cmsg", v0);
+	late = churn_served(c, base, 10000);
+	if (late >= 0)
+		ret = t_fail(t, "version %s: %s got no completion through the cmsg",
+			     v0, zc_pair_name(&c[late].p));
 	t0 = zc_now_ms();
 	rc = ret ? 0 : system(cmd);
 	if (!ret && rc)
-		ret = t_fail(t, "%s: exit status %d", cmd, rc);
+		ret = t_fail(t, "%s: %s %d", cmd,
+			     WIFEXITED(rc) ? "exit status" : "status",
+			     WIFEXITED(rc) ? WEXITSTATUS(rc) : rc);
 	if (!ret && (read_param("version", v1, sizeof(v1)) || !strcmp(v0, v1)))
 		ret = t_fail(t, "after the upgrade: version %s loaded, was %s",
 			     v1[0] ? v1 : "none", v0);
-	before = churn_ids_cmsg(c);
-	if (!ret && !churn_served(c, before, 10000))
-		ret = t_fail(t, "version %s: no completion through the cmsg", v1);
+	late = ret ? -1 : churn_served(c, base, 10000);
+	if (late >= 0)
+		ret = t_fail(t, "version %s: %s got no completion through the cmsg",
+			     v1, zc_pair_name(&c[late].p));
 	ret = churn_finish(t, c, th, &stop, ret, "upgrade_traffic", &via_cmsg);
 	printf("# upgrade_traffic: version %s to %s in %ld ms under senders\n",
 	       v0, v1, zc_now_ms() - t0);

@@ -215,8 +215,8 @@ static int t_upgrade_traffic(struct t_ctx *t, const struct t_env *e)
 	CHECK(t, cmd, "no ZC_UPGRADE_CMD: make check-dkms sets it");
 	CHECK(t, !read_param("version", v0, sizeof(v0)),
 	      "zcnotify is not loaded before the upgrade");
-	/* Paced: the upgrade's dkms build takes minutes under TCG. */
-	if (churn_start(t, c, th, &stop, 2000))
+	/* Paced (10 ms): the dkms build beside it takes minutes under TCG. */
+	if (churn_start(t, c, th, &stop, 10000))
 		return -1;
 	late = churn_served(c, base, 10000);
 	if (late >= 0)

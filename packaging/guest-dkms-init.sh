@@ -153,18 +153,38 @@ step deb_boot_load_again boot_load
 # loaded module (zcnotify-reload), every completion arriving once
 # (tests/unload.c upgrade_traffic).
 next=$(cat /debs/next/VERSION)
+shown() {		# shown <log> <regex>: the log on stdout, its matching lines on the console
+	grep -E "$2" "$1" | sed 's/^/ZC: # /' >/dev/console
+	cat "$1"
+}
 upgrade() {
 	ZC_UPGRADE_CMD="dpkg -i /debs/next/zcnotify-dkms_${next}_all.deb" \
 		/tmp/pkg/zc_test run upgrade_traffic >/tmp/upgrade.log 2>&1
 	rc=$?
-	grep -E '^#|^zcnotify: ' /tmp/upgrade.log | sed 's/^/ZC: # /' >/dev/console
-	cat /tmp/upgrade.log
+	shown /tmp/upgrade.log '^#|^zcnotify: '
 	[ $rc -eq 0 ]
 }
 dmesg -C
 step deb_upgrade_traffic upgrade
 step deb_upgrade_loaded sh -c "grep -qx '$next' /sys/module/zcnotify/version &&
 	dmesg | grep -q 'zcnotify: version $next loaded'"
+# A swap whose new module cannot load (here modprobe.d forbids it, going
+# back to $ver): the package is installed, the old module is gone, and
+# the user reads one line saying so (zcnotify-reload's), not a second
+# one from the postinst.
+failed_swap() {
+	echo 'install zcnotify /bin/false' >/etc/modprobe.d/zc-refuse.conf
+	dpkg -i /debs/zcnotify-dkms_${ver}_all.deb >/tmp/swap.log 2>&1
+	rc=$?
+	rm -f /etc/modprobe.d/zc-refuse.conf
+	shown /tmp/swap.log 'zcnotify(-dkms)?: '
+	[ $rc -eq 0 ] && unloaded &&
+		[ "$(grep -c 'not loaded' /tmp/swap.log)" = 1 ] &&
+		grep -q "^zcnotify: version $next unloaded; version $ver was not loaded" /tmp/swap.log
+}
+step deb_downgrade_failed_swap failed_swap
+reload() { modprobe zcnotify && loaded; }
+step deb_downgrade_load reload
 # Removing the package unloads the module (prerm).
 step deb_remove dpkg -r zcnotify-dkms libzcnotify-dev ${tools:+zcnotify-tools}
 step deb_remove_unloaded unloaded
@@ -200,8 +220,8 @@ tests pkg dkms_lockdown 'basic_*'
 # An upgrade now: the new module could not load (the kernel does not
 # trust dkms's key), so zcnotify-reload keeps the loaded one, and says so.
 kept() {
-	dpkg -i /debs/next/zcnotify-dkms_${next}_all.deb 2>&1 | tee /tmp/kept.log
-	grep 'zcnotify: ' /tmp/kept.log | sed 's/^/ZC: # /' >/dev/console
+	dpkg -i /debs/next/zcnotify-dkms_${next}_all.deb >/tmp/kept.log 2>&1
+	shown /tmp/kept.log 'zcnotify: '
 	grep -q 'keeps running until the next boot' /tmp/kept.log &&
 		grep -qx "$ver" /sys/module/zcnotify/version
 }

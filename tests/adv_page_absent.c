@@ -30,7 +30,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +40,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #if defined(__i386__)
-#include <fcntl.h>
 #include <linux/net.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
@@ -221,12 +222,53 @@ static int read_line(const char *path, char *buf, size_t len)
 	return ok ? 0 : -1;
 }
 
+/* Async-signal-safe: numa_deadline() calls it too. */
+static void numa_put(const char *path, const char *v)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	n = write(fd, v, strlen(v));
+	(void)n;	/* a value not put back: nothing more to try */
+	close(fd);
+}
+
+static const struct numa_saved *numa_pending;
+
+static void numa_restore(const struct numa_saved *s)
+{
+	size_t i;
+
+	numa_pending = NULL;
+	for (i = 0; i < NUMA_KNOBS; i++)
+		if (s->knob[i][0])
+			numa_put(s->path[i], s->knob[i]);
+	if (s->on[0])
+		numa_put(numa_on, s->on);
+}
+
+/*
+ * The case's deadline (SIGALRM, runner.c) would end it before its own
+ * restore: the knobs are put back first, then the signal does its work.
+ */
+static void numa_deadline(int sig)
+{
+	if (numa_pending)
+		numa_restore(numa_pending);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static int numa_fast(struct t_ctx *t, struct numa_saved *s)
 {
 	size_t i;
 
 	if (read_line(numa_on, s->on, sizeof(s->on)))
 		return t_skip(t, "no NUMA balancing in this kernel (%s)", numa_on);
+	numa_pending = s;
+	signal(SIGALRM, numa_deadline);
 	for (i = 0; i < NUMA_KNOBS; i++) {
 		snprintf(s->path[i], sizeof(s->path[i]),
 			 "/sys/kernel/debug/sched/numa_balancing/%s",
@@ -245,17 +287,6 @@ static int numa_fast(struct t_ctx *t, struct numa_saved *s)
 	if (write_sysctl(numa_on, "1"))
 		return t_fail(t, "%s: %s", numa_on, strerror(errno));
 	return 0;
-}
-
-static void numa_restore(const struct numa_saved *s)
-{
-	size_t i;
-
-	for (i = 0; i < NUMA_KNOBS; i++)
-		if (s->knob[i][0])
-			write_sysctl(s->path[i], s->knob[i]);
-	if (s->on[0])
-		write_sysctl(numa_on, s->on);
 }
 
 /* A /proc/vmstat counter, or -1. */

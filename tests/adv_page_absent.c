@@ -16,7 +16,10 @@
  * NUMA balancing's hinting faults: its scanner makes present page table
  * entries inaccessible (PROT_NONE) until the next access faults them
  * back; the request's header lies alone on a page that only the kernel
- * reads, so that sendmsg() is the access that meets such an entry. Such
+ * reads, so that sendmsg() is the access that meets such an entry. And
+ * the churn: another thread drops the page and takes the mmap lock for
+ * writing all the time, so the page may go between the kernel's copy and
+ * the parse, and the parse's fault-in waits for the lock. Such
  * a request must be processed like any other, never refused
  * with EINVAL (the "module absent" answer) and never with EFAULT; every
  * send counter value is reported exactly once. Done with the request
@@ -25,7 +28,8 @@
  * Module: zc_user_find() (ZC_WALK_LATER) in module/zc_user.c, the walk
  * at the parse in zc_call_claim() (module/zc_sendmsg.c), the socketcall()
  * arguments in zc_arch_sendmsg_syscall() (module/zc_arch_x86.h),
- * zc_user_fault_in() and zc_user_fault_flags() (module/zc_user_pages.c),
+ * zc_user_fault_in() (the mmap lock waited for) and zc_user_fault_flags()
+ * (module/zc_user_pages.c),
  * ZC_FOLL_HONOR_NUMA (module/zc_compat.h).
  */
 #define _GNU_SOURCE
@@ -406,6 +410,83 @@ out:
 	return ret;
 }
 
+/*
+ * The churn: while the test sends, a second thread drops the control
+ * buffer's page again and again (MADV_DONTNEED; shared memory keeps its
+ * contents) and maps and unmaps a page of its own (the mmap lock taken
+ * for writing). The page goes at any point of a sendmsg(): before the
+ * module's read at entry, between the kernel's copy of the control
+ * buffer and the parse, before the answer is written; and the parse's
+ * fault-in meets the mmap lock held by the other thread.
+ */
+struct churn {
+	char *ctl;
+	size_t pg;
+	int stop;
+	long drops, maps;
+};
+
+static void *churn_run(void *arg)
+{
+	struct churn *c = arg;
+	void *m;
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
+		m = mmap(NULL, c->pg, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m != MAP_FAILED && !munmap(m, c->pg))
+			c->maps++;
+		if (!madvise(c->ctl, c->pg, MADV_DONTNEED))
+			c->drops++;
+	}
+	return NULL;
+}
+
+/* Sends for 4 s (60000 at most), each processed and counted once. */
+static int t_page_churn(struct t_ctx *t, struct t_fix *f)
+{
+	struct churn c = { .pg = sysconf(_SC_PAGESIZE) };
+	long t0 = zc_now_ms();
+	struct absent_out o;
+	struct zc_req r;
+	int i, ret = -1;
+	pthread_t th;
+	ssize_t n;
+
+	c.ctl = mmap(NULL, c.pg, PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (c.ctl == MAP_FAILED)
+		return t_fail(t, "mmap: %s", strerror(errno));
+	errno = pthread_create(&th, NULL, churn_run, &c);
+	if (errno) {
+		t_fail(t, "pthread_create: %s", strerror(errno));
+		goto out;
+	}
+	for (i = 0; zc_now_ms() - t0 < 4000 && i < 60000; i++) {
+		zc_req_init(&r);
+		if (f->variant & V_OTHER)
+			*(int *)zc_req_add(&r, SOL_SOCKET, SO_TIMESTAMPING_OLD,
+					   sizeof(int)) = 0;
+		zc_req_add_zc(&r, 4);
+		memcpy(r.snap, r.ctl.buf, sizeof(r.snap));
+		memcpy(c.ctl, r.ctl.buf, sizeof(r.ctl.buf));
+		n = absent_sendmsg(&f->p, c.ctl, r.len, &o);
+		memcpy(r.ctl.buf, o.ctl, sizeof(r.ctl.buf));
+		if (absent_collect(t, f, &r, n, o.err, i,
+				   "its page dropped by another thread"))
+			goto out_th;
+	}
+	printf("# %s: %d sends; the other thread dropped the page %ld times, mapped and unmapped %ld\n",
+	       zc_pair_name(&f->p), i, c.drops, c.maps);
+	ret = 0;
+out_th:
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(th, NULL);
+out:
+	munmap(c.ctl, c.pg);
+	return ret;
+}
+
 #if defined(__i386__)
 /* The control buffer's page is missing; its fault drops @args first. */
 struct sc_fault {
@@ -541,6 +622,9 @@ const struct t_case adv_page_absent_cases[] = {
 	PER_PROTO_FIX("adv_page_absent_private_fork", t_page_absent, &absent,
 		      A_FILE_FORK, 60),
 	PER_PROTO_FIX("adv_page_absent_numa", t_page_numa, &numa, 0, 60),
+	PER_PROTO_FIX("adv_page_absent_churn", t_page_churn, &numa, 0, 60),
+	PER_PROTO_FIX("adv_page_absent_churn_other", t_page_churn, &numa,
+		      V_OTHER, 60),
 	PER_PROTO_FIX("adv_page_absent_socketcall", t_socketcall_absent,
 		      &absent, 0, 60),
 	{ NULL }

@@ -87,7 +87,7 @@ for k in $KERNELS; do
 	# minutes, and 3600 s ran out at the last build. arm64 emulates a
 	# bigger CPU (pointer authentication, BTI) with a native gcc: slower
 	# again.
-	[ "$sfx" = -amd64 ] && sfx= tmo=5400
+	[ "$sfx" = -amd64 ] && sfx=
 	[ -n "$sfx" ] && tmo=7200
 	stage_start
 	bash "$TOP/harness/fetch-kernel.sh" "$k"

@@ -416,8 +416,9 @@ out:
  * contents) and maps and unmaps a page of its own (the mmap lock taken
  * for writing). The page goes at any point of a sendmsg(): before the
  * module's read at entry, between the kernel's copy of the control
- * buffer and the parse, before the answer is written; and the parse's
- * fault-in meets the mmap lock held by the other thread.
+ * buffer and the parse, before the answer is written or between its
+ * stores (module/zc_errqueue.c, the commit); and the parse's fault-in
+ * meets the mmap lock held by the other thread.
  */
 struct churn {
 	char *ctl;

@@ -107,26 +107,26 @@ int zc_errqueue_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
 		goto unlock;
 	/*
 	 * The commit: one store that makes the answer visible. With fewer
-	 * than @n elements that is @size, and arr[0].zerocopy follows at
-	 * once, both with interrupts off: on PREEMPT_RT the queue's lock
-	 * leaves them on, and a page table entry zapped between the two
-	 * stores (another thread's MADV_DONTNEED, a migration: the TLB
-	 * shootdown is an interrupt here) left the caller's byte in arr[0]
-	 * (tests/adv_page_absent.c, adv_page_absent_churn, on 6.1-rt and
-	 * 6.12-rt). With @n, @size does not change and arr[0].zerocopy is the
-	 * commit.
+	 * than @n elements that is @size, and arr[0].zerocopy follows as the
+	 * very next store (zc_user_put_short()), with interrupts off: on
+	 * PREEMPT_RT the queue's lock leaves them on, and a page table entry
+	 * zapped between two separate stores (another thread's
+	 * MADV_DONTNEED, a migration) left the caller's byte in arr[0]
+	 * (tests/adv_page_absent.c, adv_page_absent_churn: on 6.1-rt and
+	 * 6.12-rt, and on arm64, whose TLB invalidation needs no interrupt).
+	 * With @n, @size does not change and arr[0].zerocopy is the commit.
 	 */
-	if (i < n) {
+	if (!i) {
+		if (zc_user_put_u32(&uzi->size, 0))
+			goto unlock;
+	} else if (i < n) {
 		unsigned long irqs;
-		int late = 0;
+		int late;
 
 		local_irq_save(irqs);
-		err = zc_user_put_u32(&uzi->size, i);
-		if (!err && i)
-			late = zc_user_put_u8(&uzi->arr[0].zerocopy,
-					      first.zerocopy);
+		late = zc_user_put_short(uzi, i, first.zerocopy);
 		local_irq_restore(irqs);
-		if (err)
+		if (late < 0)
 			goto unlock;
 		if (late)
 			pr_warn_ratelimited("pid %d: answer's page unmapped while answering\n",

@@ -309,6 +309,39 @@ out:
 }
 
 /**
+ * zc_user_put_short() - commit a short answer without a fault: @size,
+ * then arr[0].zerocopy, in one user access window
+ * @uzi: the payload, inside a range access_ok() accepted
+ * @size: the number of elements written (at least 1, below the capacity)
+ * @zerocopy: arr[0]'s zerocopy byte
+ *
+ * The @size store is the commit; the byte follows as the next store, so
+ * that only a page table entry gone in between those two instructions
+ * (another CPU's TLB invalidation, which on arm64 needs no interrupt) can
+ * separate them. The caller keeps interrupts off around it.
+ *
+ * Return: 0; -EFAULT if @size was not stored (nothing is visible); 1 if
+ * it was and the byte was not (the caller's byte stays in arr[0]).
+ */
+int zc_user_put_short(struct zc_info __user *uzi, u32 size, u8 zerocopy)
+{
+	int ret = -EFAULT;
+
+	pagefault_disable();
+	if (!user_write_access_begin(uzi, sizeof(*uzi) + sizeof(uzi->arr[0])))
+		goto out;
+	unsafe_put_user(size, &uzi->size, end);
+	ret = 1;
+	unsafe_put_user(zerocopy, &uzi->arr[0].zerocopy, end);
+	ret = 0;
+end:
+	user_write_access_end();
+out:
+	pagefault_enable();
+	return ret;
+}
+
+/**
  * zc_user_put_u8() - store a byte in user memory without a fault
  * @p: destination, inside a range access_ok() accepted
  * @v: value

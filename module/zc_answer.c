@@ -125,6 +125,8 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
 		err = zc_errqueue_deliver(sk, uzi, n, head.zerocopy, &res);
 	if (err)
 		return err;
+	if (res.late)
+		zc_call_late(call, &uzi->arr[0].zerocopy, res.late_zc, may_sleep);
 	call->written[call->nwritten] = (__force unsigned long)uzi;
 	if (call->id.mmsg)
 		call->written_at[call->nwritten] = x;

@@ -62,6 +62,8 @@ struct zc_call {
 	bool until_return;
 	struct callback_head hold;
 	u8 requeued;
+	u8 late_zc;
+	u8 __user *late;
 	unsigned int nwritten;
 	unsigned long written[ZC_CALL_WRITTEN_MAX];
 	u16 written_len[ZC_CALL_WRITTEN_MAX];

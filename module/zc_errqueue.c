@@ -128,9 +128,9 @@ int zc_errqueue_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
 		local_irq_restore(irqs);
 		if (late < 0)
 			goto unlock;
-		if (late)
-			pr_warn_ratelimited("pid %d: answer's page unmapped while answering\n",
-					    task_pid_nr(current));
+		/* Owed: stored where the task may fault (zc_call_late()). */
+		res->late = late;
+		res->late_zc = first.zerocopy;
 	} else if (zc_user_put_u8(&uzi->arr[0].zerocopy, first.zerocopy)) {
 		goto unlock;
 	}

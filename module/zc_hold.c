@@ -25,19 +25,56 @@
  * that dies inside the function gives the reference back at exit
  * (zc_records.c).
  *
+ * The hold's end is also where an answer's owed arr[0].zerocopy is
+ * stored, before the task returns to user mode (zc_call_late()).
+ *
  * Owns: zc_call_hold(), zc_call_release(), zc_call_hold_until_return(),
- * zc_call_returned().
- * May use: zc_records.c, zc_restart.c (the EINTR conversion), zc_stats.c.
+ * zc_call_returned(), zc_call_late().
+ * May use: zc_records.c, zc_restart.c (the EINTR conversion), zc_stats.c,
+ * zc_user.c (the owed byte).
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/module.h>
 #include <linux/task_work.h>
 #include "zc_hold.h"
 #include "zc_records.h"
 #include "zc_restart.h"
 #include "zc_stats.h"
+#include "zc_user.h"
 
 /* Times the release lets the task's other work go first. */
 #define ZC_HOLD_REQUEUE_MAX	8
+
+static void zc_late_put(u8 __user *p, u8 v, bool may_fault)
+{
+	if (may_fault ? zc_user_put_u8_faulting(p, v) : zc_user_put_u8(p, v))
+		pr_warn_ratelimited("pid %d: answer's page unmapped while answering\n",
+				    task_pid_nr(current));
+}
+
+/**
+ * zc_call_late() - an answer is committed, its arr[0].zerocopy owed
+ * @c: the current task's record, held
+ * @p: where the byte goes
+ * @v: the byte
+ * @may_fault: the task may sleep here (the parse)
+ *
+ * The answer's page went between its commit and this byte's store
+ * (zc_errqueue_deliver()). Stored now where the task may fault, else when
+ * the hold ends (zc_call_release(), zc_call_returned()), before the task
+ * returns to user mode: the caller reads the answer with it. Only one
+ * can wait per call; a second (sendmmsg()) is tried without a fault.
+ */
+void zc_call_late(struct zc_call *c, u8 __user *p, u8 v, bool may_fault)
+{
+	if (!may_fault && !c->late) {
+		c->late = p;
+		c->late_zc = v;
+		return;
+	}
+	zc_late_put(p, v, may_fault);
+}
 
 /*
  * The task is on its way back to user mode (or exiting): the call that
@@ -68,6 +105,10 @@ static void notrace zc_call_release(struct callback_head *work)
 			return;
 	}
 	c->requeued = 0;
+	if (c->late) {
+		zc_late_put(c->late, c->late_zc, true);
+		c->late = NULL;
+	}
 	if (c->processed && zc_restart_to_eintr())
 		zc_stat_add(eintr, 1);
 	c->processed = false;
@@ -145,6 +186,10 @@ __visible int notrace zc_call_returned(struct zc_call *call, int ret)
 {
 	if (WARN_ON_ONCE(!call->until_return))
 		return ret;
+	if (call->late) {
+		zc_late_put(call->late, call->late_zc, false);
+		call->late = NULL;
+	}
 	if (call->processed && zc_restart_code(ret)) {
 		ret = -EINTR;
 		zc_stat_add(eintr, 1);

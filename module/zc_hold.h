@@ -10,5 +10,6 @@
 bool zc_call_hold(struct zc_call *call);
 bool zc_call_hold_until_return(struct zc_call *call);
 int zc_call_returned(struct zc_call *call, int ret);
+void zc_call_late(struct zc_call *c, u8 __user *p, u8 v, bool may_fault);
 
 #endif /* _ZC_HOLD_H */

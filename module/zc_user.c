@@ -342,6 +342,25 @@ out:
 }
 
 /**
+ * zc_user_put_u8_faulting() - store a byte in user memory, faulting its
+ * page in if it must (never waiting for a userfaultfd answer)
+ * @p: destination, inside a range access_ok() accepted
+ * @v: value
+ *
+ * Only where the task may sleep: the parse, task work.
+ *
+ * Return: 0 or -EFAULT.
+ */
+int zc_user_put_u8_faulting(u8 __user *p, u8 v)
+{
+	if (!zc_user_put_u8(p, v))
+		return 0;
+	if (!zc_user_fault_in(p, 1, true))
+		return -EFAULT;
+	return zc_user_put_u8(p, v);
+}
+
+/**
  * zc_user_put_u8() - store a byte in user memory without a fault
  * @p: destination, inside a range access_ok() accepted
  * @v: value

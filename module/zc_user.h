@@ -50,5 +50,6 @@ int zc_user_put_elem(struct zc_info_elem __user *p, u32 lo, u32 hi,
 		     u8 zerocopy);
 int zc_user_put_short(struct zc_info __user *uzi, u32 size, u8 zerocopy);
 int zc_user_put_u8(u8 __user *p, u8 v);
+int zc_user_put_u8_faulting(u8 __user *p, u8 v);
 
 #endif /* _ZC_USER_H */

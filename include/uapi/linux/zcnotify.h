@@ -106,10 +106,10 @@
  *   thread unmaps it meanwhile, the call fails with EFAULT and nothing is
  *   taken. The answer is made visible last, by one single store: @size
  *   when fewer than n elements were written (arr[0].zerocopy follows
- *   at once, with interrupts off, PREEMPT_RT included; only a page
- *   unmapped in that instant, on arm64 where another CPU's TLB
- *   invalidation needs no interrupt, can leave the caller's byte there,
- *   and the kernel log says so), arr[0].zerocopy when n were.
+ *   as the next store, with interrupts off; should its page be unmapped
+ *   in that instant, as on arm64 another CPU can without an interrupt,
+ *   the byte is stored before the call returns to user space, faulting
+ *   the page in), arr[0].zerocopy when n were.
  * - The security module decides as for recvmsg(): a request is answered
  *   only if the caller may both send on the socket and read its error
  *   queue (security_socket_sendmsg() and security_socket_recvmsg(): SELinux,

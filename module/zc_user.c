@@ -328,7 +328,7 @@ int zc_user_put_short(struct zc_info __user *uzi, u32 size, u8 zerocopy)
 	int ret = -EFAULT;
 
 	pagefault_disable();
-	if (!user_write_access_begin(uzi, sizeof(*uzi) + sizeof(uzi->arr[0])))
+	if (!user_write_access_begin(uzi, ZC_INFO_SIZE(1)))
 		goto out;
 	unsafe_put_user(size, &uzi->size, end);
 	ret = 1;

@@ -53,6 +53,15 @@ static void zc_late_put(u8 __user *p, u8 v, bool may_fault)
 				    task_pid_nr(current));
 }
 
+/* The hold ends: the byte zc_call_late() kept for it, if any. */
+static void zc_call_pay_late(struct zc_call *c, bool may_fault)
+{
+	if (c->late) {
+		zc_late_put(c->late, c->late_zc, may_fault);
+		c->late = NULL;
+	}
+}
+
 /**
  * zc_call_late() - an answer is committed, its arr[0].zerocopy owed
  * @c: the current task's record, held
@@ -62,8 +71,10 @@ static void zc_late_put(u8 __user *p, u8 v, bool may_fault)
  *
  * The answer's page went between its commit and this byte's store
  * (zc_errqueue_deliver()). Stored now where the task may fault, else when
- * the hold ends (zc_call_release(), zc_call_returned()), before the task
- * returns to user mode: the caller reads the answer with it. Only one
+ * the hold ends, before the task returns to user mode: in task work,
+ * faulting (zc_call_release(); arm64, where the gap was seen), or at the
+ * x86 direct call's return without a fault (zc_call_returned(); there
+ * the interrupts-off pair leaves no gap a remote unmap can use). Only one
  * can wait per call; a second (sendmmsg()) is tried without a fault.
  */
 void zc_call_late(struct zc_call *c, u8 __user *p, u8 v, bool may_fault)
@@ -105,10 +116,7 @@ static void notrace zc_call_release(struct callback_head *work)
 			return;
 	}
 	c->requeued = 0;
-	if (c->late) {
-		zc_late_put(c->late, c->late_zc, true);
-		c->late = NULL;
-	}
+	zc_call_pay_late(c, true);
 	if (c->processed && zc_restart_to_eintr())
 		zc_stat_add(eintr, 1);
 	c->processed = false;
@@ -186,10 +194,7 @@ __visible int notrace zc_call_returned(struct zc_call *call, int ret)
 {
 	if (WARN_ON_ONCE(!call->until_return))
 		return ret;
-	if (call->late) {
-		zc_late_put(call->late, call->late_zc, false);
-		call->late = NULL;
-	}
+	zc_call_pay_late(call, false);
 	if (call->processed && zc_restart_code(ret)) {
 		ret = -EINTR;
 		zc_stat_add(eintr, 1);

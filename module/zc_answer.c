@@ -20,6 +20,7 @@
 #include <net/sock.h>
 #include <uapi/linux/zcnotify.h>
 #include "zc_answer.h"
+#include "zc_compat.h"
 #include "zc_errqueue.h"
 #include "zc_hold.h"
 #include "zc_lsm.h"
@@ -119,10 +120,10 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
 		return err;
 	zc_records_refill();
 
-	err = zc_errqueue_deliver(sk, uzi, n, head.zerocopy, &res);
+	err = zc_errqueue_deliver(sk, uzi, n, head.zerocopy, false, &res);
 	/* Not writable without a fault: make it so where that may wait. */
 	if (err == -EFAULT && may_sleep && zc_user_fault_in(uzi, ZC_INFO_SIZE(n), true))
-		err = zc_errqueue_deliver(sk, uzi, n, head.zerocopy, &res);
+		err = zc_errqueue_deliver(sk, uzi, n, head.zerocopy, false, &res);
 	if (err)
 		return err;
 	if (res.late)
@@ -132,10 +133,49 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
 		call->written_at[call->nwritten] = x;
 	call->written_len[call->nwritten++] = call->plen;
 	call->processed = true;
+	/* What the send itself completes may still come (zc_answer_returned()) */
+	call->empty = call->until_return && !res.taken;
 	zc_stat_add(requests, 1);
 	zc_stat_add(ranges, res.taken);
 	zc_stat_add(completions, res.ids);
 	if (res.bounded)
 		zc_stat_add(full, 1);
 	return 0;
+}
+
+/**
+ * zc_answer_returned() - the message's send returned: grow its empty answer
+ * @call: the current task's record, held until ____sys_sendmsg() returns,
+ *	whose request was answered with nothing (@call->empty)
+ *
+ * A completion the send itself made (over loopback, or through a device
+ * that frees its buffers at once, it is queued before sendmsg() returns)
+ * is given to the caller now instead of waiting for its next call: the
+ * program that reads its completions after every send finds them in this
+ * answer. Only the answer this call wrote, still untouched (@size 0), on
+ * the same socket: the task is still inside the system call, which holds
+ * the socket's file, and its security check at the entry stands. Without a
+ * fault (the trampoline is not a place to wait), and under the queue's
+ * lock as every answer: a payload that cannot be written stays the empty
+ * answer, nothing taken.
+ */
+void notrace zc_answer_returned(struct zc_call *call)
+{
+	struct zc_info __user *uzi = call->payload;
+	struct zc_result res = {};
+	struct zc_user_head head;
+	u32 n;
+
+	call->empty = false;
+	if (!zc_callback_may_sleep() || zc_user_head(uzi, &head) || head.size)
+		return;
+	n = (call->plen - ZC_INFO_SIZE(0)) / sizeof(struct zc_info_elem);
+	if (zc_errqueue_deliver((struct sock *)call->sk, uzi, n, 0, true, &res) ||
+	    !res.taken)
+		return;
+	zc_stat_add(returned, 1);
+	zc_stat_add(ranges, res.taken);
+	zc_stat_add(completions, res.ids);
+	if (res.bounded)
+		zc_stat_add(full, 1);
 }

@@ -35,6 +35,9 @@
  *	(zc_call_hold()) or when ____sys_sendmsg() returns (@until_return)
  * @until_return: the direct-call trampoline runs the rest of this
  *	message's ____sys_sendmsg() and tells zc_call_returned() its return
+ * @empty: under @until_return, the message's request was answered with
+ *	nothing; zc_answer_returned() may add what its send queued when
+ *	____sys_sendmsg() returns
  * @hold: that task work
  * @requeued: times it was queued again behind other task work
  * @nwritten: number of entries in @written
@@ -60,6 +63,7 @@ struct zc_call {
 	bool processed;
 	bool held;
 	bool until_return;
+	bool empty;
 	struct callback_head hold;
 	u8 requeued;
 	u8 late_zc;
@@ -80,6 +84,7 @@ static inline void zc_call_reset(struct zc_call *c, const struct zc_sysid *id)
 	c->id = *id;
 	c->armed = false;
 	c->processed = false;
+	c->empty = false;
 	c->nwritten = 0;
 }
 

@@ -7,8 +7,9 @@
  * the task's record, held: zc_sendmsg_tramp then runs the function
  * itself (as a BPF trampoline does: a return onto its first instruction
  * after the ftrace site, which IBT allows where an indirect call would
- * fault), passes its return value to zc_call_returned() and returns that
- * to the caller. The hold ends there, with no task work (zc_hold.c).
+ * fault), passes its return value to zc_sendmsg_returned() and returns
+ * that to the caller. The hold ends there, with no task work (zc_hold.c),
+ * and an empty answer gets what the send completed (zc_answer.c).
  * The other trampolines send a call elsewhere by changing their return
  * address, as ftrace's IPMODIFY does.
  *
@@ -149,7 +150,7 @@ asm("	.pushsection	.text, \"ax\", @progbits\n"
 	ZC_UNWIND_HINT_FRAME
 "	movq	(%rsp), %rdi\n"
 "	movl	%eax, %esi\n"
-"	call	zc_call_returned\n"
+"	call	zc_sendmsg_returned\n"
 "	addq	$16, %rsp\n"				/* the record, the function's address */
 	UNWIND_HINT_FUNC
 	ASM_RET					/* to ____sys_sendmsg()'s caller */

@@ -22,8 +22,8 @@
  * record up (a sendmmsg() looks once per call while some task holds a
  * record).
  *
- * Owns: zc_sendmsg_hook and its callback, the answer at entry,
- * zc_call_claim().
+ * Owns: zc_sendmsg_hook and its callback, the answer at entry and at
+ * the direct call's return (zc_sendmsg_returned()), zc_call_claim().
  * May use: zc_records.c, zc_answer.c, zc_user.c, zc_user_pages.c, zc_hook.c,
  * zc_symbols.c, zc_stats.c, zc_callid.h.
  */
@@ -212,6 +212,24 @@ zc_sendmsg_message(struct socket *sock, struct msghdr *msg, unsigned int flags,
 			     can_return);
 	zc_latency_end(ZC_LAT_ENTRY, t0);
 	return held;
+}
+
+/**
+ * zc_sendmsg_returned() - ____sys_sendmsg() returned for a call held until then
+ * @call: the record zc_sendmsg_message() returned to the trampoline
+ * @ret: what the function returned
+ *
+ * An answer that found nothing at the entry gets what the send itself
+ * completed meanwhile (zc_answer_returned()); then the hold ends
+ * (zc_call_returned()).
+ *
+ * Return: the value ____sys_sendmsg() returns to its caller.
+ */
+__visible notrace int zc_sendmsg_returned(struct zc_call *call, int ret)
+{
+	if (call->empty)
+		zc_answer_returned(call);
+	return zc_call_returned(call, ret);
 }
 
 /*

@@ -15,5 +15,6 @@ struct zc_call *zc_call_claim(struct sock *sk, int *err);
 struct zc_call *zc_sendmsg_message(struct socket *sock, struct msghdr *msg,
 				   unsigned int flags, void *used_address,
 				   unsigned long parent_ip, bool can_return);
+int zc_sendmsg_returned(struct zc_call *call, int ret);
 
 #endif /* _ZC_SENDMSG_H */

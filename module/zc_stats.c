@@ -54,6 +54,8 @@ static struct zc_stat_attr zc_stat_attrs[] = {
 	  offsetof(struct zc_stats, norecord) },
 	{ __ATTR(eintr, 0444, zc_stat_show, NULL),
 	  offsetof(struct zc_stats, eintr) },
+	{ __ATTR(returned, 0444, zc_stat_show, NULL),
+	  offsetof(struct zc_stats, returned) },
 };
 
 static struct attribute *zc_stats_attrs[ARRAY_SIZE(zc_stat_attrs) + 1];

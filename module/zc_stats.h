@@ -21,6 +21,8 @@
  *	recorded (all per-task records in use); their requests get EINVAL
  * @eintr: blocking calls whose restart was turned into EINTR because a
  *	request of theirs had been processed
+ * @returned: empty answers that got what their own send completed, when
+ *	that sendmsg() returned (x86-64 direct calls: zc_answer_returned())
  */
 struct zc_stats {
 	u64 requests;
@@ -31,6 +33,7 @@ struct zc_stats {
 	u64 efault;
 	u64 norecord;
 	u64 eintr;
+	u64 returned;
 };
 
 DECLARE_PER_CPU(struct zc_stats, zc_stats);

@@ -17,6 +17,12 @@
  *                      module/zc_cmsg_send.c zc_cmsg_send();
  *                      module/zc_answer.c zc_answer();
  *                      module/zc_errqueue.c zc_errqueue_deliver()
+ *   answer_returned.c  returned_*: an answer that found nothing at the
+ *                      entry gets what the send itself completed, where
+ *                      the sendmsg() trampoline sees the call return
+ *                      (x86-64 5.18+). module/zc_sendmsg.c
+ *                      zc_sendmsg_returned(); module/zc_answer.c
+ *                      zc_answer_returned()
  *   invalid_input.c    invalid_*, efault_*: a malformed request fails with
  *                      EINVAL, an unreadable one with EFAULT, the buffer
  *                      untouched and nothing taken. module/zc_user.c
@@ -214,6 +220,7 @@ extern const struct t_case helper_absent_cases[];
 extern const struct t_case examples_absent_cases[];
 extern const struct t_case module_control_cases[];
 extern const struct t_case protocol_cases[];
+extern const struct t_case answer_returned_cases[];
 extern const struct t_case helper_cases[];
 extern const struct t_case examples_cases[];
 extern const struct t_case invalid_input_cases[];
@@ -281,6 +288,11 @@ int zc_load(const char *ko, const char *params);
 int zc_unload(const char *name);
 int zc_unload_retry(const char *name, int *refused);
 bool zc_loaded(void);
+/*
+ * The kernel's sendmsg() trampoline sees the call return (x86-64 5.18+),
+ * where an empty answer gets what the send completed (answer_returned.c).
+ */
+bool zc_answers_at_return(void);
 /* Kernel log lines containing @needle (taint notices excepted). */
 int klog_count(const char *needle);
 /* /sys/module/zcnotify/<name> into @buf; -1 if absent. */
@@ -289,7 +301,7 @@ int write_sysctl(const char *path, const char *v);
 
 /* The counters in /sys/module/zcnotify/stats/, in this order. */
 enum { S_REQ, S_RANGES, S_IDS, S_FULL, S_EINVAL, S_EFAULT, S_NORECORD,
-       S_EINTR, S_NR };
+       S_EINTR, S_RETURNED, S_NR };
 extern const char *const stat_names[];
 int read_stats(struct t_ctx *t, long long *v);
 

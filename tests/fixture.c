@@ -19,6 +19,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "proto_lib.h"
@@ -277,6 +278,16 @@ int zc_unload_retry(const char *name, int *refused)
 	return ret;
 }
 
+bool zc_answers_at_return(void)
+{
+	struct utsname u;
+	int maj, min;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &maj, &min) != 2)
+		return false;
+	return !strcmp(u.machine, "x86_64") && maj * 100 + min >= 518;
+}
+
 bool zc_loaded(void)
 {
 	return !access("/sys/module/zcnotify", F_OK);
@@ -334,7 +345,7 @@ int write_sysctl(const char *path, const char *v)
 
 const char *const stat_names[] = {
 	"requests", "ranges", "completions", "full", "einval", "efault",
-	"norecord", "eintr",
+	"norecord", "eintr", "returned",
 };
 
 int read_stats(struct t_ctx *t, long long *v)

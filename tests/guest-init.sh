@@ -95,7 +95,7 @@ elif [ "$mode" = demo ]; then
 else
 	run 'absent_*' 'fallback_*' load_errors
 	[ -d /sys/module/zcnotify ] || insmod /zcnotify.ko
-	run sysfs stats_udp4 'basic_*' 'sendmmsg_*' 'other_cmsgs_*' 'bounded_*' 'helper_*' 'invalid_*' \
+	run sysfs stats_udp4 'basic_*' 'sendmmsg_*' 'other_cmsgs_*' 'bounded_*' 'returned_*' 'helper_*' 'invalid_*' \
 	    'efault_*' 'hybrid_*' 'errors_*'
 	# Unmodified programs under libzcnotify-preload.so (tests/preload.c).
 	run 'preload_*'

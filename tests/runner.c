@@ -40,6 +40,7 @@ static const struct t_case *const tables[] = {
 	examples_absent_cases,
 	module_control_cases,
 	protocol_cases,
+	answer_returned_cases,
 	helper_cases,
 	examples_cases,
 	invalid_input_cases,

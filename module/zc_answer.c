@@ -14,7 +14,9 @@
  * May use: zc_hold.c, zc_records.c, zc_errqueue.c, zc_user.c,
  * zc_user_pages.c, zc_lsm.c, zc_stats.c.
  */
+#include <linux/mm.h>
 #include <linux/net.h>
+#include <linux/sched/signal.h>
 #include <linux/socket.h>
 #include <linux/uaccess.h>
 #include <net/sock.h>
@@ -152,22 +154,33 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
  * that frees its buffers at once, it is queued before sendmsg() returns)
  * is given to the caller now instead of waiting for its next call: the
  * program that reads its completions after every send finds them in this
- * answer. Only the answer this call wrote, still untouched (@size 0), on
- * the same socket: the task is still inside the system call, which holds
- * the socket's file, and its security check at the entry stands. Without a
- * fault (the trampoline is not a place to wait), and under the queue's
- * lock as every answer: a payload that cannot be written stays the empty
- * answer, nothing taken.
+ * answer (and so do any others queued meanwhile). Only the answer this
+ * call wrote, still untouched (@size 0), on the same socket: the task is
+ * still inside the system call, which holds the socket's file, and the
+ * security module's yes at the entry (or the parse) stands for it, as a
+ * blocked recvmsg() keeps its own. Not for a task being killed: its
+ * memory goes, and other users of a shared socket would lose what it
+ * took. Without a fault (no page is faulted in here; on PREEMPT_RT the
+ * queue's lock may sleep, the call's module reference held), under the
+ * queue's lock as every answer, all or nothing: a payload that cannot be
+ * written stays the empty answer, nothing taken. One across two pages is
+ * checked writable in both first, so that a failed store of the second
+ * leaves nothing written past @size in the first.
  */
 void notrace zc_answer_returned(struct zc_call *call)
 {
 	struct zc_info __user *uzi = call->payload;
 	struct zc_result res = {};
 	struct zc_user_head head;
+	struct zc_extent x;
 	u32 n;
 
 	call->empty = false;
-	if (!zc_callback_may_sleep() || zc_user_head(uzi, &head) || head.size)
+	if (fatal_signal_pending(current) || !zc_callback_may_sleep() ||
+	    zc_user_head(uzi, &head) || head.size)
+		return;
+	if (offset_in_page(uzi) + call->plen > PAGE_SIZE &&
+	    !zc_user_extent(uzi, call->plen, &x))
 		return;
 	n = (call->plen - ZC_INFO_SIZE(0)) / sizeof(struct zc_info_elem);
 	if (zc_errqueue_deliver((struct sock *)call->sk, uzi, n, 0, true, &res) ||

@@ -25,7 +25,9 @@
  * @plen: that payload's length
  * @nreq: the number of SCM_ZC_NOTIFICATION messages in it, or
  *	ZC_WALK_LATER if the entry could not walk the whole buffer
- * @sk: the socket of the message; compared, never dereferenced
+ * @sk: the socket of the message; compared, and followed only at the
+ *	return of the very call that recorded it (@until_return, @empty:
+ *	zc_answer_returned(); the system call holds the socket's file)
  * @armed: the message fields above describe the message now being sent,
  *	which carries a request, and no request of it was handled yet
  * @processed: a request was processed since the task last left the
@@ -47,9 +49,10 @@
  * @written_len: their lengths
  * @written_at: their physical extents (sendmmsg() only)
  *
- * Nothing in here is a kernel pointer that is ever followed: a record may
- * be stale (an earlier call of the task), so every use checks it against
- * the current system call and the arguments of the current hook.
+ * Nothing in here is a kernel pointer that is followed outside the call
+ * that recorded it (@sk, above): a record may be stale (an earlier call
+ * of the task), so every use checks it against the current system call
+ * and the arguments of the current hook.
  */
 struct zc_call {
 	struct zc_sysid id;

@@ -5,7 +5,7 @@
  *
  * A record is per task: it is written and read only by its own task, and
  * holds user addresses and values, never a kernel pointer that is
- * followed (struct zc_call).
+ * followed outside the call that recorded it (struct zc_call).
  *
  * A task takes a record on its first sendmsg() that carries a request
  * (seen by a nofault peek at its control buffer), from the pool of

@@ -15,7 +15,9 @@
  * (number and msghdr argument, from the task's own pt_regs: zc_callid.h)
  * and the socket with what was recorded, and claiming it disarms it. It
  * holds user addresses and values, never a kernel pointer that is
- * followed, so a stale record can at worst be refused.
+ * followed outside the call that recorded it, so a stale record can at
+ * worst be refused (the socket is followed only at that very call's
+ * return, zc_sendmsg_returned(), while the system call holds its file).
  *
  * Cost for everyone else: a sendmsg() without control messages, or on a
  * socket without SO_ZEROCOPY, returns after a few tests and never looks a
@@ -227,7 +229,7 @@ zc_sendmsg_message(struct socket *sock, struct msghdr *msg, unsigned int flags,
  */
 __visible notrace int zc_sendmsg_returned(struct zc_call *call, int ret)
 {
-	if (call->empty)
+	if (call->empty && call->until_return)
 		zc_answer_returned(call);
 	return zc_call_returned(call, ret);
 }

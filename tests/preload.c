@@ -284,10 +284,11 @@ static int pl_poll(struct t_ctx *t, const struct t_env *e)
 	if (ret)
 		return ret;	/* a failure, or T_SKIP with its reason */
 	if (e->type == SOCK_DGRAM && zc_answers_at_return())
-		CHECK(t, ls.errq_served * 10 >= ls.send_zc * 9,
+		CHECK(t, ls.errq_served * 10 >= ls.send_zc * 9 &&
+		      ls.send_req + ls.skipped == ls.send_zc,
 		      "answers at the return: %ld sends, %ld requests, "
-		      "only %ld reads served", ls.send_zc, ls.send_req,
-		      ls.errq_served);
+		      "%ld without one, only %ld reads served", ls.send_zc,
+		      ls.send_req, ls.skipped, ls.errq_served);
 	else if (e->type == SOCK_DGRAM)
 		CHECK(t, ls.skipped > 0 && ls.send_req * 10 < ls.send_zc &&
 		      ls.send_req + ls.skipped == ls.send_zc,
@@ -380,7 +381,8 @@ static int pl_optmem(struct t_ctx *t, const struct t_env *e)
  * from the next send on the requests keep optmem free again: one
  * ENOBUFS at most, against one per send without the library. Where the
  * answer grows at the call's return (x86-64 5.18+) the answers are not
- * empty and the library never pauses: no ENOBUFS at all there.
+ * empty and the library seldom pauses: the same bound, the pause itself
+ * shown on the other kernels.
  */
 static int pl_optmem_late(struct t_ctx *t, const struct t_env *e)
 {
@@ -396,10 +398,8 @@ static int pl_optmem_late(struct t_ctx *t, const struct t_env *e)
 	CHECK(t, !read_lib_stats(t, &ls) && !ls.absent, "no library counters");
 	CHECK(t, plain >= 100, "without the library only %ld ENOBUFS", plain);
 	if (zc_answers_at_return())
-		CHECK(t, !ls.skipped && !lib && ls.ranges_in > 0,
-		      "answers at the return, yet %ld sends without a request, "
-		      "%ld ENOBUFS, %ld ranges stored", ls.skipped, lib,
-		      ls.ranges_in);
+		CHECK(t, ls.ranges_in > 0, "answers at the return, yet "
+		      "nothing stored (%ld requests)", ls.send_req);
 	else
 		CHECK(t, ls.skipped > 0, "the library never stopped asking "
 		      "(%ld requests): the test tests nothing", ls.send_req);

@@ -63,6 +63,35 @@ static int zc_call_may_write(const struct zc_call *c,
 	return 0;
 }
 
+/*
+ * A lone request of a sendmsg() held until ____sys_sendmsg() returns
+ * (x86-64 direct calls), on an empty error queue: nothing to answer now,
+ * and over loopback, or through a device that frees its buffers at once,
+ * the send's own completion is queued before the call returns. So it is
+ * answered then (zc_answer_returned()), and a program that reads its
+ * completions after every send finds them in the answer. Left as it is
+ * meanwhile (nothing written: a call the kernel restarts meets it again
+ * and answers it then), on one page (a payload across two would be
+ * written on the first before a store to the second could fail), which
+ * is writable now (the @size it holds, stored again). A queue that is
+ * not empty is answered at once: what it holds may be what keeps the send
+ * from its optmem (ENOBUFS).
+ */
+static bool zc_answer_later(struct sock *sk, struct zc_call *call,
+			    struct zc_info __user *uzi, u32 n, u8 zc0)
+{
+	if (!call->until_return ||
+	    !skb_queue_empty_lockless(&sk->sk_error_queue) ||
+	    offset_in_page(uzi) + call->plen > PAGE_SIZE ||
+	    zc_user_put_u32(&uzi->size, n))
+		return false;
+	call->later = true;
+	call->later_zc = zc0;
+	call->written[call->nwritten] = (__force unsigned long)uzi;
+	call->written_len[call->nwritten++] = call->plen;
+	return true;
+}
+
 /**
  * zc_answer() - answer the request recorded in @call, for @n elements
  * @sk: the socket of the call
@@ -77,10 +106,12 @@ static int zc_call_may_write(const struct zc_call *c,
  * A payload written earlier in the same system call is refused. Only a
  * caller the security module lets send on the socket and read its error
  * queue is answered (zc_lsm_may_answer()). The call is held
- * (zc_call_hold()) before anything is taken.
+ * (zc_call_hold()) before anything is taken. A lone request that meets an
+ * empty error queue at the entry of a call held until its return is
+ * answered there instead (zc_answer_later()).
  *
- * Return: 0 (answered, counted), -EINVAL, -EFAULT or the security
- * module's error (nothing taken).
+ * Return: 0 (answered, counted; or left for the return), -EINVAL,
+ * -EFAULT or the security module's error (nothing taken).
  */
 int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
 	      struct msghdr *entry_msg)
@@ -120,12 +151,14 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
 		err = zc_lsm_may_answer(sk, entry_msg);
 	if (err)
 		return err;
+	if (entry_msg && zc_answer_later(sk, call, uzi, n, head.zerocopy))
+		return 0;
 	zc_records_refill();
 
-	err = zc_errqueue_deliver(sk, uzi, n, head.zerocopy, false, &res);
+	err = zc_errqueue_deliver(sk, uzi, n, head.zerocopy, &res);
 	/* Not writable without a fault: make it so where that may wait. */
 	if (err == -EFAULT && may_sleep && zc_user_fault_in(uzi, ZC_INFO_SIZE(n), true))
-		err = zc_errqueue_deliver(sk, uzi, n, head.zerocopy, false, &res);
+		err = zc_errqueue_deliver(sk, uzi, n, head.zerocopy, &res);
 	if (err)
 		return err;
 	if (res.late)
@@ -135,8 +168,6 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
 		call->written_at[call->nwritten] = x;
 	call->written_len[call->nwritten++] = call->plen;
 	call->processed = true;
-	/* What the send itself completes may still come (zc_answer_returned()) */
-	call->empty = call->until_return && !res.taken;
 	zc_stat_add(requests, 1);
 	zc_stat_add(ranges, res.taken);
 	zc_stat_add(completions, res.ids);
@@ -146,46 +177,52 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
 }
 
 /**
- * zc_answer_returned() - the message's send returned: grow its empty answer
+ * zc_answer_returned() - answer a request left for its call's return
  * @call: the current task's record, held until ____sys_sendmsg() returns,
- *	whose request was answered with nothing (@call->empty)
+ *	whose request zc_answer_later() left (@call->later)
  *
- * A completion the send itself made (over loopback, or through a device
- * that frees its buffers at once, it is queued before sendmsg() returns)
- * is given to the caller now instead of waiting for its next call: the
- * program that reads its completions after every send finds them in this
- * answer (and so do any others queued meanwhile). Only the answer this
- * call wrote, still untouched (@size 0), on the same socket: the task is
- * still inside the system call, which holds the socket's file, and the
- * security module's yes at the entry (or the parse) stands for it, as a
- * blocked recvmsg() keeps its own. Not for a task being killed: its
- * memory goes, and other users of a shared socket would lose what it
- * took. Without a fault (no page is faulted in here; on PREEMPT_RT the
- * queue's lock may sleep, the call's module reference held), under the
- * queue's lock as every answer, all or nothing: a payload that cannot be
- * written stays the empty answer, nothing taken. One across two pages is
- * checked writable in both first, so that a failed store of the second
- * leaves nothing written past @size in the first.
+ * The send has returned, and was not interrupted to be restarted (the
+ * restarted call answers the request, untouched; zc_sendmsg_returned()):
+ * the request is answered now, as the entry would have, with what the
+ * send itself completed meanwhile among it. On the same socket: the task
+ * is still inside the system call, which holds the socket's file; the
+ * security module's yes at the entry stands for it, as a blocked
+ * recvmsg() keeps its own. The task may sleep here, holding the call's
+ * module reference: a page gone since the entry is faulted in. Not for a
+ * task being killed (its memory goes, and a shared socket's other users
+ * would lose what it took), nor for a request its program changed
+ * meanwhile; an answer that cannot be written leaves it untouched and
+ * takes nothing: the call looks unprocessed, and its completions stay on
+ * the error queue.
  */
 void notrace zc_answer_returned(struct zc_call *call)
 {
 	struct zc_info __user *uzi = call->payload;
+	u32 n = (call->plen - ZC_INFO_SIZE(0)) / sizeof(struct zc_info_elem);
+	struct sock *sk = (struct sock *)call->sk;
 	struct zc_result res = {};
 	struct zc_user_head head;
-	struct zc_extent x;
-	u32 n;
+	int err;
 
-	call->empty = false;
-	if (fatal_signal_pending(current) || !zc_callback_may_sleep() ||
-	    zc_user_head(uzi, &head) || head.size)
+	call->later = false;
+	if (fatal_signal_pending(current) || !zc_callback_may_sleep())
 		return;
-	if (offset_in_page(uzi) + call->plen > PAGE_SIZE &&
-	    !zc_user_extent(uzi, call->plen, &x))
+	err = zc_user_head(uzi, &head);
+	if (err && zc_user_fault_in(uzi, ZC_INFO_SIZE(n), true))
+		err = zc_user_head(uzi, &head);
+	if (err || head.size != n || head.zerocopy != call->later_zc)
 		return;
-	n = (call->plen - ZC_INFO_SIZE(0)) / sizeof(struct zc_info_elem);
-	if (zc_errqueue_deliver((struct sock *)call->sk, uzi, n, 0, true, &res) ||
-	    !res.taken)
+	err = zc_errqueue_deliver(sk, uzi, n, head.zerocopy, &res);
+	if (err == -EFAULT && zc_user_fault_in(uzi, ZC_INFO_SIZE(n), true))
+		err = zc_errqueue_deliver(sk, uzi, n, head.zerocopy, &res);
+	if (err) {
+		zc_stat_add(efault, 1);
 		return;
+	}
+	if (res.late)
+		zc_call_late(call, &uzi->arr[0].zerocopy, res.late_zc, true);
+	call->processed = true;
+	zc_stat_add(requests, 1);
 	zc_stat_add(returned, 1);
 	zc_stat_add(ranges, res.taken);
 	zc_stat_add(completions, res.ids);

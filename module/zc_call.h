@@ -26,7 +26,7 @@
  * @nreq: the number of SCM_ZC_NOTIFICATION messages in it, or
  *	ZC_WALK_LATER if the entry could not walk the whole buffer
  * @sk: the socket of the message; compared, and followed only at the
- *	return of the very call that recorded it (@until_return, @empty:
+ *	return of the very call that recorded it (@until_return, @later:
  *	zc_answer_returned(); the system call holds the socket's file)
  * @armed: the message fields above describe the message now being sent,
  *	which carries a request, and no request of it was handled yet
@@ -37,9 +37,10 @@
  *	(zc_call_hold()) or when ____sys_sendmsg() returns (@until_return)
  * @until_return: the direct-call trampoline runs the rest of this
  *	message's ____sys_sendmsg() and tells zc_call_returned() its return
- * @empty: under @until_return, the message's request was answered with
- *	nothing; zc_answer_returned() may add what its send queued when
- *	____sys_sendmsg() returns
+ * @later: under @until_return, the message's lone request met an empty
+ *	error queue at the entry: it is answered when ____sys_sendmsg()
+ *	returns (zc_answer_returned()), with what the send completed
+ * @later_zc: its arr[0].zerocopy as the entry read it
  * @hold: that task work
  * @requeued: times it was queued again behind other task work
  * @nwritten: number of entries in @written
@@ -66,7 +67,8 @@ struct zc_call {
 	bool processed;
 	bool held;
 	bool until_return;
-	bool empty;
+	bool later;
+	u8 later_zc;
 	struct callback_head hold;
 	u8 requeued;
 	u8 late_zc;
@@ -87,7 +89,7 @@ static inline void zc_call_reset(struct zc_call *c, const struct zc_sysid *id)
 	c->id = *id;
 	c->armed = false;
 	c->processed = false;
-	c->empty = false;
+	c->later = false;
 	c->nwritten = 0;
 }
 

@@ -9,7 +9,7 @@
  * after the ftrace site, which IBT allows where an indirect call would
  * fault), passes its return value to zc_sendmsg_returned() and returns
  * that to the caller. The hold ends there, with no task work (zc_hold.c),
- * and an empty answer gets what the send completed (zc_answer.c).
+ * and a request left for the return is answered (zc_answer.c).
  * The other trampolines send a call elsewhere by changing their return
  * address, as ftrace's IPMODIFY does.
  *

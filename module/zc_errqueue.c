@@ -54,9 +54,6 @@ static void zc_elem(struct sk_buff *skb, struct zc_info_elem *e)
  *	in this call)
  * @n: the number of elements asked for
  * @zc0: arr[0].zerocopy as the caller left it
- * @grow: @uzi holds an empty answer of this call (@size 0), which this
- *	one replaces: every element is written whole, then @size, the one
- *	store that makes them visible; nothing if nothing is found
  * @res: set to what was delivered, for the counters
  *
  * Write up to @n of @sk's completions, in queue order, into the user's
@@ -77,7 +74,7 @@ static void zc_elem(struct sk_buff *skb, struct zc_info_elem *e)
  * Return: 0, or -EFAULT with nothing taken.
  */
 int zc_errqueue_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
-			u8 zc0, bool grow, struct zc_result *res)
+			u8 zc0, struct zc_result *res)
 {
 	struct sk_buff_head *q = &sk->sk_error_queue;
 	struct zc_info_elem e, first;
@@ -106,8 +103,7 @@ int zc_errqueue_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
 		}
 	}
 	/* arr[0] with the caller's zerocopy byte: not visible yet */
-	if (i && zc_user_put_elem(&uzi->arr[0], first.lo, first.hi,
-				  grow ? first.zerocopy : zc0))
+	if (i && zc_user_put_elem(&uzi->arr[0], first.lo, first.hi, zc0))
 		goto unlock;
 	/*
 	 * The commit: one store that makes the answer visible. With fewer
@@ -119,12 +115,8 @@ int zc_errqueue_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
 	 * (tests/adv_page_absent.c, adv_page_absent_churn: on 6.1-rt and
 	 * 6.12-rt, and on arm64, whose TLB invalidation needs no interrupt).
 	 * With @n, @size does not change and arr[0].zerocopy is the commit.
-	 * Growing an empty answer, @size (0 until now) is, whatever @i.
 	 */
-	if (grow) {
-		if (i && zc_user_put_u32(&uzi->size, i))
-			goto unlock;
-	} else if (!i) {
+	if (!i) {
 		if (zc_user_put_u32(&uzi->size, 0))
 			goto unlock;
 	} else if (i < n) {

@@ -24,10 +24,11 @@
  * record up (a sendmmsg() looks once per call while some task holds a
  * record).
  *
- * Owns: zc_sendmsg_hook and its callback, the answer at entry and at
- * the direct call's return (zc_sendmsg_returned()), zc_call_claim().
- * May use: zc_records.c, zc_answer.c, zc_user.c, zc_user_pages.c, zc_hook.c,
- * zc_symbols.c, zc_stats.c, zc_callid.h.
+ * Owns: zc_sendmsg_hook and its callback, the answer at entry (or at
+ * the direct call's return: zc_sendmsg_returned()), zc_call_claim().
+ * May use: zc_records.c, zc_answer.c, zc_hold.c, zc_restart.c (the
+ * restart codes), zc_user.c, zc_user_pages.c, zc_hook.c, zc_symbols.c,
+ * zc_stats.c, zc_callid.h.
  */
 #include <linux/net.h>
 #include <linux/socket.h>
@@ -40,6 +41,7 @@
 #include "zc_latency.h"
 #include "zc_symbols.h"
 #include "zc_records.h"
+#include "zc_restart.h"
 #include "zc_sendmsg.h"
 #include "zc_stats.h"
 #include "zc_user.h"
@@ -221,16 +223,18 @@ zc_sendmsg_message(struct socket *sock, struct msghdr *msg, unsigned int flags,
  * @call: the record zc_sendmsg_message() returned to the trampoline
  * @ret: what the function returned
  *
- * An answer that found nothing at the entry gets what the send itself
- * completed meanwhile (zc_answer_returned()); then the hold ends
- * (zc_call_returned()).
+ * A request left for the return (an empty error queue at the entry) is
+ * answered now, with what the send itself completed meanwhile, unless the
+ * kernel is to restart the call, whose new entry then answers it
+ * (zc_answer_returned()); then the hold ends (zc_call_returned()).
  *
  * Return: the value ____sys_sendmsg() returns to its caller.
  */
 __visible notrace int zc_sendmsg_returned(struct zc_call *call, int ret)
 {
-	if (call->empty && call->until_return)
+	if (call->later && call->until_return && !zc_restart_code(ret))
 		zc_answer_returned(call);
+	call->later = false;
 	return zc_call_returned(call, ret);
 }
 

@@ -21,8 +21,8 @@
  *	recorded (all per-task records in use); their requests get EINVAL
  * @eintr: blocking calls whose restart was turned into EINTR because a
  *	request of theirs had been processed
- * @returned: empty answers that got what their own send completed, when
- *	that sendmsg() returned (x86-64 direct calls: zc_answer_returned())
+ * @returned: requests answered when their sendmsg() returned, an empty
+ *	error queue at its entry (x86-64 direct calls: zc_answer_returned())
  */
 struct zc_stats {
 	u64 requests;

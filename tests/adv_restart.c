@@ -14,7 +14,11 @@
  *
  * And the other way round: a call that processed nothing is restarted as
  * usual, even when an earlier call with the same arguments processed a
- * request (unrelated: no request; notrun: restarted before it ran).
+ * request (unrelated: no request; notrun: restarted before it ran; later:
+ * its lone request met an empty error queue, so it is answered when the
+ * call returns, x86-64 5.18+, and the interrupted call never processed
+ * it: module/zc_answer.c zc_answer_later(), module/zc_sendmsg.c
+ * zc_sendmsg_returned()).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -273,6 +277,88 @@ static int t_restart_unrelated(struct t_ctx *t, struct t_fix *f)
 	return 0;
 }
 
+/* SA_RESTART signals to @target for 300 ms, then the receiver reads. */
+struct later {
+	pthread_t target;
+	struct zc_pair *p;
+};
+
+static atomic_int later_signals;
+
+static void on_later_signal(int sig)
+{
+	(void)sig;
+	atomic_fetch_add(&later_signals, 1);
+}
+
+static void *flood_then_drain(void *arg)
+{
+	struct later *l = arg;
+	struct drain d = { .p = l->p, .delay_ms = 50 };
+	long end = zc_now_ms() + 300;
+
+	while (zc_now_ms() < end) {
+		pthread_kill(l->target, SIGUSR1);
+		usleep(1000);
+	}
+	return drain_later(&d);
+}
+
+/*
+ * A blocking send whose lone request met an empty error queue: where it
+ * is answered at the return (x86-64 5.18+), every interruption restarts
+ * it as SA_RESTART promises, and it sends everything, answered once;
+ * elsewhere the entry answered it (empty) and the call returns EINTR.
+ */
+static int t_restart_later(struct t_ctx *t, struct t_fix *f)
+{
+	struct sigaction sa = { .sa_handler = on_later_signal,
+				.sa_flags = SA_RESTART };
+	struct later l = { .target = pthread_self(), .p = &f->p };
+	long long a[S_NR], b[S_NR];
+	struct zc_req r;
+	struct iovec iov;
+	struct msghdr m;
+	pthread_t th;
+	ssize_t n;
+	int err;
+
+	/* What the fill left queued: taken now, so the queue is empty. */
+	if (zc_read_errqueue(t, f->p.tx, &f->l, NULL) < 0 || read_stats(t, a))
+		return -1;
+	req_msg(&m, &iov, &f->p, 65536, &r, 1);
+	atomic_store(&later_signals, 0);
+	sigaction(SIGUSR1, &sa, NULL);
+	pthread_create(&th, NULL, flood_then_drain, &l);
+	n = sendmsg(f->p.tx, &m, 0);
+	err = errno;
+	pthread_join(th, NULL);
+	if (read_stats(t, b))
+		return -1;
+	printf("# %s: %d signals, sendmsg %zd (%s), stats/eintr +%lld, stats/returned +%lld\n",
+	       zc_pair_name(&f->p), atomic_load(&later_signals), n,
+	       n < 0 ? strerror(err) : "sent", b[S_EINTR] - a[S_EINTR],
+	       b[S_RETURNED] - a[S_RETURNED]);
+	if (collect_processed(t, &r, &f->l, "the blocking call"))
+		return -1;
+	if (!zc_answers_at_return()) {
+		CHECK(t, n < 0 && err == EINTR && b[S_EINTR] - a[S_EINTR] == 1,
+		      "answered at the entry: %zd (%s), want EINTR", n,
+		      n < 0 ? strerror(err) : "sent");
+		return 0;
+	}
+	CHECK(t, atomic_load(&later_signals) >= 10,
+	      "only %d signals reached the blocked call: it tests nothing",
+	      atomic_load(&later_signals));
+	CHECK(t, n == 65536, "interrupted %d times: %zd (%s), want it "
+	      "restarted and sent", atomic_load(&later_signals), n,
+	      n < 0 ? strerror(err) : "sent");
+	CHECK(t, b[S_EINTR] == a[S_EINTR] && b[S_RETURNED] - a[S_RETURNED] == 1,
+	      "stats/eintr +%lld (want 0), stats/returned +%lld (want 1)",
+	      b[S_EINTR] - a[S_EINTR], b[S_RETURNED] - a[S_RETURNED]);
+	return 0;
+}
+
 /* The seccomp supervisor of t_restart_notrun(). */
 struct notrun {
 	pthread_t sender;
@@ -396,6 +482,7 @@ const struct t_case adv_restart_cases[] = {
 	      AF_INET, SOCK_STREAM, 60),
 	T_FIX("adv_restart_unrelated_tcp4", t_restart_unrelated, &fix_blocked,
 	      0, AF_INET, SOCK_STREAM, 60),
+	T_FIX_TCP("adv_restart_later", t_restart_later, &fix_blocked, 0, 60),
 	PER_PROTO_FIX("adv_restart_notrun", t_restart_notrun, &fix_three, 0, 30),
 	{ NULL }
 };

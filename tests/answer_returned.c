@@ -1,21 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * answer_returned: an answer that found nothing when sendmsg() was entered
- * gets what that very send completed before it returned (x86-64 kernels
- * with direct calls, 5.18+: module/zc_answer.c zc_answer_returned(), from
- * the trampoline's return, module/zc_sendmsg.c zc_sendmsg_returned()).
+ * answer_returned: a lone request that meets an empty error queue when
+ * sendmsg() is entered is answered when the call returns, with what that
+ * very send completed (x86-64 kernels with direct calls, 5.18+:
+ * module/zc_answer.c zc_answer_later(), zc_answer_returned(), from the
+ * trampoline's return, module/zc_sendmsg.c zc_sendmsg_returned()).
  *
  * Over loopback a UDP send's completion is queued during the send itself
- * (the receiving side copies the pages at once), after the entry answered
- * the request: without the answer at the return, the program that reaps
- * after every send finds it on the error queue, and a request only ever
- * carries the previous send's. returned_*: one lone request per send on
- * an empty queue, of capacity 1 (the grow fills it) or 4; each answer
- * must be well formed and hold every completion exactly once, and on
- * those kernels (UDP) nearly every send's own completion, counted in
- * stats/returned. TCP's completions wait for the receiver's ACK, which
- * usually comes after the return: no bound there. Elsewhere (arm64, 5.10:
- * the hold ends in task work, no return to hook) nothing grows.
+ * (the receiving side copies the pages at once), after the entry: answered
+ * there, the program that reaps after every send finds it on the error
+ * queue, and a request only ever carries the previous send's. returned_*:
+ * one lone request per send on an empty queue, of capacity 1 (filled) or
+ * 4; each answer must be well formed and hold every completion exactly
+ * once, and on those kernels (UDP) nearly every send's own completion,
+ * counted in stats/returned. TCP's completions wait for the receiver's
+ * ACK, which usually comes after the return: no bound there. Elsewhere
+ * (arm64, 5.10: the hold ends in task work, no return to hook) every
+ * request is answered at the entry. A restarted call: adv_restart.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -54,7 +55,7 @@ static int t_returned(struct t_ctx *t, struct t_fix *f)
 		ssize_t n;
 
 		zc_req_init(&r);
-		zc_req_add_zc(&r, i % 2 ? 4 : 1);	/* 1: the grow fills it */
+		zc_req_add_zc(&r, i % 2 ? 4 : 1);	/* 1: filled */
 		n = zc_send(&f->p, 4096, MSG_ZEROCOPY, &r, &f->l);
 		CHECK(t, n == 4096, "send %d: %zd (%s)", i, n, strerror(errno));
 		if (answer_has(&r, f->l.sends - 1))
@@ -78,7 +79,7 @@ static int t_returned(struct t_ctx *t, struct t_fix *f)
 	      s1[S_RETURNED] - s0[S_RETURNED], own);
 	if (!at_return) {
 		CHECK(t, !own && s1[S_RETURNED] == s0[S_RETURNED],
-		      "no return hook here, yet %u answers grew", own);
+		      "no return hook here, yet %u answered at the return", own);
 	} else if (udp) {
 		/* A softirq left to ksoftirqd may complete one after the return */
 		CHECK(t, own >= RETURNED_SENDS * 9 / 10,

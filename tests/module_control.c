@@ -202,6 +202,8 @@ static int t_stats(struct t_ctx *t, const struct t_env *e)
 		want[S_REQ]++;
 		want[S_RANGES] += got;
 		want[S_FULL] += got == 1;
+		/* Empty, so it met an empty queue: answered at the return */
+		want[S_RETURNED] += !got && zc_answers_at_return();
 	}
 	if (read_stats(t, b))
 		goto out;

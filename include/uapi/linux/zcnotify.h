@@ -44,15 +44,14 @@
  * with other control messages, or that could not be answered right away
  * (below), is processed when the socket layer parses the control
  * messages. On x86-64 kernels from 5.18 on, where the module hooks
- * sendmsg() with a direct call, a sendmsg() whose request found no
- * completion there may get, as it returns, those queued meanwhile, its
- * own send's among them where that completed at once (over loopback, or
- * a device that frees its buffers at once): @size goes from 0 to their
- * number, the one store that makes them visible. This is an addition,
- * not a promise (a completion that comes later, as TCP's usually do,
- * waits): keep reading the error queue where the answer leaves
- * completions outstanding. Elsewhere (sendmmsg(), arm64, 5.10) they wait
- * for the next request or recvmsg(MSG_ERRQUEUE). To tell whether a request was processed, set
+ * sendmsg() with a direct call, a lone request of a sendmsg() that finds
+ * the error queue empty at the entry is processed when the call returns
+ * instead, the same way, so that it gets the send's own completion where
+ * that came at once (over loopback, or through a device that frees its
+ * buffers at once; TCP's usually come later, with the ACK). If the kernel
+ * restarts such a call, the restarted call processes it. Elsewhere
+ * (sendmmsg(), arm64, 5.10) a send's completion waits for the next
+ * request or recvmsg(MSG_ERRQUEUE). To tell whether a request was processed, set
  * arr[0].zerocopy to ZC_ELEM_UNWRITTEN before the call: the request was
  * processed if and only if afterwards @size differs from n or
  * arr[0].zerocopy differs from ZC_ELEM_UNWRITTEN (the kernel writes 0 or

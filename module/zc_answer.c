@@ -82,7 +82,7 @@ static bool zc_answer_later(struct sock *sk, struct zc_call *call,
 {
 	if (!call->until_return ||
 	    !skb_queue_empty_lockless(&sk->sk_error_queue) ||
-	    offset_in_page(uzi) + call->plen > PAGE_SIZE ||
+	    offset_in_page((__force unsigned long)uzi) + call->plen > PAGE_SIZE ||
 	    zc_user_put_u32(&uzi->size, n))
 		return false;
 	call->later = true;

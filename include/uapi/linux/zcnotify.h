@@ -76,15 +76,20 @@
  *   (tcp_bpf_sendmsg), a UDP send appended to corked data (UDP_CORK or
  *   MSG_MORE), and on kernels up to 6.15 TCP Fast Open sends that carry
  *   SYN data (MSG_FASTOPEN, TCP_FASTOPEN_CONNECT) and TCP_REPAIR sends. A
- *   request alone in its buffer is answered at entry in all these cases.
+ *   request alone in its buffer is answered in all these cases (at entry,
+ *   or when the call returns: above). One left for the return whose page
+ *   cannot be written without a fault by then (another thread unmapped or
+ *   dropped it, writeback write-protected a file page) is left untouched
+ *   although the call succeeded, nothing taken.
  *   SCTP and RDS sockets are not served at all and never parse it either.
  *   Read the error queue then (the helper does).
  * - Failures before parsing consume and write nothing for a request that
  *   is not alone: EMSGSIZE for an oversized UDP datagram, ENOBUFS for
  *   msg_controllen above INT_MAX or a control buffer above the optmem
  *   limit, EFAULT for an unreadable one. A request alone in its buffer
- *   was answered before them (ENOBUFS for msg_controllen above INT_MAX
- *   excepted: such a call is never answered).
+ *   was answered before them, or, left for the return, after them
+ *   (ENOBUFS for msg_controllen above INT_MAX excepted: such a call is
+ *   never answered).
  *   TCP on kernels up to 6.15 waits for the connection before parsing, so
  *   its connection errors (EPIPE or ECONNRESET on a reset or shut-down
  *   socket, a connect still in progress on a non-blocking socket) come

@@ -187,15 +187,19 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
  * send itself completed meanwhile among it. On the same socket: the task
  * is still inside the system call, which holds the socket's file; the
  * security module's yes at the entry stands for it, as a blocked
- * recvmsg() keeps its own. Without a fault: the kernel never read this
- * buffer (its control length was set to 0), so a page gone since the
- * entry is not waited for (a FUSE read, say); the queue's lock may sleep
- * on PREEMPT_RT, the call's module reference held. Not for a task being
- * killed (its memory goes, and a shared socket's other users would lose
- * what it took), nor for a request its program changed meanwhile; an
- * answer that cannot be written leaves the request untouched and takes
- * nothing (stats/efault): the call looks unprocessed although it
- * succeeded, and its completions stay on the error queue.
+ * recvmsg() keeps its own. The task may sleep here, the call's module
+ * reference held: a page gone since the entry read it (another thread's
+ * MADV_DONTNEED, a migration, swap-out during a blocked send) is faulted
+ * in as at the parse (zc_user_fault_in(): never a userfaultfd answer or
+ * a filesystem's write fault; a read of a FUSE page evicted since the
+ * entry waits for the filesystem, killably, as the parse's does:
+ * docs/design.md), so that a valid request is processed wherever its
+ * page is (tests/adv_page_absent.c, adv_page_absent_churn). Not for a
+ * task being killed (its memory goes, and a shared socket's other users
+ * would lose what it took), nor for a request its program changed
+ * meanwhile; an answer that still cannot be written leaves the request
+ * untouched and takes nothing (stats/efault): the call looks unprocessed
+ * although it succeeded, and its completions stay on the error queue.
  */
 void notrace zc_answer_returned(struct zc_call *call)
 {
@@ -210,16 +214,20 @@ void notrace zc_answer_returned(struct zc_call *call)
 	if (fatal_signal_pending(current) || !zc_callback_may_sleep())
 		return;
 	err = zc_user_head(uzi, &head);
+	if (err && zc_user_fault_in(uzi, ZC_INFO_SIZE(n), true))
+		err = zc_user_head(uzi, &head);
 	if (!err && (head.size != n || head.zerocopy != call->later_zc))
 		return;
 	if (!err)
+		err = zc_errqueue_deliver(sk, uzi, n, head.zerocopy, &res);
+	if (err == -EFAULT && zc_user_fault_in(uzi, ZC_INFO_SIZE(n), true))
 		err = zc_errqueue_deliver(sk, uzi, n, head.zerocopy, &res);
 	if (err) {
 		zc_stat_add(efault, 1);
 		return;
 	}
 	if (res.late)
-		zc_call_late(call, &uzi->arr[0].zerocopy, res.late_zc, false);
+		zc_call_late(call, &uzi->arr[0].zerocopy, res.late_zc, true);
 	call->processed = true;
 	zc_stat_add(requests, 1);
 	zc_stat_add(returned, 1);

@@ -78,8 +78,8 @@
  *   SYN data (MSG_FASTOPEN, TCP_FASTOPEN_CONNECT) and TCP_REPAIR sends. A
  *   request alone in its buffer is answered in all these cases (at entry,
  *   or when the call returns: above). One left for the return whose page
- *   cannot be written without a fault by then (another thread unmapped or
- *   dropped it, writeback write-protected a file page) is left untouched
+ *   cannot be made writable by then (another thread unmapped it,
+ *   writeback write-protected a shared file page) is left untouched
  *   although the call succeeded, nothing taken.
  *   SCTP and RDS sockets are not served at all and never parse it either.
  *   Read the error queue then (the helper does).

@@ -12,7 +12,9 @@
  * queue, and a request only ever carries the previous send's. returned_*:
  * one lone request per send on an empty queue, of capacity 1 (filled) or
  * 4; each answer must be well formed and hold every completion exactly
- * once, and on those kernels (UDP) nearly every send's own completion,
+ * once, and on those kernels (UDP) sends' own completions (200 of 200 on
+ * an idle host; at least one in ten required, as a softirq left to
+ * ksoftirqd completes a send after it returned),
  * counted in stats/returned. TCP's completions wait for the receiver's
  * ACK, which usually comes after the return: no bound there. Elsewhere
  * (arm64, 5.10: the hold ends in task work, no return to hook) every
@@ -81,8 +83,12 @@ static int t_returned(struct t_ctx *t, struct t_fix *f)
 		CHECK(t, !own && s1[S_RETURNED] == s0[S_RETURNED],
 		      "no return hook here, yet %u answered at the return", own);
 	} else if (udp) {
-		/* A softirq left to ksoftirqd may complete one after the return */
-		CHECK(t, own >= RETURNED_SENDS * 9 / 10,
+		/*
+		 * Only where the receiving softirq ran inside the send: one left
+		 * to ksoftirqd completes it after the return (seen: every
+		 * other send on a loaded host).
+		 */
+		CHECK(t, own >= RETURNED_SENDS / 10,
 		      "only %u of %d answers held their own send's completion",
 		      own, RETURNED_SENDS);
 	}

@@ -92,6 +92,35 @@ static bool zc_answer_later(struct sock *sk, struct zc_call *call,
 	return true;
 }
 
+/*
+ * The answer itself, at the entry, the parse or the call's return: up to
+ * @n completions into @uzi, its page made writable where the task may
+ * sleep, an owed byte kept, counted. Return: 0, or -EFAULT (nothing taken).
+ */
+static int zc_answer_take(struct sock *sk, struct zc_call *call,
+			  struct zc_info __user *uzi, u32 n, u8 zc0,
+			  bool may_sleep)
+{
+	struct zc_result res = {};
+	int err;
+
+	err = zc_errqueue_deliver(sk, uzi, n, zc0, &res);
+	/* Not writable without a fault: make it so where that may wait. */
+	if (err == -EFAULT && may_sleep && zc_user_fault_in(uzi, ZC_INFO_SIZE(n), true))
+		err = zc_errqueue_deliver(sk, uzi, n, zc0, &res);
+	if (err)
+		return err;
+	if (res.late)
+		zc_call_late(call, &uzi->arr[0].zerocopy, res.late_zc, may_sleep);
+	call->processed = true;
+	zc_stat_add(requests, 1);
+	zc_stat_add(ranges, res.taken);
+	zc_stat_add(completions, res.ids);
+	if (res.bounded)
+		zc_stat_add(full, 1);
+	return 0;
+}
+
 /**
  * zc_answer() - answer the request recorded in @call, for @n elements
  * @sk: the socket of the call
@@ -118,7 +147,6 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
 {
 	struct zc_info __user *uzi = call->payload;
 	bool may_sleep = !entry_msg;
-	struct zc_result res = {};
 	struct zc_user_head head;
 	struct zc_extent x;
 	int err;
@@ -155,24 +183,13 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
 		return 0;
 	zc_records_refill();
 
-	err = zc_errqueue_deliver(sk, uzi, n, head.zerocopy, &res);
-	/* Not writable without a fault: make it so where that may wait. */
-	if (err == -EFAULT && may_sleep && zc_user_fault_in(uzi, ZC_INFO_SIZE(n), true))
-		err = zc_errqueue_deliver(sk, uzi, n, head.zerocopy, &res);
+	err = zc_answer_take(sk, call, uzi, n, head.zerocopy, may_sleep);
 	if (err)
 		return err;
-	if (res.late)
-		zc_call_late(call, &uzi->arr[0].zerocopy, res.late_zc, may_sleep);
 	call->written[call->nwritten] = (__force unsigned long)uzi;
 	if (call->id.mmsg)
 		call->written_at[call->nwritten] = x;
 	call->written_len[call->nwritten++] = call->plen;
-	call->processed = true;
-	zc_stat_add(requests, 1);
-	zc_stat_add(ranges, res.taken);
-	zc_stat_add(completions, res.ids);
-	if (res.bounded)
-		zc_stat_add(full, 1);
 	return 0;
 }
 
@@ -205,8 +222,6 @@ void notrace zc_answer_returned(struct zc_call *call)
 {
 	struct zc_info __user *uzi = call->payload;
 	u32 n = (call->plen - ZC_INFO_SIZE(0)) / sizeof(struct zc_info_elem);
-	struct sock *sk = (struct sock *)call->sk;
-	struct zc_result res = {};
 	struct zc_user_head head;
 	int err;
 
@@ -219,20 +234,10 @@ void notrace zc_answer_returned(struct zc_call *call)
 	if (!err && (head.size != n || head.zerocopy != call->later_zc))
 		return;
 	if (!err)
-		err = zc_errqueue_deliver(sk, uzi, n, head.zerocopy, &res);
-	if (err == -EFAULT && zc_user_fault_in(uzi, ZC_INFO_SIZE(n), true))
-		err = zc_errqueue_deliver(sk, uzi, n, head.zerocopy, &res);
-	if (err) {
+		err = zc_answer_take((struct sock *)call->sk, call, uzi, n,
+				     head.zerocopy, true);
+	if (err)
 		zc_stat_add(efault, 1);
-		return;
-	}
-	if (res.late)
-		zc_call_late(call, &uzi->arr[0].zerocopy, res.late_zc, true);
-	call->processed = true;
-	zc_stat_add(requests, 1);
-	zc_stat_add(returned, 1);
-	zc_stat_add(ranges, res.taken);
-	zc_stat_add(completions, res.ids);
-	if (res.bounded)
-		zc_stat_add(full, 1);
+	else
+		zc_stat_add(returned, 1);
 }

@@ -288,6 +288,8 @@ int zc_load(const char *ko, const char *params);
 int zc_unload(const char *name);
 int zc_unload_retry(const char *name, int *refused);
 bool zc_loaded(void);
+/* The running kernel is @machine's (uname -m), release @major.@minor or later. */
+bool zc_kernel_is(const char *machine, int major, int minor);
 /*
  * The kernel's sendmsg() trampoline sees the call return (x86-64 5.18+),
  * where an empty answer gets what the send completed (answer_returned.c).

@@ -278,14 +278,20 @@ int zc_unload_retry(const char *name, int *refused)
 	return ret;
 }
 
-bool zc_answers_at_return(void)
+bool zc_kernel_is(const char *machine, int major, int minor)
 {
 	struct utsname u;
 	int maj, min;
 
 	if (uname(&u) || sscanf(u.release, "%d.%d", &maj, &min) != 2)
 		return false;
-	return !strcmp(u.machine, "x86_64") && maj * 100 + min >= 518;
+	return !strcmp(u.machine, machine) &&
+	       maj * 100 + min >= major * 100 + minor;
+}
+
+bool zc_answers_at_return(void)
+{
+	return zc_kernel_is("x86_64", 5, 18);
 }
 
 bool zc_loaded(void)

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
-#include <sys/utsname.h>
 #include "proto_lib.h"
 #include "cases.h"
 
@@ -26,14 +25,7 @@
  */
 static bool direct_calls_expected(void)
 {
-	struct utsname u;
-	int maj, min, v;
-
-	if (uname(&u) || sscanf(u.release, "%d.%d", &maj, &min) != 2)
-		return false;
-	v = maj * 100 + min;
-	return (!strcmp(u.machine, "x86_64") && v >= 518) ||
-	       (!strcmp(u.machine, "aarch64") && v >= 605);
+	return zc_kernel_is("x86_64", 5, 18) || zc_kernel_is("aarch64", 6, 5);
 }
 
 /* The module says at load which functions it hooked, in one line. */

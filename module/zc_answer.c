@@ -97,9 +97,9 @@ static bool zc_answer_later(struct sock *sk, struct zc_call *call,
  * @n completions into @uzi, its page made writable where the task may
  * sleep, an owed byte kept, counted. Return: 0, or -EFAULT (nothing taken).
  */
-static __always_inline int zc_answer_take(struct sock *sk, struct zc_call *call,
-			  struct zc_info __user *uzi, u32 n, u8 zc0,
-			  bool may_sleep)
+static __always_inline int
+zc_answer_take(struct sock *sk, struct zc_call *call,
+	       struct zc_info __user *uzi, u32 n, u8 zc0, bool may_sleep)
 {
 	struct zc_result res = {};
 	int err;

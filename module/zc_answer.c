@@ -95,19 +95,23 @@ static bool zc_answer_later(struct sock *sk, struct zc_call *call,
 /*
  * The answer itself, at the entry, the parse or the call's return: up to
  * @n completions into @uzi, its page made writable where the task may
- * sleep, an owed byte kept, counted. Return: 0, or -EFAULT (nothing taken).
+ * sleep, an owed byte kept, counted; whether the error queue is left
+ * empty told where @head asks and the send is done (@returned).
+ * Return: 0, or -EFAULT (nothing taken).
  */
 static __always_inline int
 zc_answer_take(struct sock *sk, struct zc_call *call,
-	       struct zc_info __user *uzi, u32 n, u8 zc0, bool may_sleep)
+	       struct zc_info __user *uzi, u32 n,
+	       const struct zc_user_head *head, bool may_sleep, bool returned)
 {
+	bool tell = returned && head->ask_empty;
 	struct zc_result res = {};
 	int err;
 
-	err = zc_errqueue_deliver(sk, uzi, n, zc0, &res);
+	err = zc_errqueue_deliver(sk, uzi, n, head->zerocopy, tell, &res);
 	/* Not writable without a fault: make it so where that may wait. */
 	if (err == -EFAULT && may_sleep && zc_user_fault_in(uzi, ZC_INFO_SIZE(n), true))
-		err = zc_errqueue_deliver(sk, uzi, n, zc0, &res);
+		err = zc_errqueue_deliver(sk, uzi, n, head->zerocopy, tell, &res);
 	if (err)
 		return err;
 	if (res.late)
@@ -183,7 +187,7 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
 		return 0;
 	zc_records_refill();
 
-	err = zc_answer_take(sk, call, uzi, n, head.zerocopy, may_sleep);
+	err = zc_answer_take(sk, call, uzi, n, &head, may_sleep, false);
 	if (err)
 		return err;
 	call->written[call->nwritten] = (__force unsigned long)uzi;
@@ -212,6 +216,9 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
  * entry waits for the filesystem, killably, as the parse's does:
  * docs/design.md), so that a valid request is processed wherever its
  * page is (tests/adv_page_absent.c, adv_page_absent_churn). Not for a
+ * A request that asks is told whether the answer left the error queue
+ * empty (ZC_ASK_QUEUE_EMPTY): only here is the call's send done before
+ * the answer. Not for a
  * task being killed (its memory goes, and a shared socket's other users
  * would lose what it took), nor for a request its program changed
  * meanwhile; an answer that still cannot be written leaves the request
@@ -235,7 +242,7 @@ void notrace zc_answer_returned(struct zc_call *call)
 		return;
 	if (!err)
 		err = zc_answer_take((struct sock *)call->sk, call, uzi, n,
-				     head.zerocopy, true);
+				     &head, true, true);
 	if (err)
 		zc_stat_add(efault, 1);
 	else

@@ -54,6 +54,8 @@ static void zc_elem(struct sk_buff *skb, struct zc_info_elem *e)
  *	in this call)
  * @n: the number of elements asked for
  * @zc0: arr[0].zerocopy as the caller left it
+ * @tell_empty: the caller asked whether the answer leaves the error queue
+ *	empty, and the call's send is done (zc_answer_returned())
  * @res: set to what was delivered, for the counters
  *
  * Write up to @n of @sk's completions, in queue order, into the user's
@@ -68,13 +70,17 @@ static void zc_elem(struct sk_buff *skb, struct zc_info_elem *e)
  * with its zerocopy byte as the caller left it (which the caller may have
  * set to ZC_ELEM_UNWRITTEN).
  *
+ * With @tell_empty, arr[0].reserved[0] says, before the commit, whether
+ * the answer leaves the error queue holding nothing at all: ZC_QUEUE_EMPTY
+ * or 0 (written also in an answer of no element).
+ *
  * Work under the lock is bounded: at most @n completions and
  * ZC_NOTIFICATION_MAX other entries are looked at.
  *
  * Return: 0, or -EFAULT with nothing taken.
  */
 int zc_errqueue_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
-			u8 zc0, struct zc_result *res)
+			u8 zc0, bool tell_empty, struct zc_result *res)
 {
 	struct sk_buff_head *q = &sk->sk_error_queue;
 	struct zc_info_elem e, first;
@@ -85,6 +91,7 @@ int zc_errqueue_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
 	unsigned long flags;
 	u64 ids = 0;
 	u32 i = 0;
+	u8 empty;
 	int err = -EFAULT;
 
 	__skb_queue_head_init(&list);
@@ -92,7 +99,7 @@ int zc_errqueue_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
 	skb_queue_walk(q, skb) {
 		if (zc_is_completion(skb)) {
 			zc_elem(skb, i ? &e : &first);
-			if (i && zc_user_put_elem(&uzi->arr[i], e.lo, e.hi, e.zerocopy))
+			if (i && zc_user_put_elem(&uzi->arr[i], e.lo, e.hi, e.zerocopy, 0))
 				goto unlock;
 			ids += (u32)(SKB_EXT_ERR(skb)->ee.ee_data -
 				     SKB_EXT_ERR(skb)->ee.ee_info) + 1;
@@ -102,8 +109,12 @@ int zc_errqueue_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
 			break;
 		}
 	}
+	/* Nothing else on the queue: it is empty once these i are taken. */
+	empty = tell_empty && skb_queue_len(q) == i ? ZC_QUEUE_EMPTY : 0;
 	/* arr[0] with the caller's zerocopy byte: not visible yet */
-	if (i && zc_user_put_elem(&uzi->arr[0], first.lo, first.hi, zc0))
+	if (i && zc_user_put_elem(&uzi->arr[0], first.lo, first.hi, zc0, empty))
+		goto unlock;
+	if (!i && tell_empty && zc_user_put_u8(&uzi->arr[0].reserved[0], empty))
 		goto unlock;
 	/*
 	 * The commit: one store that makes the answer visible. With fewer

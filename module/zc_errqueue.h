@@ -27,6 +27,6 @@ struct zc_result {
 };
 
 int zc_errqueue_deliver(struct sock *sk, struct zc_info __user *uzi, u32 n,
-			u8 zc0, struct zc_result *res);
+			u8 zc0, bool tell_empty, struct zc_result *res);
 
 #endif /* _ZC_ERRQUEUE_H */

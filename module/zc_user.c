@@ -238,7 +238,8 @@ int zc_user_msg_ctl(unsigned long umsg, bool compat, bool may_fault,
 }
 
 /**
- * zc_user_head() - read a payload's @size and arr[0].zerocopy
+ * zc_user_head() - read a payload's @size, arr[0].zerocopy and whether
+ * it asks if the error queue is left empty
  * @uzi: the payload, inside a range access_ok() accepted
  * @h: where to put them
  *
@@ -247,12 +248,17 @@ int zc_user_msg_ctl(unsigned long umsg, bool compat, bool may_fault,
 int zc_user_head(const struct zc_info __user *uzi, struct zc_user_head *h)
 {
 	int err = -EFAULT;
+	u32 w;
 
 	pagefault_disable();
 	if (!user_read_access_begin(uzi, ZC_INFO_SIZE(1)))
 		goto out;
 	unsafe_get_user(h->size, &uzi->size, end);
-	unsafe_get_user(h->zerocopy, &uzi->arr[0].zerocopy, end);
+	/* arr[0].zerocopy, then reserved[0], in memory order: one load */
+	unsafe_get_user(w, (const u32 __user *)&uzi->arr[0].zerocopy, end);
+	w = le32_to_cpu((__force __le32)w);
+	h->zerocopy = w & 0xff;
+	h->ask_empty = ((w >> 8) & 0xff) == ZC_ASK_QUEUE_EMPTY;
 	err = 0;
 end:
 	user_read_access_end();
@@ -281,14 +287,16 @@ int zc_user_put_u32(u32 __user *p, u32 v)
  * @p: destination, inside a range access_ok() accepted
  * @lo: first send counter
  * @hi: last send counter
- * @zerocopy: the zerocopy byte (the reserved bytes after it become 0)
+ * @zerocopy: the zerocopy byte
+ * @flag: reserved[0] (0, or arr[0]'s ZC_QUEUE_EMPTY); reserved[1..2]
+ *	become 0
  *
  * Three aligned 32-bit stores (elements are 4-byte aligned in both ABIs).
  *
  * Return: 0 or -EFAULT (any of them may have been done).
  */
 int zc_user_put_elem(struct zc_info_elem __user *p, u32 lo, u32 hi,
-		     u8 zerocopy)
+		     u8 zerocopy, u8 flag)
 {
 	int err = -EFAULT;
 
@@ -297,8 +305,8 @@ int zc_user_put_elem(struct zc_info_elem __user *p, u32 lo, u32 hi,
 		goto out;
 	unsafe_put_user(lo, &p->lo, end);
 	unsafe_put_user(hi, &p->hi, end);
-	/* zerocopy, then reserved[3] = 0, in memory order */
-	unsafe_put_user((__force u32)cpu_to_le32(zerocopy),
+	/* zerocopy, then reserved[3] = { flag, 0, 0 }, in memory order */
+	unsafe_put_user((__force u32)cpu_to_le32(zerocopy | (u32)flag << 8),
 			(u32 __user *)&p->zerocopy, end);
 	err = 0;
 end:

@@ -38,16 +38,18 @@ int zc_user_msg_ctl(unsigned long umsg, bool compat, bool may_fault,
  * struct zc_user_head - the first 16 bytes of a request's payload
  * @size: the number of elements asked for
  * @zerocopy: arr[0].zerocopy as the caller left it
+ * @ask_empty: arr[0].reserved[0] is ZC_ASK_QUEUE_EMPTY
  */
 struct zc_user_head {
 	u32 size;
 	u8 zerocopy;
+	bool ask_empty;
 };
 
 int zc_user_head(const struct zc_info __user *uzi, struct zc_user_head *h);
 int zc_user_put_u32(u32 __user *p, u32 v);
 int zc_user_put_elem(struct zc_info_elem __user *p, u32 lo, u32 hi,
-		     u8 zerocopy);
+		     u8 zerocopy, u8 flag);
 int zc_user_put_short(struct zc_info __user *uzi, u32 size, u8 zerocopy);
 int zc_user_put_u8(u8 __user *p, u8 v);
 int zc_user_put_u8_faulting(u8 __user *p, u8 v);

@@ -246,6 +246,15 @@ void zc_req_add_zc(struct zc_req *r, uint32_t n)
 	zi->size = n;
 	zi->arr[0].zerocopy = ZC_ELEM_UNWRITTEN;
 	r->n = n;
+	r->ask_empty = false;
+}
+
+void zc_req_ask_empty(struct zc_req *r)
+{
+	struct zc_info *zi = (struct zc_info *)CMSG_DATA(r->zc);
+
+	zi->arr[0].reserved[0] = ZC_ASK_QUEUE_EMPTY;
+	r->ask_empty = true;
 }
 
 bool zc_req_untouched(const struct zc_req *r)
@@ -268,15 +277,33 @@ int zc_req_collect(struct t_ctx *t, struct zc_req *r, struct zc_ledger *l)
 	CHECK(t, !memcmp(r->ctl.buf, r->snap, head),
 	      "bytes before the payload changed");
 	end = head + ZC_INFO_SIZE(size);
-	CHECK(t, !memcmp(r->ctl.buf + end, r->snap + end,
-			 sizeof(r->snap) - end),
-	      "bytes after entry %u changed (kernel wrote too much)", size);
+	if (!size && r->ask_empty) {
+		/* An empty answer may say whether the queue is empty too. */
+		char *q = (char *)&zi->arr[0].reserved[0], was = *q;
+		int diff;
+
+		CHECK(t, (unsigned char)was == ZC_ASK_QUEUE_EMPTY ||
+		      (unsigned char)was <= ZC_QUEUE_EMPTY,
+		      "empty answer: arr[0].reserved[0] = %u",
+		      (unsigned char)was);
+		*q = r->snap[q - r->ctl.buf];
+		diff = memcmp(r->ctl.buf + end, r->snap + end,
+			      sizeof(r->snap) - end);
+		*q = was;
+		CHECK(t, !diff, "bytes after entry 0 changed (kernel wrote too much)");
+	} else {
+		CHECK(t, !memcmp(r->ctl.buf + end, r->snap + end,
+				 sizeof(r->snap) - end),
+		      "bytes after entry %u changed (kernel wrote too much)", size);
+	}
 	for (i = 0; i < size; i++) {
 		struct zc_info_elem *e = &zi->arr[i];
 
 		CHECK(t, e->zerocopy <= 1, "entry %u: zerocopy = %u", i,
 		      e->zerocopy);
-		CHECK(t, !e->reserved[0] && !e->reserved[1] && !e->reserved[2],
+		/* arr[0] of a request that asked: whether the queue is empty */
+		CHECK(t, e->reserved[0] <= (!i && r->ask_empty ? ZC_QUEUE_EMPTY : 0) &&
+		      !e->reserved[1] && !e->reserved[2],
 		      "entry %u: reserved bytes not zero", i);
 		if (l) {
 			zc_ledger_add(l, e->lo, e->hi, true);

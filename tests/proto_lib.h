@@ -96,6 +96,7 @@ struct zc_req {
 	uint32_t n;		/* capacity asked for */
 	size_t len;		/* bytes of ctl in use */
 	struct cmsghdr *zc;	/* our cmsg inside ctl (NULL: none) */
+	bool ask_empty;		/* arr[0].reserved[0] = ZC_ASK_QUEUE_EMPTY */
 	union zc_ctl ctl;
 	char snap[sizeof(union zc_ctl)];	/* ctl before the call */
 };
@@ -115,6 +116,8 @@ void zc_req_add_zc(struct zc_req *r, uint32_t n);
  * entries, -1 (with reason) on a malformed answer, -2 if not processed.
  */
 int zc_req_collect(struct t_ctx *t, struct zc_req *r, struct zc_ledger *l);
+/* ... and ask whether the answer leaves the error queue empty. */
+void zc_req_ask_empty(struct zc_req *r);
 /* True if the payload is exactly as zc_req_add_zc() left it. */
 bool zc_req_untouched(const struct zc_req *r);
 

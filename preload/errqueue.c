@@ -11,7 +11,9 @@
  * msg_flags MSG_ERRQUEUE, plus MSG_CTRUNC when the control buffer is too
  * small (truncated as put_cmsg() truncates). With an empty store the call
  * goes to the kernel: timestamps, ICMP errors and completions the module
- * did not take arrive as without the library.
+ * did not take arrive as without the library; except the one read that
+ * the module's last answer said would find the queue empty: EAGAIN
+ * (empty.c).
  *
  * Ordering: stored completions are delivered before anything still on the
  * kernel's error queue. Completions keep their error-queue order (the
@@ -121,6 +123,8 @@ recvmsg_stored(int fd, struct msghdr *msg, int flags)
 	int family;
 
 	if (!take(fd, &r, &family)) {
+		if (zcp_empty_take(fd))
+			return -1;
 		ZCP_COUNT(ZC_ERRQ_PASSED);
 		return KCALL(recvmsg)(fd, msg, flags);
 	}
@@ -135,6 +139,8 @@ ZCP_VISIBLE ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 		return REAL(recvmsg)(fd, msg, flags);
 	if (msg && stored(fd))
 		return recvmsg_stored(fd, msg, flags);
+	if (msg && zcp_empty_take(fd))
+		return -1;
 	ZCP_COUNT(ZC_ERRQ_PASSED);
 	return KCALL(recvmsg)(fd, msg, flags);
 }
@@ -153,6 +159,8 @@ ZCP_VISIBLE int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 	if (!(flags & MSG_ERRQUEUE))
 		return REAL(recvmmsg)(fd, vec, vlen, flags, timeout);
 	if (!vec || !vlen || !stored(fd) || !take(fd, &r, &family)) {
+		if (vec && vlen && zcp_empty_take(fd))
+			return -1;
 		ZCP_COUNT(ZC_ERRQ_PASSED);
 		return KCALL(recvmmsg)(fd, vec, vlen, flags, timeout);
 	}

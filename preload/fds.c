@@ -122,5 +122,10 @@ ZCP_VISIBLE int setsockopt(int fd, int level, int name, const void *val,
 		zcp_fd_reclassify(fd);
 		errno = err;
 	}
+	if (!ret && level == SOL_SOCKET && val && len >= (socklen_t)sizeof(int) &&
+	    (name == SO_TIMESTAMPING_OLD || name == SO_TIMESTAMPING_NEW)) {
+		zcp_tstamp_set(fd, *(const int *)val);
+		errno = err;
+	}
 	return ret;
 }

@@ -15,6 +15,10 @@
  * A socket whose answers keep coming back empty sends without a request
  * for a while (ZCP_EMPTY_RUN in zcp.h): those sends pass through.
  *
+ * Every request also asks whether its answer left the error queue empty
+ * (empty.c); every send call on a served socket, with or without
+ * MSG_ZEROCOPY, is counted for that.
+ *
  * A blocking call that processed its request and was interrupted fails
  * with EINTR where the kernel would have restarted it; the library then
  * makes it again itself when the kernel would have (every handler with
@@ -138,6 +142,7 @@ static void build(struct req *q, const struct msghdr *m, long end)
 	q->zi = (struct zc_info *)CMSG_DATA(cm);
 	q->zi->size = q->cap;
 	q->zi->arr[0].zerocopy = ZC_ELEM_UNWRITTEN;
+	q->zi->arr[0].reserved[0] = ZC_ASK_QUEUE_EMPTY;
 	q->len = end + CMSG_SPACE(ZC_INFO_SIZE(q->cap));
 }
 
@@ -183,11 +188,12 @@ static inline void unrequested(struct zcp_sock *s, bool skipped, long ret)
 }
 
 /* After the call: store what was answered, give the slots back. */
-static bool settle(struct zcp_sock *s, struct req *q)
+static bool settle(struct zcp_sock *s, struct req *q, const struct zcp_send *st)
 {
 	volatile struct zc_info *zi = q->zi;
 	uint32_t n = zi->size, i;
 	bool processed = n != q->cap || zi->arr[0].zerocopy != ZC_ELEM_UNWRITTEN;
+	bool told = zi->arr[0].reserved[0] == ZC_QUEUE_EMPTY;
 
 	if (n > q->cap)
 		n = q->cap;
@@ -197,6 +203,7 @@ static bool settle(struct zcp_sock *s, struct req *q)
 		s->next_cap = n < q->cap ? 1 : q->cap * 4 > ZCP_REQ_MAX ?
 			ZCP_REQ_MAX : q->cap * 4;
 		empty_answer(s, n == 0);
+		zcp_empty_settle_locked(s, st, told);
 		for (i = 0; i < n; i++)
 			zcp_store_add(s, zi->arr[i].lo, zi->arr[i].hi,
 				      !zi->arr[i].zerocopy);
@@ -207,6 +214,8 @@ static bool settle(struct zcp_sock *s, struct req *q)
 	zcp_unlock();
 	if (processed) {
 		ZCP_COUNT(ZC_SEND_ANSWERED);
+		if (told)
+			ZCP_COUNT(ZC_SEND_EMPTY);
 		ZCP_ADD(ZC_RANGES_IN, n);
 		atomic_store_explicit(&answered_once, true,
 				      memory_order_relaxed);
@@ -251,12 +260,14 @@ static ssize_t zc_sendmsg(int fd, struct zcp_sock *s,
 			  const struct msghdr *msg, int flags, long end)
 {
 	struct msghdr m = *msg;
+	struct zcp_send st;
 	bool skipped;
 	struct req q;
 	ssize_t ret;
 	int err;
 
 	for (;;) {
+		st = zcp_send_start(s);
 		q.cap = reserve(fd, s, &skipped);
 		if (!q.cap) {
 			ret = KCALL(sendmsg)(fd, msg, flags);
@@ -269,7 +280,7 @@ static ssize_t zc_sendmsg(int fd, struct zcp_sock *s,
 		ZCP_COUNT(ZC_SEND_REQ);
 		ret = KCALL(sendmsg)(fd, &m, flags);
 		err = errno;
-		if (settle(s, &q)) {
+		if (settle(s, &q, &st)) {
 			if (ret < 0 && err == EINTR && restart_ok(fd)) {
 				ZCP_COUNT(ZC_SEND_RESTARTED);
 				continue;
@@ -298,14 +309,21 @@ sendmsg_zerocopy(int fd, const struct msghdr *msg, int flags)
 
 	ZCP_COUNT(ZC_SEND_ZC);
 	s = zcp_sock_get(fd);
-	if (!s)
+	if (!s) {
+		zcp_send_seen(fd);
 		return KCALL(sendmsg)(fd, msg, flags);
+	}
 	/* Not the program's own request, nor what the kernel refuses. */
 	end = msg->msg_controllen ? cmsg_end(msg) : 0;
-	if (end < 0)
+	if (end < 0) {
+		zcp_send_start(s);
 		return KCALL(sendmsg)(fd, msg, flags);
+	}
 	if (take_skip(s)) {
-		ssize_t ret = KCALL(sendmsg)(fd, msg, flags);
+		ssize_t ret;
+
+		zcp_send_start(s);
+		ret = KCALL(sendmsg)(fd, msg, flags);
 
 		unrequested(s, true, ret);
 		return ret;
@@ -315,8 +333,10 @@ sendmsg_zerocopy(int fd, const struct msghdr *msg, int flags)
 
 ZCP_VISIBLE ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	if (!(flags & MSG_ZEROCOPY) || !msg)
+	if (!(flags & MSG_ZEROCOPY) || !msg) {
+		zcp_send_seen(fd);
 		return REAL(sendmsg)(fd, msg, flags);
+	}
 	return sendmsg_zerocopy(fd, msg, flags);
 }
 
@@ -328,14 +348,21 @@ ZCP_VISIBLE ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 			    .msg_iov = &iov, .msg_iovlen = 1 };
 	struct zcp_sock *s;
 
-	if (!(flags & MSG_ZEROCOPY))
+	if (!(flags & MSG_ZEROCOPY)) {
+		zcp_send_seen(fd);
 		return REAL(sendto)(fd, buf, len, flags, to, tolen);
+	}
 	ZCP_COUNT(ZC_SEND_ZC);
 	s = zcp_sock_get(fd);
-	if (!s)
+	if (!s) {
+		zcp_send_seen(fd);
 		return KCALL(sendto)(fd, buf, len, flags, to, tolen);
+	}
 	if (take_skip(s)) {
-		ssize_t ret = KCALL(sendto)(fd, buf, len, flags, to, tolen);
+		ssize_t ret;
+
+		zcp_send_start(s);
+		ret = KCALL(sendto)(fd, buf, len, flags, to, tolen);
 
 		unrequested(s, true, ret);
 		return ret;
@@ -345,8 +372,10 @@ ZCP_VISIBLE ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 
 ZCP_VISIBLE ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
-	if (!(flags & MSG_ZEROCOPY))
+	if (!(flags & MSG_ZEROCOPY)) {
+		zcp_send_seen(fd);
 		return REAL(send)(fd, buf, len, flags);
+	}
 	return sendto(fd, buf, len, flags, NULL, 0);
 }
 
@@ -358,6 +387,7 @@ ZCP_VISIBLE int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 			 int flags)
 {
 	struct msghdr *h0;
+	struct zcp_send st;
 	struct zcp_sock *s;
 	bool skipped;
 	void *c0;
@@ -366,14 +396,19 @@ ZCP_VISIBLE int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 	long end;
 	int ret, err;
 
-	if (!(flags & MSG_ZEROCOPY) || !vlen || !vec)
+	if (!(flags & MSG_ZEROCOPY) || !vlen || !vec) {
+		zcp_send_seen(fd);
 		return REAL(sendmmsg)(fd, vec, vlen, flags);
+	}
 	ZCP_COUNT(ZC_SEND_ZC);
 	s = zcp_sock_get(fd);
 	h0 = &vec[0].msg_hdr;
-	if (!s || (end = cmsg_end(h0)) < 0)
+	if (!s || (end = cmsg_end(h0)) < 0) {
+		zcp_send_seen(fd);
 		return KCALL(sendmmsg)(fd, vec, vlen, flags);
+	}
 	if (take_skip(s)) {
+		zcp_send_start(s);
 		ret = KCALL(sendmmsg)(fd, vec, vlen, flags);
 		unrequested(s, true, ret);
 		return ret;
@@ -381,6 +416,7 @@ ZCP_VISIBLE int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 	c0 = h0->msg_control;
 	l0 = h0->msg_controllen;
 	for (;;) {
+		st = zcp_send_start(s);
 		q.cap = reserve(fd, s, &skipped);
 		if (!q.cap) {
 			ret = KCALL(sendmmsg)(fd, vec, vlen, flags);
@@ -395,7 +431,7 @@ ZCP_VISIBLE int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 		err = errno;
 		h0->msg_control = c0;
 		h0->msg_controllen = l0;
-		if (settle(s, &q)) {
+		if (settle(s, &q, &st)) {
 			if (ret < 0 && err == EINTR && restart_ok(fd)) {
 				ZCP_COUNT(ZC_SEND_RESTARTED);
 				continue;

@@ -116,7 +116,7 @@ struct zcp_sock *zcp_sock_classify(int fd)
 {
 	struct zcp_sock *s;
 	struct stat st;
-	int family, err;
+	int family, err, ts = 0;
 
 	err = errno;
 	if (!servable(fd, &family) || fstat(fd, &st)) {
@@ -157,6 +157,9 @@ struct zcp_sock *zcp_sock_classify(int fd)
 		s->dev = st.st_dev;
 		s->ino = st.st_ino;
 		s->family = family;
+		/* Set before the library saw it (inherited): empty.c */
+		s->tstamp = !sockopt_int(fd, SOL_SOCKET, SO_TIMESTAMPING_OLD, &ts) ||
+			zcp_tstamp_flags(ts);
 		s->next_cap = 1;
 		s->next = socks;
 		socks = s;
@@ -330,8 +333,10 @@ static void atfork_child(void)
 	struct zcp_sock *s;
 
 	pthread_mutex_init(&zcp_mu, NULL);
-	for (s = socks; s; s = s->next)
+	for (s = socks; s; s = s->next) {
 		s->n = s->head = s->reserved = s->busy = 0;
+		s->empty_told = false;
+	}
 	zcp_waiters = 0;
 	wake_armed = false;
 	if (zcp_wake_fd >= 0) {
@@ -347,8 +352,8 @@ static void atfork_child(void)
 
 static const char *const count_names[ZC_NR] = {
 	"send_zc", "send_req", "send_answered", "send_resent", "send_restarted",
-	"send_skipped", "ranges_in",
-	"errq_served", "errq_passed", "wait_served", "wait_passed",
+	"send_skipped", "send_empty", "ranges_in",
+	"errq_served", "errq_passed", "errq_empty", "wait_served", "wait_passed",
 	"lib_syscalls", "kernel_calls",
 };
 

@@ -17,6 +17,8 @@
  *   a private data value, never reported to the program), so that a
  *   sender thread that stores completions meanwhile wakes it. A wake-up
  *   for nothing is never returned: the wait goes on for the time left.
+ * - A wait whose kernel call reports an error event (select: any event)
+ *   ends what the module's "queue left empty" meant (empty.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -139,6 +141,18 @@ static bool poll_served(struct pollfd *fds, nfds_t n)
 	return false;
 }
 
+/* The kernel's poll reported POLLERR somewhere: tell empty.c. */
+static void poll_errors(const struct pollfd *fds, nfds_t n, int r)
+{
+	nfds_t i;
+
+	for (i = 0; r > 0 && i < n; i++)
+		if (fds[i].revents & POLLERR) {
+			zcp_errors_reported();
+			return;
+		}
+}
+
 /* POLLERR for stored sockets; returns how many entries became ready. */
 static int poll_merge_locked(struct pollfd *fds, nfds_t n)
 {
@@ -202,6 +216,7 @@ static int zc_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 				r = KCALL(ppoll)(fds, n, &zero, NULL);
 			if (r < 0)
 				return r;
+			poll_errors(fds, n, r);
 			zcp_lock();
 			r += poll_merge_locked(fds, n);
 			zcp_unlock();
@@ -211,12 +226,17 @@ static int zc_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 			continue;
 		}
 		ZCP_COUNT(ZC_WAIT_PASSED);
-		if (w < 0)
-			return KCALL(ppoll)(fds, n, tmo, mask);
+		if (w < 0) {
+			r = KCALL(ppoll)(fds, n, tmo, mask);
+			poll_errors(fds, n, r);
+			return r;
+		}
 		tmp = n < POLL_STACK ? stack : malloc((n + 1) * sizeof(*tmp));
 		if (!tmp) {
 			waiter_leave();
-			return KCALL(ppoll)(fds, n, tmo, mask);
+			r = KCALL(ppoll)(fds, n, tmo, mask);
+			poll_errors(fds, n, r);
+			return r;
 		}
 		memcpy(tmp, fds, n * sizeof(*tmp));
 		tmp[n].fd = w;
@@ -231,6 +251,7 @@ static int zc_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 				fds[i].revents = tmp[i].revents;
 			woke = tmp[n].revents != 0;
 			r -= woke;
+			poll_errors(fds, n, r);
 		}
 		if (tmp != stack)
 			free(tmp);
@@ -378,6 +399,8 @@ static int zc_pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
 			ret = KCALL(pselect)(nfds, r, w, e, &zero, NULL);
 			if (ret < 0)
 				return ret;
+			if (ret)
+				zcp_errors_reported();
 			if (!r)
 				FD_ZERO(&rr);
 			if (!w)
@@ -397,9 +420,11 @@ static int zc_pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
 		if (wk < 0 || wk >= FD_SETSIZE) {
 			if (wk >= 0)
 				waiter_leave();
-			if (tv)
-				return KCALL(select)(nfds, r, w, e, tv);
-			return KCALL(pselect)(nfds, r, w, e, tmo, mask);
+			ret = tv ? KCALL(select)(nfds, r, w, e, tv) :
+				KCALL(pselect)(nfds, r, w, e, tmo, mask);
+			if (ret > 0)
+				zcp_errors_reported();
+			return ret;
 		}
 		if (!r) {
 			FD_ZERO(&rr);
@@ -423,6 +448,8 @@ static int zc_pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
 			FD_CLR(wk, r ? r : &rr);
 			ret--;
 		}
+		if (ret > 0)
+			zcp_errors_reported();
 		if (tv) {
 			rem = left(&end);
 			tv->tv_sec = rem.tv_sec;
@@ -545,9 +572,13 @@ static int blocked_epoll(enum ep_kind k, int epfd, struct epoll_event *ev,
 	return ret;
 }
 
-/* Drop the wake eventfd's events; returns the count left, *woke set. */
+/*
+ * Drop the wake eventfd's events; returns the count left, *woke set. An
+ * error event among them is told to empty.c.
+ */
 static int ep_filter(struct epoll_event *ev, int n, bool *woke)
 {
+	bool errors = false;
 	int i, j = 0;
 
 	for (i = 0; i < n; i++) {
@@ -555,8 +586,11 @@ static int ep_filter(struct epoll_event *ev, int n, bool *woke)
 			*woke = true;
 			continue;
 		}
+		errors |= ev[i].events & EPOLLERR;
 		ev[j++] = ev[i];
 	}
+	if (errors)
+		zcp_errors_reported();
 	return j;
 }
 

@@ -7,6 +7,8 @@
  *               close/dup/fork, counters
  *   send.c      send, sendto, sendmsg, sendmmsg: the request
  *   errqueue.c  recvmsg, recvmmsg with MSG_ERRQUEUE: served from the store
+ *   empty.c     the read that ends a drain: EAGAIN where the module said
+ *               its answer left the error queue empty
  *   wait.c      poll, ppoll, select, pselect, epoll_*: POLLERR from the store
  *
  * One mutex (zcp_mu) guards every socket's store and the table's
@@ -77,7 +79,19 @@ struct zcp_sock {
 	_Atomic uint32_t skip;
 	uint32_t backoff;	/* the last such run of sends */
 	uint32_t gen;		/* bumped whenever ranges are stored */
+	/* Send calls started on it, any flags: taken without zcp_mu. */
+	_Atomic uint32_t sends;
+	bool tstamp;		/* TX timestamping was asked for (empty.c) */
+	bool empty_told;	/* the last answer left the queue empty ... */
+	uint32_t empty_seq;	/* ... for send number empty_seq */
+	uint32_t empty_epoch;	/* ... with zcp_err_epoch at its start */
 	struct zcp_range r[ZCP_STORE_MAX];
+};
+
+/* One send's place among its socket's sends, for empty.c. */
+struct zcp_send {
+	uint32_t seq;		/* its number in s->sends */
+	uint32_t epoch;		/* zcp_err_epoch when it began */
 };
 
 /* An epoll registration of a socket fd (epoll_ctl), kept for the waits. */
@@ -111,9 +125,11 @@ enum {
 	ZC_SEND_RESENT,		/* resent without the request (EINVAL) */
 	ZC_SEND_RESTARTED,	/* made again after EINTR (SA_RESTART) */
 	ZC_SEND_SKIPPED,	/* made without one: answers came back empty */
+	ZC_SEND_EMPTY,		/* answers that said the queue was left empty */
 	ZC_RANGES_IN,		/* ranges answered by the module */
 	ZC_ERRQ_SERVED,		/* errqueue reads served from the store */
 	ZC_ERRQ_PASSED,		/* errqueue reads passed to the kernel */
+	ZC_ERRQ_EMPTY,		/* ... answered EAGAIN: told empty (empty.c) */
 	ZC_WAIT_SERVED,		/* waits answered from the store */
 	ZC_WAIT_PASSED,		/* waits passed to the kernel */
 	ZC_SYSCALLS,		/* system calls the library made on its own */
@@ -203,6 +219,38 @@ static inline bool zcp_wait_wanted(int fd)
 
 	return s && (!s->absent || s->n);
 }
+/* Bumped whenever a wait reports an error event from the kernel. */
+extern _Atomic uint32_t zcp_err_epoch;
+/* A send call on fd starts (any flags): its place, for empty.c. */
+static inline struct zcp_send zcp_send_start(struct zcp_sock *s)
+{
+	struct zcp_send st;
+
+	st.epoch = atomic_load(&zcp_err_epoch);
+	st.seq = atomic_fetch_add(&s->sends, 1) + 1;
+	return st;
+}
+/* A send call that passes through on fd: counted if fd is served. */
+static inline void zcp_send_seen(int fd)
+{
+	struct zcp_sock *s = zcp_sock_peek(fd);
+
+	if (s)
+		atomic_fetch_add_explicit(&s->sends, 1, memory_order_relaxed);
+}
+
+/* empty.c */
+/* Under zcp_mu: a send's answer @told the queue was left empty, or not. */
+void zcp_empty_settle_locked(struct zcp_sock *s, const struct zcp_send *st,
+			     bool told);
+/* An error-queue read of fd with an empty store: EAGAIN without asking? */
+bool zcp_empty_take(int fd);
+/* A wait reported an error event from the kernel. */
+void zcp_errors_reported(void);
+/* setsockopt(SO_TIMESTAMPING) with @flags on fd; any TX flag in @flags? */
+void zcp_tstamp_set(int fd, int flags);
+bool zcp_tstamp_flags(int flags);
+
 /* Under zcp_mu: store a range answered by the module. */
 void zcp_store_add(struct zcp_sock *s, uint32_t lo, uint32_t hi, bool copied);
 /* Under zcp_mu: take the oldest stored range; false if none. */

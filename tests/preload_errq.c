@@ -25,6 +25,12 @@
  *     -s        UDP: TX software timestamps too (one per send expected);
  *               and an IP_TOS / IPV6_TCLASS cmsg on every send, which the
  *               receiver must see
+ *     -e HOW    UDP, reaping after every send: between each send and its
+ *               drain, a plain send with an SO_TIMESTAMPING control
+ *               message, whose timestamp is queued during that send; the
+ *               drain must read it (late= counts those it did not). HOW:
+ *               libc (sendmsg()) or raw (the system call itself, which a
+ *               preloaded library does not see, then a wait for POLLERR)
  *
  * A send refused with ENOBUFS (optmem full of unread completions) is
  * retried after reading the error queue, as QEMU's multifd does since
@@ -48,6 +54,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -62,6 +69,8 @@ static int family = AF_INET, type = SOCK_STREAM, every = 1, tos_cmsg;
 static unsigned int sends = 2000, lazy_from;
 static const char *wait_mode = "poll";
 static bool threaded, mmsg, tstamps, dupfd, forks, nonblock, sigs, nozc;
+static const char *extra;	/* -e: libc or raw */
+static unsigned int late;	/* -e: drains that missed the timestamp */
 static volatile sig_atomic_t alarms;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -180,7 +189,8 @@ static bool wait_err(int ms)
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 	struct pollfd p = { .fd = tx, .events = 0 };
-	struct epoll_event ev;
+	/* Room for more events than the one registration can give. */
+	struct epoll_event ev[4];
 	fd_set r;
 	int n;
 
@@ -201,10 +211,46 @@ static bool wait_err(int ms)
 			die("select");
 		return n == 1 && FD_ISSET(tx, &r);
 	}
-	n = CALL(epoll_wait(epfd, &ev, 1, ms));
+	n = CALL(epoll_wait(epfd, ev, 4, ms));
 	if (n < 0)
 		die("epoll_wait");
-	return n == 1 && (ev.events & EPOLLERR) && ev.data.u32 == 0x5eed;
+	return n == 1 && (ev[0].events & EPOLLERR) && ev[0].data.u32 == 0x5eed;
+}
+
+/*
+ * -e: a plain send whose software TX timestamp is queued during it, then
+ * a drain that must read it.
+ */
+static void stamped_send_drain(void)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(uint32_t))];
+		struct cmsghdr a;
+	} ctl;
+	struct iovec iov = { payload, 100 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = ctl.b, .msg_controllen = sizeof(ctl.b) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	unsigned int before = stamps;
+	uint32_t v = SOF_TIMESTAMPING_TX_SOFTWARE;
+	long r;
+
+	memset(&ctl, 0, sizeof(ctl));
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SO_TIMESTAMPING;
+	cm->cmsg_len = CMSG_LEN(sizeof(v));
+	memcpy(CMSG_DATA(cm), &v, sizeof(v));
+	if (!strcmp(extra, "raw"))
+		r = CALL(syscall(SYS_sendmsg, tx, &m, 0));
+	else
+		r = CALL(sendmsg(tx, &m, 0));
+	if (r != 100)
+		die("stamped send");
+	if (!strcmp(extra, "raw") && !wait_err(1000))
+		die("no POLLERR for the timestamp");
+	drain();
+	if (stamps == before)
+		late++;
 }
 
 static unsigned int missing(void)
@@ -400,7 +446,7 @@ int main(int argc, char **argv)
 	pthread_t t;
 	int c;
 
-	while ((c = getopt(argc, argv, "6un:r:L:w:TMsDFNSZ")) != -1) {
+	while ((c = getopt(argc, argv, "6un:r:L:w:TMsDFNSZe:")) != -1) {
 		switch (c) {
 		case '6': family = AF_INET6; break;
 		case 'u': type = SOCK_DGRAM; break;
@@ -416,6 +462,7 @@ int main(int argc, char **argv)
 		case 'N': nonblock = true; break;
 		case 'S': sigs = true; break;
 		case 'Z': nozc = true; break;
+		case 'e': extra = optarg; break;
 		default: return 2;
 		}
 	}
@@ -442,8 +489,10 @@ int main(int argc, char **argv)
 		pthread_mutex_lock(&mu);
 		sent += k;
 		pthread_mutex_unlock(&mu);
-		if (!threaded && every && !(i % every) &&
-		    (!lazy_from || sent < lazy_from))
+		if (extra)
+			stamped_send_drain();
+		else if (!threaded && every && !(i % every) &&
+			 (!lazy_from || sent < lazy_from))
 			drain();
 		if (forks && sent == sends / 2) {
 			pid_t pid = fork();
@@ -470,7 +519,7 @@ int main(int argc, char **argv)
 				drain();
 	}
 	drain();		/* nothing more may come */
-	if (tstamps)		/* one per send, on the same queue */
+	if (tstamps || extra)	/* one per send, on the same queue */
 		while (stamps < sends && now_ms() < deadline)
 			if (wait_err(200))
 				drain();
@@ -481,10 +530,10 @@ int main(int argc, char **argv)
 	miss = nozc ? 0 : missing();
 	printf("preload_errq: sends=%u missing=%u dups=%u bogus=%u ranges=%u "
 	       "copied=%u bad_cmsg=%u stamps=%u tos_ok=%u tos_bad=%u calls=%lu "
-	       "enobufs=%u alarms=%d\n",
+	       "enobufs=%u alarms=%d late=%u\n",
 	       sends, miss, dups, bogus, ranges, copied, bad_cmsg, stamps,
-	       tos_ok, tos_bad, calls, enobufs, (int)alarms);
+	       tos_ok, tos_bad, calls, enobufs, (int)alarms, late);
 	return miss || dups || bogus || bad_cmsg || (nozc && ranges) ||
-	       (sigs && !alarms) ||
+	       (sigs && !alarms) || late || (extra && stamps != sends) ||
 	       (tstamps && (stamps != sends || tos_bad || !tos_ok)) ? 1 : 0;
 }

@@ -20,9 +20,11 @@
  *   answer_returned.c  returned_*: an answer that found nothing at the
  *                      entry gets what the send itself completed, where
  *                      the sendmsg() trampoline sees the call return
- *                      (x86-64 5.18+). module/zc_sendmsg.c
- *                      zc_sendmsg_returned(); module/zc_answer.c
- *                      zc_answer_returned()
+ *                      (x86-64 5.18+); returned_empty_*: and only it
+ *                      says, when asked, whether it left the queue
+ *                      empty. module/zc_sendmsg.c zc_sendmsg_returned();
+ *                      module/zc_answer.c zc_answer_returned();
+ *                      module/zc_errqueue.c zc_errqueue_deliver()
  *   invalid_input.c    invalid_*, efault_*: a malformed request fails with
  *                      EINVAL, an unreadable one with EFAULT, the buffer
  *                      untouched and nothing taken. module/zc_user.c
@@ -57,8 +59,10 @@
  *                      zc_call_hold(); packaging/zcnotify-reload
  *   preload.c          absent_preload_*, preload_*: unmodified programs
  *                      under libzcnotify-preload.so account exactly, served
- *                      by the module when it is there. preload/;
- *                      module/zc_answer.c zc_answer()
+ *                      by the module when it is there; preload_empty_*:
+ *                      the read that ends a drain answered EAGAIN only
+ *                      while nothing may have come since. preload/,
+ *                      preload/empty.c; module/zc_answer.c zc_answer()
  *   adv_stale.c        a request is honoured only in the system call that
  *                      recorded it. module/zc_callid.h
  *                      zc_current_sendmsg_syscall(); module/zc_sendmsg.c

@@ -216,14 +216,14 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
  * entry waits for the filesystem, killably, as the parse's does:
  * docs/design.md), so that a valid request is processed wherever its
  * page is (tests/adv_page_absent.c, adv_page_absent_churn). Not for a
- * A request that asks is told whether the answer left the error queue
- * empty (ZC_ASK_QUEUE_EMPTY): only here is the call's send done before
- * the answer. Not for a
  * task being killed (its memory goes, and a shared socket's other users
  * would lose what it took), nor for a request its program changed
- * meanwhile; an answer that still cannot be written leaves the request
- * untouched and takes nothing (stats/efault): the call looks unprocessed
- * although it succeeded, and its completions stay on the error queue.
+ * meanwhile; an answer that still cannot be written takes nothing and
+ * leaves the request looking unprocessed (stats/efault) although the call
+ * succeeded, and its completions stay on the error queue.
+ * A request that asks is told whether the answer left the error queue
+ * empty (ZC_ASK_QUEUE_EMPTY): only here is the call's send done before
+ * the answer.
  */
 void notrace zc_answer_returned(struct zc_call *call)
 {

@@ -258,7 +258,7 @@ int zc_user_head(const struct zc_info __user *uzi, struct zc_user_head *h)
 	unsafe_get_user(w, (const u32 __user *)&uzi->arr[0].zerocopy, end);
 	w = le32_to_cpu((__force __le32)w);
 	h->zerocopy = w & 0xff;
-	h->ask_empty = ((w >> 8) & 0xff) == ZC_ASK_QUEUE_EMPTY;
+	h->ask_empty = w >> 8 == ZC_ASK_QUEUE_EMPTY * 0x010101u;
 	err = 0;
 end:
 	user_read_access_end();

@@ -38,7 +38,7 @@ int zc_user_msg_ctl(unsigned long umsg, bool compat, bool may_fault,
  * struct zc_user_head - the first 16 bytes of a request's payload
  * @size: the number of elements asked for
  * @zerocopy: arr[0].zerocopy as the caller left it
- * @ask_empty: arr[0].reserved[0] is ZC_ASK_QUEUE_EMPTY
+ * @ask_empty: arr[0].reserved[0..2] are ZC_ASK_QUEUE_EMPTY
  */
 struct zc_user_head {
 	u32 size;

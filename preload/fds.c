@@ -122,10 +122,8 @@ ZCP_VISIBLE int setsockopt(int fd, int level, int name, const void *val,
 		zcp_fd_reclassify(fd);
 		errno = err;
 	}
-	if (!ret && level == SOL_SOCKET && val && len >= (socklen_t)sizeof(int) &&
-	    (name == SO_TIMESTAMPING_OLD || name == SO_TIMESTAMPING_NEW)) {
-		zcp_tstamp_set(fd, *(const int *)val);
-		errno = err;
-	}
+	/* Entries that no send makes may reach its error queue (empty.c). */
+	if (!ret && zcp_empty_option(level, name, val, len))
+		zcp_no_empty(fd);
 	return ret;
 }

@@ -142,7 +142,9 @@ static void build(struct req *q, const struct msghdr *m, long end)
 	q->zi = (struct zc_info *)CMSG_DATA(cm);
 	q->zi->size = q->cap;
 	q->zi->arr[0].zerocopy = ZC_ELEM_UNWRITTEN;
-	q->zi->arr[0].reserved[0] = ZC_ASK_QUEUE_EMPTY;
+	if (zcp_empty_on)
+		memset(q->zi->arr[0].reserved, ZC_ASK_QUEUE_EMPTY,
+		       sizeof(q->zi->arr[0].reserved));
 	q->len = end + CMSG_SPACE(ZC_INFO_SIZE(q->cap));
 }
 
@@ -203,7 +205,7 @@ static bool settle(struct zcp_sock *s, struct req *q, const struct zcp_send *st)
 		s->next_cap = n < q->cap ? 1 : q->cap * 4 > ZCP_REQ_MAX ?
 			ZCP_REQ_MAX : q->cap * 4;
 		empty_answer(s, n == 0);
-		zcp_empty_settle_locked(s, st, told);
+		zcp_empty_settle(s, st, told);
 		for (i = 0; i < n; i++)
 			zcp_store_add(s, zi->arr[i].lo, zi->arr[i].hi,
 				      !zi->arr[i].zerocopy);
@@ -256,18 +258,16 @@ static void refused(struct zcp_sock *s)
 }
 
 /* A MSG_ZEROCOPY sendmsg() on a served socket, with the request. */
-static ssize_t zc_sendmsg(int fd, struct zcp_sock *s,
-			  const struct msghdr *msg, int flags, long end)
+static ssize_t zc_sendmsg(int fd, struct zcp_sock *s, const struct msghdr *msg,
+			  int flags, long end, const struct zcp_send *st)
 {
 	struct msghdr m = *msg;
-	struct zcp_send st;
 	bool skipped;
 	struct req q;
 	ssize_t ret;
 	int err;
 
 	for (;;) {
-		st = zcp_send_start(s);
 		q.cap = reserve(fd, s, &skipped);
 		if (!q.cap) {
 			ret = KCALL(sendmsg)(fd, msg, flags);
@@ -280,7 +280,7 @@ static ssize_t zc_sendmsg(int fd, struct zcp_sock *s,
 		ZCP_COUNT(ZC_SEND_REQ);
 		ret = KCALL(sendmsg)(fd, &m, flags);
 		err = errno;
-		if (settle(s, &q, &st)) {
+		if (settle(s, &q, st)) {
 			if (ret < 0 && err == EINTR && restart_ok(fd)) {
 				ZCP_COUNT(ZC_SEND_RESTARTED);
 				continue;
@@ -300,44 +300,50 @@ static ssize_t zc_sendmsg(int fd, struct zcp_sock *s,
 	}
 }
 
+/*
+ * A send call that passes through, with the socket's place among its
+ * sends kept (empty.c) where it is served.
+ */
+#define PASS(fd, call)							\
+	({								\
+		struct zcp_sock *s_ = zcp_plain_start(fd);		\
+		__typeof__(call) r_ = (call);				\
+									\
+		zcp_plain_end(s_);					\
+		r_;							\
+	})
+
 /* A MSG_ZEROCOPY sendmsg() (out of line: the other sends pass at once). */
 static __attribute__((noinline)) ssize_t
 sendmsg_zerocopy(int fd, const struct msghdr *msg, int flags)
 {
+	struct zcp_send st;
 	struct zcp_sock *s;
+	ssize_t ret;
 	long end;
 
 	ZCP_COUNT(ZC_SEND_ZC);
 	s = zcp_sock_get(fd);
-	if (!s) {
-		zcp_send_seen(fd);
-		return KCALL(sendmsg)(fd, msg, flags);
-	}
 	/* Not the program's own request, nor what the kernel refuses. */
-	end = msg->msg_controllen ? cmsg_end(msg) : 0;
-	if (end < 0) {
-		zcp_send_start(s);
-		return KCALL(sendmsg)(fd, msg, flags);
-	}
+	end = s && msg->msg_controllen ? cmsg_end(msg) : 0;
+	if (!s || end < 0)
+		return PASS(fd, KCALL(sendmsg)(fd, msg, flags));
+	st = zcp_send_start(s);
 	if (take_skip(s)) {
-		ssize_t ret;
-
-		zcp_send_start(s);
 		ret = KCALL(sendmsg)(fd, msg, flags);
-
 		unrequested(s, true, ret);
-		return ret;
+	} else {
+		ret = zc_sendmsg(fd, s, msg, flags, end, &st);
 	}
-	return zc_sendmsg(fd, s, msg, flags, end);
+	zcp_send_end(s);
+	return ret;
 }
 
 ZCP_VISIBLE ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	if (!(flags & MSG_ZEROCOPY) || !msg) {
-		zcp_send_seen(fd);
-		return REAL(sendmsg)(fd, msg, flags);
-	}
-	return sendmsg_zerocopy(fd, msg, flags);
+	if ((flags & MSG_ZEROCOPY) && msg)
+		return sendmsg_zerocopy(fd, msg, flags);
+	return PASS(fd, REAL(sendmsg)(fd, msg, flags));
 }
 
 ZCP_VISIBLE ssize_t sendto(int fd, const void *buf, size_t len, int flags,
@@ -346,36 +352,31 @@ ZCP_VISIBLE ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 	struct iovec iov = { (void *)buf, len };
 	struct msghdr m = { .msg_name = (void *)to, .msg_namelen = tolen,
 			    .msg_iov = &iov, .msg_iovlen = 1 };
+	struct zcp_send st;
 	struct zcp_sock *s;
+	ssize_t ret;
 
-	if (!(flags & MSG_ZEROCOPY)) {
-		zcp_send_seen(fd);
-		return REAL(sendto)(fd, buf, len, flags, to, tolen);
-	}
+	if (!(flags & MSG_ZEROCOPY))
+		return PASS(fd, REAL(sendto)(fd, buf, len, flags, to, tolen));
 	ZCP_COUNT(ZC_SEND_ZC);
 	s = zcp_sock_get(fd);
-	if (!s) {
-		zcp_send_seen(fd);
-		return KCALL(sendto)(fd, buf, len, flags, to, tolen);
-	}
+	if (!s)
+		return PASS(fd, KCALL(sendto)(fd, buf, len, flags, to, tolen));
+	st = zcp_send_start(s);
 	if (take_skip(s)) {
-		ssize_t ret;
-
-		zcp_send_start(s);
 		ret = KCALL(sendto)(fd, buf, len, flags, to, tolen);
-
 		unrequested(s, true, ret);
-		return ret;
+	} else {
+		ret = zc_sendmsg(fd, s, &m, flags, 0, &st);
 	}
-	return zc_sendmsg(fd, s, &m, flags, 0);
+	zcp_send_end(s);
+	return ret;
 }
 
 ZCP_VISIBLE ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
-	if (!(flags & MSG_ZEROCOPY)) {
-		zcp_send_seen(fd);
-		return REAL(send)(fd, buf, len, flags);
-	}
+	if (!(flags & MSG_ZEROCOPY))
+		return PASS(fd, REAL(send)(fd, buf, len, flags));
 	return sendto(fd, buf, len, flags, NULL, 0);
 }
 
@@ -383,40 +384,18 @@ ZCP_VISIBLE ssize_t send(int fd, const void *buf, size_t len, int flags)
  * sendmmsg: the request rides on the first message, whose control buffer
  * is swapped for the call and restored before returning.
  */
-ZCP_VISIBLE int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
-			 int flags)
+static int zc_sendmmsg(int fd, struct zcp_sock *s, struct mmsghdr *vec,
+		       unsigned int vlen, int flags, long end,
+		       const struct zcp_send *st)
 {
-	struct msghdr *h0;
-	struct zcp_send st;
-	struct zcp_sock *s;
+	struct msghdr *h0 = &vec[0].msg_hdr;
+	void *c0 = h0->msg_control;
+	size_t l0 = h0->msg_controllen;
 	bool skipped;
-	void *c0;
-	size_t l0;
 	struct req q;
-	long end;
 	int ret, err;
 
-	if (!(flags & MSG_ZEROCOPY) || !vlen || !vec) {
-		zcp_send_seen(fd);
-		return REAL(sendmmsg)(fd, vec, vlen, flags);
-	}
-	ZCP_COUNT(ZC_SEND_ZC);
-	s = zcp_sock_get(fd);
-	h0 = &vec[0].msg_hdr;
-	if (!s || (end = cmsg_end(h0)) < 0) {
-		zcp_send_seen(fd);
-		return KCALL(sendmmsg)(fd, vec, vlen, flags);
-	}
-	if (take_skip(s)) {
-		zcp_send_start(s);
-		ret = KCALL(sendmmsg)(fd, vec, vlen, flags);
-		unrequested(s, true, ret);
-		return ret;
-	}
-	c0 = h0->msg_control;
-	l0 = h0->msg_controllen;
 	for (;;) {
-		st = zcp_send_start(s);
 		q.cap = reserve(fd, s, &skipped);
 		if (!q.cap) {
 			ret = KCALL(sendmmsg)(fd, vec, vlen, flags);
@@ -431,7 +410,7 @@ ZCP_VISIBLE int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 		err = errno;
 		h0->msg_control = c0;
 		h0->msg_controllen = l0;
-		if (settle(s, &q, &st)) {
+		if (settle(s, &q, st)) {
 			if (ret < 0 && err == EINTR && restart_ok(fd)) {
 				ZCP_COUNT(ZC_SEND_RESTARTED);
 				continue;
@@ -449,4 +428,29 @@ ZCP_VISIBLE int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 		errno = err;
 		return ret;
 	}
+}
+
+ZCP_VISIBLE int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
+			 int flags)
+{
+	struct zcp_send st;
+	struct zcp_sock *s;
+	long end;
+	int ret;
+
+	if (!(flags & MSG_ZEROCOPY) || !vlen || !vec)
+		return PASS(fd, REAL(sendmmsg)(fd, vec, vlen, flags));
+	ZCP_COUNT(ZC_SEND_ZC);
+	s = zcp_sock_get(fd);
+	if (!s || (end = cmsg_end(&vec[0].msg_hdr)) < 0)
+		return PASS(fd, KCALL(sendmmsg)(fd, vec, vlen, flags));
+	st = zcp_send_start(s);
+	if (take_skip(s)) {
+		ret = KCALL(sendmmsg)(fd, vec, vlen, flags);
+		unrequested(s, true, ret);
+	} else {
+		ret = zc_sendmmsg(fd, s, vec, vlen, flags, end, &st);
+	}
+	zcp_send_end(s);
+	return ret;
 }

@@ -66,18 +66,18 @@ static bool sockopt_int(int fd, int level, int name, int *v)
 }
 
 /* Is fd a TCP/UDP socket over IPv4/IPv6 with SO_ZEROCOPY on? */
-static bool servable(int fd, int *family)
+static bool servable(int fd, int *family, int *type)
 {
-	int type, proto, zc;
+	int proto, zc;
 
 	if (!sockopt_int(fd, SOL_SOCKET, SO_DOMAIN, family) ||
 	    (*family != AF_INET && *family != AF_INET6) ||
-	    !sockopt_int(fd, SOL_SOCKET, SO_TYPE, &type) ||
+	    !sockopt_int(fd, SOL_SOCKET, SO_TYPE, type) ||
 	    !sockopt_int(fd, SOL_SOCKET, SO_PROTOCOL, &proto) ||
 	    !sockopt_int(fd, SOL_SOCKET, SO_ZEROCOPY, &zc) || !zc)
 		return false;
-	return (type == SOCK_STREAM && proto == IPPROTO_TCP) ||
-	       (type == SOCK_DGRAM && proto == IPPROTO_UDP);
+	return (*type == SOCK_STREAM && proto == IPPROTO_TCP) ||
+	       (*type == SOCK_DGRAM && proto == IPPROTO_UDP);
 }
 
 /* An fd of s is gone; at the last one, s leaves the list (retired once
@@ -116,10 +116,10 @@ struct zcp_sock *zcp_sock_classify(int fd)
 {
 	struct zcp_sock *s;
 	struct stat st;
-	int family, err, ts = 0;
+	int family, type, err;
 
 	err = errno;
-	if (!servable(fd, &family) || fstat(fd, &st)) {
+	if (!servable(fd, &family, &type) || fstat(fd, &st)) {
 		zcp_lock();
 		if (!atomic_load(&zcp_fd[fd]))
 			atomic_store(&zcp_fd[fd], ZCP_NOT_SERVED);
@@ -157,9 +157,8 @@ struct zcp_sock *zcp_sock_classify(int fd)
 		s->dev = st.st_dev;
 		s->ino = st.st_ino;
 		s->family = family;
-		/* Set before the library saw it (inherited): empty.c */
-		s->tstamp = !sockopt_int(fd, SOL_SOCKET, SO_TIMESTAMPING_OLD, &ts) ||
-			zcp_tstamp_flags(ts);
+		/* Options set before the library saw it (inherited) */
+		s->no_empty = zcp_empty_never(fd, family, type);
 		s->next_cap = 1;
 		s->next = socks;
 		socks = s;
@@ -320,6 +319,8 @@ static void atfork_prepare(void)
 
 static void atfork_parent(void)
 {
+	/* The child may send on them now: no "queue left empty". */
+	zcp_empty_forked(socks);
 	zcp_unlock();
 }
 
@@ -335,8 +336,9 @@ static void atfork_child(void)
 	pthread_mutex_init(&zcp_mu, NULL);
 	for (s = socks; s; s = s->next) {
 		s->n = s->head = s->reserved = s->busy = 0;
-		s->empty_told = false;
+		atomic_store(&s->inflight, 0);
 	}
+	zcp_empty_forked(socks);
 	zcp_waiters = 0;
 	wake_armed = false;
 	if (zcp_wake_fd >= 0) {
@@ -360,8 +362,10 @@ static const char *const count_names[ZC_NR] = {
 __attribute__((constructor)) static void zcp_init(void)
 {
 	const char *st = getenv("ZCNOTIFY_PRELOAD_STATS");
+	const char *em = getenv("ZCNOTIFY_PRELOAD_EMPTY");
 
 	zcp_stats_on = st && *st;
+	zcp_empty_on = !em || strcmp(em, "0");
 	zcp_resolve();
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }

@@ -79,18 +79,22 @@ struct zcp_sock {
 	_Atomic uint32_t skip;
 	uint32_t backoff;	/* the last such run of sends */
 	uint32_t gen;		/* bumped whenever ranges are stored */
-	/* Send calls started on it, any flags: taken without zcp_mu. */
-	_Atomic uint32_t sends;
-	bool tstamp;		/* TX timestamping was asked for (empty.c) */
-	bool empty_told;	/* the last answer left the queue empty ... */
-	uint32_t empty_seq;	/* ... for send number empty_seq */
-	uint32_t empty_epoch;	/* ... with zcp_err_epoch at its start */
+	/* empty.c, all taken without zcp_mu: */
+	_Atomic uint32_t sends;		/* send calls started on it, any flags */
+	_Atomic uint32_t inflight;	/* ... and not returned yet */
+	/* Its error queue may get entries no send here makes (TCP ACKs,
+	 * TX timestamps, IP_RECVERR, a fork): never answered EAGAIN. */
+	atomic_bool no_empty;
+	atomic_bool told;		/* an answer left the queue empty ... */
+	_Atomic uint32_t told_seq;	/* ... for send number told_seq */
+	_Atomic uint32_t told_epoch;	/* ... with zcp_err_epoch at its start */
 	struct zcp_range r[ZCP_STORE_MAX];
 };
 
 /* One send's place among its socket's sends, for empty.c. */
 struct zcp_send {
 	uint32_t seq;		/* its number in s->sends */
+	uint32_t others;	/* sends in flight when it began */
 	uint32_t epoch;		/* zcp_err_epoch when it began */
 };
 
@@ -221,35 +225,55 @@ static inline bool zcp_wait_wanted(int fd)
 }
 /* Bumped whenever a wait reports an error event from the kernel. */
 extern _Atomic uint32_t zcp_err_epoch;
-/* A send call on fd starts (any flags): its place, for empty.c. */
+/*
+ * A send call on s starts (any flags), for empty.c: its place among the
+ * socket's sends. Every one is ended by zcp_send_end() when it returns.
+ */
 static inline struct zcp_send zcp_send_start(struct zcp_sock *s)
 {
 	struct zcp_send st;
 
 	st.epoch = atomic_load(&zcp_err_epoch);
+	st.others = atomic_fetch_add(&s->inflight, 1);
 	st.seq = atomic_fetch_add(&s->sends, 1) + 1;
 	return st;
 }
-/* A send call that passes through on fd: counted if fd is served. */
-static inline void zcp_send_seen(int fd)
+static inline void zcp_send_end(struct zcp_sock *s)
+{
+	atomic_fetch_sub(&s->inflight, 1);
+}
+/* A send call that passes through on fd: its socket if served, started. */
+static inline struct zcp_sock *zcp_plain_start(int fd)
 {
 	struct zcp_sock *s = zcp_sock_peek(fd);
 
 	if (s)
-		atomic_fetch_add_explicit(&s->sends, 1, memory_order_relaxed);
+		zcp_send_start(s);
+	return s;
+}
+static inline void zcp_plain_end(struct zcp_sock *s)
+{
+	if (s)
+		zcp_send_end(s);
 }
 
 /* empty.c */
-/* Under zcp_mu: a send's answer @told the queue was left empty, or not. */
-void zcp_empty_settle_locked(struct zcp_sock *s, const struct zcp_send *st,
-			     bool told);
+extern bool zcp_empty_on;	/* ask at all (ZCNOTIFY_PRELOAD_EMPTY) */
+/* A send's answer @told the queue was left empty, or not. */
+void zcp_empty_settle(struct zcp_sock *s, const struct zcp_send *st,
+		      bool told);
 /* An error-queue read of fd with an empty store: EAGAIN without asking? */
 bool zcp_empty_take(int fd);
 /* A wait reported an error event from the kernel. */
 void zcp_errors_reported(void);
-/* setsockopt(SO_TIMESTAMPING) with @flags on fd; any TX flag in @flags? */
-void zcp_tstamp_set(int fd, int flags);
-bool zcp_tstamp_flags(int flags);
+/* setsockopt() that may let entries no send makes reach fd's queue? */
+bool zcp_empty_option(int level, int name, const void *val, socklen_t len);
+/* ... made on fd: it is never told empty again. */
+void zcp_no_empty(int fd);
+/* A new socket's: can entries reach its queue that no send makes? */
+bool zcp_empty_never(int fd, int family, int type);
+/* fork(): every socket is shared with the child now. */
+void zcp_empty_forked(struct zcp_sock *socks);
 
 /* Under zcp_mu: store a range answered by the module. */
 void zcp_store_add(struct zcp_sock *s, uint32_t lo, uint32_t hi, bool copied);

@@ -318,7 +318,8 @@ static int pl_poll(struct t_ctx *t, const struct t_env *e)
  * that send (preload/empty.c counts every send call); raw: it does not,
  * and the program's edge-triggered epoll wait, which the library makes
  * in the kernel and which consumes the timestamp's edge, must end what
- * "empty" meant. A library that answered EAGAIN there would leave the
+ * "empty" meant; write: neither, but SO_TIMESTAMPING turned on just
+ * before must. A library that answered EAGAIN there would leave the
  * timestamp behind (late=), or, edge-triggered, never read it. Both
  * exact, every timestamp read by its own drain; "told empty" counted.
  */
@@ -350,6 +351,11 @@ static int pl_empty_libc(struct t_ctx *t, const struct t_env *e)
 static int pl_empty_raw(struct t_ctx *t, const struct t_env *e)
 {
 	return pl_empty_case(t, e, "-n 500 -e raw -w epollet");
+}
+
+static int pl_empty_write(struct t_ctx *t, const struct t_env *e)
+{
+	return pl_empty_case(t, e, "-n 200 -e write");
 }
 
 /*
@@ -626,5 +632,6 @@ const struct t_case preload_cases[] = {
 	T_CASE("preload_empty_libc_udp6", pl_empty_libc, AF_INET6, SOCK_DGRAM, 60),
 	T_CASE("preload_empty_raw_udp4", pl_empty_raw, AF_INET, SOCK_DGRAM, 60),
 	T_CASE("preload_empty_raw_udp6", pl_empty_raw, AF_INET6, SOCK_DGRAM, 60),
+	T_CASE("preload_empty_write_udp4", pl_empty_write, AF_INET, SOCK_DGRAM, 60),
 	{ NULL }
 };

@@ -29,8 +29,10 @@
  *               drain, a plain send with an SO_TIMESTAMPING control
  *               message, whose timestamp is queued during that send; the
  *               drain must read it (late= counts those it did not). HOW:
- *               libc (sendmsg()) or raw (the system call itself, which a
+ *               libc (sendmsg()), raw (the system call itself, which a
  *               preloaded library does not see, then a wait for POLLERR)
+ *               or write (write(), with SO_TIMESTAMPING turned on just
+ *               before it and off after the drain)
  *
  * A send refused with ENOBUFS (optmem full of unread completions) is
  * retried after reading the error queue, as QEMU's multifd does since
@@ -233,6 +235,8 @@ static void stamped_send_drain(void)
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
 	unsigned int before = stamps;
 	uint32_t v = SOF_TIMESTAMPING_TX_SOFTWARE;
+	int on = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |
+		 SOF_TIMESTAMPING_OPT_TSONLY, off = 0;
 	long r;
 
 	memset(&ctl, 0, sizeof(ctl));
@@ -240,10 +244,15 @@ static void stamped_send_drain(void)
 	cm->cmsg_type = SO_TIMESTAMPING;
 	cm->cmsg_len = CMSG_LEN(sizeof(v));
 	memcpy(CMSG_DATA(cm), &v, sizeof(v));
-	if (!strcmp(extra, "raw"))
+	if (!strcmp(extra, "write")) {
+		if (setsockopt(tx, SOL_SOCKET, SO_TIMESTAMPING, &on, sizeof(on)))
+			die("SO_TIMESTAMPING");
+		r = CALL(write(tx, payload, 100));
+	} else if (!strcmp(extra, "raw")) {
 		r = CALL(syscall(SYS_sendmsg, tx, &m, 0));
-	else
+	} else {
 		r = CALL(sendmsg(tx, &m, 0));
+	}
 	if (r != 100)
 		die("stamped send");
 	if (!strcmp(extra, "raw") && !wait_err(1000))
@@ -251,6 +260,9 @@ static void stamped_send_drain(void)
 	drain();
 	if (stamps == before)
 		late++;
+	if (!strcmp(extra, "write") &&
+	    setsockopt(tx, SOL_SOCKET, SO_TIMESTAMPING, &off, sizeof(off)))
+		die("SO_TIMESTAMPING off");
 }
 
 static unsigned int missing(void)

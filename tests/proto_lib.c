@@ -253,7 +253,7 @@ void zc_req_ask_empty(struct zc_req *r)
 {
 	struct zc_info *zi = (struct zc_info *)CMSG_DATA(r->zc);
 
-	zi->arr[0].reserved[0] = ZC_ASK_QUEUE_EMPTY;
+	memset(zi->arr[0].reserved, ZC_ASK_QUEUE_EMPTY, sizeof(zi->arr[0].reserved));
 	r->ask_empty = true;
 }
 

@@ -104,6 +104,9 @@ static size_t build_ctl(struct fuzz *f, char *buf, size_t room)
 			memcpy(buf + off + hdr, &size, 4);
 			if (off + hdr + 12 < room && pick(f, 2))
 				buf[off + hdr + 12] = (char)ZC_ELEM_UNWRITTEN;
+			/* Ask "empty?" one time in four. */
+			if (off + hdr + 16 <= room && !pick(f, 4))
+				memset(buf + off + hdr + 13, ZC_ASK_QUEUE_EMPTY, 3);
 		}
 		off += (payload + hdr + align - 1) & ~(align - 1);
 	}
@@ -112,6 +115,15 @@ static size_t build_ctl(struct fuzz *f, char *buf, size_t room)
 	if (!pick(f, 8))	/* truncated */
 		off = pick(f, off + 1);
 	return off;
+}
+
+/* Did the request @zb ask whether the queue was left empty? */
+static bool asked(const struct zc_info *zb)
+{
+	const __u8 *r = zb->arr[0].reserved;
+
+	return r[0] == ZC_ASK_QUEUE_EMPTY && r[1] == ZC_ASK_QUEUE_EMPTY &&
+		r[2] == ZC_ASK_QUEUE_EMPTY;
 }
 
 /*
@@ -127,7 +139,7 @@ static bool past_size_changed(const struct zc_info *zi,
 	const char *a = (const char *)zi, *b = (const char *)zb;
 	unsigned char told = zi->arr[0].reserved[0];
 
-	if (zi->size || zb->arr[0].reserved[0] != ZC_ASK_QUEUE_EMPTY)
+	if (zi->size || !asked(zb))
 		return memcmp(a + from, b + from, to - from);
 	if (told != ZC_ASK_QUEUE_EMPTY && told > ZC_QUEUE_EMPTY)
 		return true;
@@ -166,8 +178,7 @@ static void check_answer(struct fuzz *f, const char *ctl, size_t len,
 			for (i = 0; i < zi->size; i++) {
 				const struct zc_info_elem *e = &zi->arr[i];
 				/* arr[0] of a request that asked: its answer */
-				bool told = !i && zb->arr[0].reserved[0] ==
-					ZC_ASK_QUEUE_EMPTY;
+				bool told = !i && asked(zb);
 
 				if (e->zerocopy > 1 ||
 				    e->reserved[0] > (told ? ZC_QUEUE_EMPTY : 0) ||

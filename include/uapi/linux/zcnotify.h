@@ -158,20 +158,22 @@
  * Was the error queue left empty?
  * -------------------------------
  * A request may also ask whether its answer left the socket's error queue
- * empty: set arr[0].reserved[0] to ZC_ASK_QUEUE_EMPTY before the call
- * (with @size n and, as always, arr[0].zerocopy ZC_ELEM_UNWRITTEN). A
- * request answered when its call returns (above: x86-64 from 5.18) then
- * gets ZC_QUEUE_EMPTY in arr[0].reserved[0] if, once the call had sent
- * its data, the answer took everything the error queue held (no
- * completion, timestamp or ICMP error left), and 0 otherwise; an answer
- * of @size 0 writes that byte too. Every other answer writes 0 there
- * (with @size 0: leaves it as it was), and so do modules built before the
- * question was added: read anything but ZC_QUEUE_EMPTY as "not known
- * empty". ZC_QUEUE_EMPTY says what the queue held at that
- * instant only: an entry queued later (the ACK's completion of a TCP
- * send, an ICMP error, another thread's send) is there for the next
- * reader, and reported to the socket's waiters as usual. Without the
- * question, the reserved bytes of every element written are 0.
+ * empty: set all three arr[0].reserved[] bytes to ZC_ASK_QUEUE_EMPTY
+ * before the call (with @size n and, as always, arr[0].zerocopy
+ * ZC_ELEM_UNWRITTEN; set them again before every call). A request
+ * answered when its call returns (above: x86-64 from 5.18) then gets
+ * ZC_QUEUE_EMPTY in arr[0].reserved[0] if, once the call had sent its
+ * data, the answer took everything the error queue held (no completion,
+ * timestamp or ICMP error left), and 0 otherwise; an answer of @size 0
+ * writes that byte too (and leaves reserved[1] and [2] as they were).
+ * Every other answer writes 0 there (with @size 0: leaves it as it was),
+ * and so do modules built before the question was added: read anything
+ * but ZC_QUEUE_EMPTY, in a request that was processed, as "not known
+ * empty". ZC_QUEUE_EMPTY says what the queue held at that instant only:
+ * an entry queued later (the ACK's completion of a TCP send, an ICMP
+ * error, another thread's send) is there for the next reader, and
+ * reported to the socket's waiters as usual. Without the question, the
+ * reserved bytes of every element written are 0.
  *
  * What @zerocopy means
  * --------------------
@@ -220,7 +222,7 @@
 /* Value of zc_info_elem.zerocopy the kernel never writes (see above). */
 #define ZC_ELEM_UNWRITTEN	0xff
 
-/* arr[0].reserved[0] of a request: was the error queue left empty? */
+/* arr[0].reserved[0..2] of a request: was the error queue left empty? */
 #define ZC_ASK_QUEUE_EMPTY	0x45
 /* ... answered: yes (see "Was the error queue left empty?" above) */
 #define ZC_QUEUE_EMPTY		1
@@ -238,8 +240,8 @@
  *	the first send of the range only (see "What @zerocopy means"). The
  *	buffers may be reused in both cases.
  * @reserved: written as zero; in arr[0] of a request that asks whether
- *	the error queue was left empty, reserved[0] holds the answer (see
- *	above: ZC_ASK_QUEUE_EMPTY, ZC_QUEUE_EMPTY).
+ *	the error queue was left empty (all three ZC_ASK_QUEUE_EMPTY),
+ *	reserved[0] holds the answer (see above: ZC_QUEUE_EMPTY).
  */
 struct zc_info_elem {
 	__u32 lo;

@@ -13,6 +13,10 @@
  * at once, and only if nothing since can have put an entry there that
  * the program could know of:
  *
+ * - the answer held that send's own completion (the socket's sends made
+ *   through the library are counted): none of its sends is outstanding
+ *   then, so no completion of theirs can arrive later, not even one whose
+ *   datagram the program then receives (a receive left to ksoftirqd);
  * - no other send call on the socket ran during that send or started
  *   after it (any flags, any thread: a send's completion, timestamp or
  *   local error is queued by the send itself);
@@ -22,8 +26,9 @@
  * - the socket is UDP (TCP's completions come with ACKs, which the
  *   program can see arrive: data it receives), and has never had TX
  *   timestamps, IP_RECVERR / IPV6_RECVERR (ICMP and local errors),
- *   SO_TXTIME or SO_WIFI_STATUS (entries no send here makes), nor been
- *   shared with a child by fork().
+ *   SO_TXTIME or SO_WIFI_STATUS (entries no send here makes) when the
+ *   library first served it or since, nor been open at a fork() (the
+ *   other process may send on it).
  *
  * Each answer serves one such read; the next goes to the kernel. What
  * else arrives after the answer is on the kernel's queue for that next
@@ -34,20 +39,23 @@
  * atomic flag, taken by exchange.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/net_tstamp.h>
 #include "zcp.h"
 
 _Atomic uint32_t zcp_err_epoch;
 bool zcp_empty_on = true;
+atomic_uchar zcp_fd_forked[ZCP_FD_MAX];
 
 void zcp_empty_settle(struct zcp_sock *s, const struct zcp_send *st,
-		      bool told)
+		      bool told, const uint32_t *last)
 {
-	told = told && !st->others && !atomic_load(&s->no_empty) &&
-		atomic_load(&s->sends) == st->seq;
+	told = told && last && *last == st->id && !st->others &&
+		!atomic_load(&s->no_empty) && atomic_load(&s->sends) == st->seq;
 	if (told) {
 		atomic_store(&s->told_seq, st->seq);
 		atomic_store(&s->told_epoch, st->epoch);
@@ -99,14 +107,18 @@ bool zcp_empty_option(int level, int name, const void *val, socklen_t len)
 	return level == SOL_IPV6 && name == IPV6_RECVERR && nonzero(val, len);
 }
 
+void zcp_empty_no(struct zcp_sock *s)
+{
+	atomic_store(&s->no_empty, true);
+	atomic_store(&s->told, false);
+}
+
 void zcp_no_empty(int fd)
 {
 	struct zcp_sock *s = zcp_sock_peek(fd);
 
-	if (s) {
-		atomic_store(&s->no_empty, true);
-		atomic_store(&s->told, false);
-	}
+	if (s)
+		zcp_empty_no(s);
 }
 
 /* getsockopt() of an int option; true (as if set) if it cannot be read. */
@@ -140,8 +152,35 @@ void zcp_empty_forked(struct zcp_sock *socks)
 {
 	struct zcp_sock *s;
 
-	for (s = socks; s; s = s->next) {
-		atomic_store(&s->no_empty, true);
-		atomic_store(&s->told, false);
+	for (s = socks; s; s = s->next)
+		zcp_empty_no(s);
+}
+
+/*
+ * Before fork(): every fd open now, served yet or not, is marked (its
+ * socket may be the child's too); without /proc, every fd.
+ */
+void zcp_empty_fork_fds(void)
+{
+	int fd, err = errno;
+	struct dirent *d;
+	DIR *dir;
+
+	ZCP_COUNT(ZC_SYSCALLS);
+	dir = opendir("/proc/self/fd");
+	if (!dir) {
+		for (fd = 0; fd < ZCP_FD_MAX; fd++)
+			atomic_store_explicit(&zcp_fd_forked[fd], 1,
+					      memory_order_relaxed);
+		errno = err;
+		return;
 	}
+	while ((d = readdir(dir))) {
+		fd = atoi(d->d_name);
+		if (fd >= 0 && fd < ZCP_FD_MAX && d->d_name[0] != '.')
+			atomic_store_explicit(&zcp_fd_forked[fd], 1,
+					      memory_order_relaxed);
+	}
+	closedir(dir);
+	errno = err;
 }

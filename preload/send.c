@@ -196,6 +196,7 @@ static bool settle(struct zcp_sock *s, struct req *q, const struct zcp_send *st)
 	uint32_t n = zi->size, i;
 	bool processed = n != q->cap || zi->arr[0].zerocopy != ZC_ELEM_UNWRITTEN;
 	bool told = zi->arr[0].reserved[0] == ZC_QUEUE_EMPTY;
+	uint32_t last;
 
 	if (n > q->cap)
 		n = q->cap;
@@ -205,7 +206,8 @@ static bool settle(struct zcp_sock *s, struct req *q, const struct zcp_send *st)
 		s->next_cap = n < q->cap ? 1 : q->cap * 4 > ZCP_REQ_MAX ?
 			ZCP_REQ_MAX : q->cap * 4;
 		empty_answer(s, n == 0);
-		zcp_empty_settle(s, st, told);
+		last = n ? zi->arr[n - 1].hi : 0;
+		zcp_empty_settle(s, st, told, n ? &last : NULL);
 		for (i = 0; i < n; i++)
 			zcp_store_add(s, zi->arr[i].lo, zi->arr[i].hi,
 				      !zi->arr[i].zerocopy);
@@ -283,6 +285,8 @@ static ssize_t zc_sendmsg(int fd, struct zcp_sock *s, const struct msghdr *msg,
 		if (settle(s, &q, st)) {
 			if (ret < 0 && err == EINTR && restart_ok(fd)) {
 				ZCP_COUNT(ZC_SEND_RESTARTED);
+				/* Told of a call that sent nothing: not this one. */
+				atomic_store(&s->told, false);
 				continue;
 			}
 			errno = err;
@@ -324,18 +328,20 @@ sendmsg_zerocopy(int fd, const struct msghdr *msg, int flags)
 
 	ZCP_COUNT(ZC_SEND_ZC);
 	s = zcp_sock_get(fd);
-	/* Not the program's own request, nor what the kernel refuses. */
-	end = s && msg->msg_controllen ? cmsg_end(msg) : 0;
-	if (!s || end < 0)
+	if (!s)
 		return PASS(fd, KCALL(sendmsg)(fd, msg, flags));
 	st = zcp_send_start(s);
-	if (take_skip(s)) {
+	/* Not the program's own request, nor what the kernel refuses. */
+	end = msg->msg_controllen ? cmsg_end(msg) : 0;
+	if (end < 0) {
+		ret = KCALL(sendmsg)(fd, msg, flags);
+	} else if (take_skip(s)) {
 		ret = KCALL(sendmsg)(fd, msg, flags);
 		unrequested(s, true, ret);
 	} else {
 		ret = zc_sendmsg(fd, s, msg, flags, end, &st);
 	}
-	zcp_send_end(s);
+	zcp_send_end(s, ret > 0);
 	return ret;
 }
 
@@ -369,7 +375,7 @@ ZCP_VISIBLE ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 	} else {
 		ret = zc_sendmsg(fd, s, &m, flags, 0, &st);
 	}
-	zcp_send_end(s);
+	zcp_send_end(s, ret > 0);
 	return ret;
 }
 
@@ -413,6 +419,7 @@ static int zc_sendmmsg(int fd, struct zcp_sock *s, struct mmsghdr *vec,
 		if (settle(s, &q, st)) {
 			if (ret < 0 && err == EINTR && restart_ok(fd)) {
 				ZCP_COUNT(ZC_SEND_RESTARTED);
+				atomic_store(&s->told, false);
 				continue;
 			}
 			errno = err;
@@ -430,6 +437,17 @@ static int zc_sendmmsg(int fd, struct zcp_sock *s, struct mmsghdr *vec,
 	}
 }
 
+/* The messages of a sendmmsg() that returned @ret which took a counter. */
+static uint32_t with_data(const struct mmsghdr *vec, int ret)
+{
+	uint32_t n = 0;
+	int i;
+
+	for (i = 0; i < ret; i++)
+		n += vec[i].msg_len > 0;
+	return n;
+}
+
 ZCP_VISIBLE int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 			 int flags)
 {
@@ -442,15 +460,17 @@ ZCP_VISIBLE int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 		return PASS(fd, REAL(sendmmsg)(fd, vec, vlen, flags));
 	ZCP_COUNT(ZC_SEND_ZC);
 	s = zcp_sock_get(fd);
-	if (!s || (end = cmsg_end(&vec[0].msg_hdr)) < 0)
+	if (!s)
 		return PASS(fd, KCALL(sendmmsg)(fd, vec, vlen, flags));
 	st = zcp_send_start(s);
-	if (take_skip(s)) {
+	if ((end = cmsg_end(&vec[0].msg_hdr)) < 0) {
+		ret = KCALL(sendmmsg)(fd, vec, vlen, flags);
+	} else if (take_skip(s)) {
 		ret = KCALL(sendmmsg)(fd, vec, vlen, flags);
 		unrequested(s, true, ret);
 	} else {
 		ret = zc_sendmmsg(fd, s, vec, vlen, flags, end, &st);
 	}
-	zcp_send_end(s);
+	zcp_send_end(s, with_data(vec, ret));
 	return ret;
 }

@@ -117,6 +117,7 @@ struct zcp_sock *zcp_sock_classify(int fd)
 	struct zcp_sock *s;
 	struct stat st;
 	int family, type, err;
+	bool never;
 
 	err = errno;
 	if (!servable(fd, &family, &type) || fstat(fd, &st)) {
@@ -127,6 +128,9 @@ struct zcp_sock *zcp_sock_classify(int fd)
 		errno = err;
 		return NULL;
 	}
+	/* Options set before the library saw it (inherited), a fork (empty.c) */
+	never = zcp_empty_never(fd, family, type) ||
+		atomic_load(&zcp_fd_forked[fd]);
 	errno = err;
 	zcp_lock();
 	s = atomic_load(&zcp_fd[fd]);
@@ -144,9 +148,13 @@ struct zcp_sock *zcp_sock_classify(int fd)
 			/*
 			 * A sender that found the retired socket before its fd
 			 * closed may still take a skip from it (send.c,
-			 * take_skip()): it sees 0 or its own count, never more.
+			 * take_skip()): it sees 0 or its own count, never more;
+			 * and ends its send (inflight) on it.
 			 */
+			uint32_t inflight = atomic_load(&s->inflight);
+
 			memset(s, 0, sizeof(*s));
+			atomic_store(&s->inflight, inflight);
 		} else {
 			s = calloc(1, sizeof(*s));
 		}
@@ -157,13 +165,13 @@ struct zcp_sock *zcp_sock_classify(int fd)
 		s->dev = st.st_dev;
 		s->ino = st.st_ino;
 		s->family = family;
-		/* Options set before the library saw it (inherited) */
-		s->no_empty = zcp_empty_never(fd, family, type);
 		s->next_cap = 1;
 		s->next = socks;
 		socks = s;
 	}
 	s->refs++;
+	if (never)
+		zcp_empty_no(s);
 	atomic_store_explicit(&zcp_fd[fd], s, memory_order_release);
 	/* Its epoll registrations now need the waits' attention. */
 	for (struct zcp_epreg *r = zcp_epregs; r; r = r->next)
@@ -271,6 +279,7 @@ static void forget_locked(int fd)
 		sock_put_locked(s);
 	atomic_store(&zcp_ep_served[fd], 0);
 	atomic_store(&zcp_fd_hasreg[fd], 0);
+	atomic_store(&zcp_fd_forked[fd], 0);
 	if (fd == zcp_wake_fd)	/* the program closed ours */
 		zcp_wake_fd = -1;
 }
@@ -308,12 +317,15 @@ void zcp_fd_dup(int oldfd, int newfd)
 		if (s && s != ZCP_NOT_SERVED)
 			s->refs++;
 		atomic_store(&zcp_fd[newfd], s);
+		atomic_store(&zcp_fd_forked[newfd],
+			     atomic_load(&zcp_fd_forked[oldfd]));
 	}
 	zcp_unlock();
 }
 
 static void atfork_prepare(void)
 {
+	zcp_empty_fork_fds();
 	zcp_lock();
 }
 

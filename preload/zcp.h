@@ -82,6 +82,8 @@ struct zcp_sock {
 	/* empty.c, all taken without zcp_mu: */
 	_Atomic uint32_t sends;		/* send calls started on it, any flags */
 	_Atomic uint32_t inflight;	/* ... and not returned yet */
+	/* MSG_ZEROCOPY messages it sent with data: the next send counter */
+	_Atomic uint32_t ids;
 	/* Its error queue may get entries no send here makes (TCP ACKs,
 	 * TX timestamps, IP_RECVERR, a fork): never answered EAGAIN. */
 	atomic_bool no_empty;
@@ -96,6 +98,7 @@ struct zcp_send {
 	uint32_t seq;		/* its number in s->sends */
 	uint32_t others;	/* sends in flight when it began */
 	uint32_t epoch;		/* zcp_err_epoch when it began */
+	uint32_t id;		/* the send counter its data takes */
 };
 
 /* An epoll registration of a socket fd (epoll_ctl), kept for the waits. */
@@ -236,32 +239,44 @@ static inline struct zcp_send zcp_send_start(struct zcp_sock *s)
 	st.epoch = atomic_load(&zcp_err_epoch);
 	st.others = atomic_fetch_add(&s->inflight, 1);
 	st.seq = atomic_fetch_add(&s->sends, 1) + 1;
+	st.id = atomic_load(&s->ids);
 	return st;
 }
-static inline void zcp_send_end(struct zcp_sock *s)
+/* ... returns, having sent @ids MSG_ZEROCOPY messages with data. */
+static inline void zcp_send_end(struct zcp_sock *s, uint32_t ids)
 {
+	if (ids)
+		atomic_fetch_add(&s->ids, ids);
 	atomic_fetch_sub(&s->inflight, 1);
 }
-/* A send call that passes through on fd: its socket if served, started. */
+/*
+ * A send call that passes through on fd: its socket if served and ever
+ * to be told empty, started (empty.c).
+ */
 static inline struct zcp_sock *zcp_plain_start(int fd)
 {
 	struct zcp_sock *s = zcp_sock_peek(fd);
 
-	if (s)
-		zcp_send_start(s);
+	if (!s || atomic_load_explicit(&s->no_empty, memory_order_relaxed))
+		return NULL;
+	zcp_send_start(s);
 	return s;
 }
 static inline void zcp_plain_end(struct zcp_sock *s)
 {
 	if (s)
-		zcp_send_end(s);
+		zcp_send_end(s, 0);
 }
 
 /* empty.c */
 extern bool zcp_empty_on;	/* ask at all (ZCNOTIFY_PRELOAD_EMPTY) */
-/* A send's answer @told the queue was left empty, or not. */
+/*
+ * A send's answer @told the queue was left empty, or not; @last: the
+ * last send counter it held (only an answer that held its own send's
+ * completion counts).
+ */
 void zcp_empty_settle(struct zcp_sock *s, const struct zcp_send *st,
-		      bool told);
+		      bool told, const uint32_t *last);
 /* An error-queue read of fd with an empty store: EAGAIN without asking? */
 bool zcp_empty_take(int fd);
 /* A wait reported an error event from the kernel. */
@@ -270,10 +285,14 @@ void zcp_errors_reported(void);
 bool zcp_empty_option(int level, int name, const void *val, socklen_t len);
 /* ... made on fd: it is never told empty again. */
 void zcp_no_empty(int fd);
+void zcp_empty_no(struct zcp_sock *s);
 /* A new socket's: can entries reach its queue that no send makes? */
 bool zcp_empty_never(int fd, int family, int type);
 /* fork(): every socket is shared with the child now. */
 void zcp_empty_forked(struct zcp_sock *socks);
+/* fds open at the last fork() (empty.c): classified never to be told. */
+extern atomic_uchar zcp_fd_forked[ZCP_FD_MAX];
+void zcp_empty_fork_fds(void);
 
 /* Under zcp_mu: store a range answered by the module. */
 void zcp_store_add(struct zcp_sock *s, uint32_t lo, uint32_t hi, bool copied);

@@ -254,7 +254,7 @@ int zc_user_head(const struct zc_info __user *uzi, struct zc_user_head *h)
 	if (!user_read_access_begin(uzi, ZC_INFO_SIZE(1)))
 		goto out;
 	unsafe_get_user(h->size, &uzi->size, end);
-	/* arr[0].zerocopy, then reserved[0], in memory order: one load */
+	/* arr[0].zerocopy, then reserved[0..2], in memory order: one load */
 	unsafe_get_user(w, (const u32 __user *)&uzi->arr[0].zerocopy, end);
 	w = le32_to_cpu((__force __le32)w);
 	h->zerocopy = w & 0xff;

@@ -16,8 +16,8 @@
  * for a while (ZCP_EMPTY_RUN in zcp.h): those sends pass through.
  *
  * Every request also asks whether its answer left the error queue empty
- * (empty.c); every send call on a served socket, with or without
- * MSG_ZEROCOPY, is counted for that.
+ * (empty.c); every send call on a served socket that may be told so,
+ * with or without MSG_ZEROCOPY, is counted for that (PASS()).
  *
  * A blocking call that processed its request and was interrupted fails
  * with EINTR where the kernel would have restarted it; the library then

@@ -170,25 +170,32 @@ preload_root() {
 	esac
 }
 
-# apparmor_policy: tests/zcn_deny_net.profile compiled once by trixie's
-# apparmor_parser (4.x, which this installs into the trixie chroot:
-# bookworm's 3.0 leaves network rules unenforced on these kernels), for
-# ABI 4.0 (6.12+) and ABI 3.0 (6.1 refuses 4.0's with EPROTO), into
-# $BUILD/zcn_deny_net-{4.0,3.0}.apparmor; tests/adv_lsm.c loads one.
+# apparmor_policy: the profiles tests/adv_lsm.c loads (tests/zcn_*.profile)
+# compiled once by trixie's apparmor_parser (4.x, which this installs into
+# the trixie chroot: bookworm's 3.0 leaves network rules unenforced on these
+# kernels), for ABI 4.0 (6.12+) and ABI 3.0 (6.1 refuses 4.0's with
+# EPROTO), into $BUILD/zcn_<name>-{4.0,3.0}.apparmor.
 apparmor_policy() {
-	local src=$TOP/tests/zcn_deny_net.profile dir abi
-	[ "$BUILD/zcn_deny_net-3.0.apparmor" -nt "$src" ] && return 0
+	local src dir abi name stale=
+	for src in "$TOP"/tests/zcn_*.profile; do
+		name=$(basename "$src" .profile)
+		[ "$BUILD/$name-3.0.apparmor" -nt "$src" ] || stale=1
+	done
+	[ -n "$stale" ] || return 0
 	dir=$(bash "$TOP/harness/toolchain.sh" trixie)
 	if [ ! -x "$dir/usr/sbin/apparmor_parser" ]; then
 		chroot "$dir" sh -c 'apt-get -qq -o Acquire::Check-Valid-Until=false update &&
 			DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends apparmor' \
 			>"$dir.apparmor.log" 2>&1 || { tail -5 "$dir.apparmor.log" >&2; return 1; }
 	fi
-	cp "$src" "$dir/tmp/zcn_deny_net.profile"
-	# The chroot sees no kernel's features: compile for the ABI's own.
-	for abi in 4.0 3.0; do
-		chroot "$dir" apparmor_parser -S -Q -M "/etc/apparmor.d/abi/$abi" \
-			/tmp/zcn_deny_net.profile >"$BUILD/zcn_deny_net-$abi.apparmor" || return 1
+	for src in "$TOP"/tests/zcn_*.profile; do
+		name=$(basename "$src" .profile)
+		cp "$src" "$dir/tmp/$name.profile"
+		# The chroot sees no kernel's features: compile for the ABI's own.
+		for abi in 4.0 3.0; do
+			chroot "$dir" apparmor_parser -S -Q -M "/etc/apparmor.d/abi/$abi" \
+				"/tmp/$name.profile" >"$BUILD/$name-$abi.apparmor" || return 1
+		done
 	done
 }
 
@@ -203,7 +210,7 @@ build_initramfs() {
 	cp "$t/zc_test" "$t/zc_test32" "$t/zc_demo" "$t/zc_fuzz" "$t/zc_fuzz32" \
 	   "$t/zcstat" "$t/zcn_ring_c" "$t/zcn_ring_cpp" "$root/bin/"
 	cp "$TOP/tests/m32-tests.txt" "$root/"
-	apparmor_policy && cp "$BUILD"/zcn_deny_net-*.apparmor "$root/" ||
+	apparmor_policy && cp "$BUILD"/zcn_*.apparmor "$root/" ||
 		echo "build_initramfs: no AppArmor policy for adv_lsm (it fails)" >&2
 	preload_root "$(kernel_arch "$k")" "$root" "$t"
 	cp "$BUILD/$k/src/zcnotify.ko" "$BUILD/$k/kmod/zc_ipmodify_owner.ko" "$root/"

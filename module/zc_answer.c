@@ -69,27 +69,38 @@ static int zc_call_may_write(const struct zc_call *c,
  * and over loopback, or through a device that frees its buffers at once,
  * the send's own completion is queued before the call returns. So it is
  * answered then (zc_answer_returned()), and a program that reads its
- * completions after every send finds them in the answer. Left as it is
- * meanwhile (nothing written: a call the kernel restarts meets it again
- * and answers it then), on one page (a payload across two would be
- * written on the first before a store to the second could fail), which
- * is writable now (the @size it holds, stored again). A queue that is
- * not empty is answered at once: what it holds may be what keeps the send
- * from its optmem (ENOBUFS).
+ * completions after every send finds them in the answer. Only on one
+ * page: a payload across two would be written on the first before a
+ * store to the second could fail.
  */
-static bool zc_answer_later(struct sock *sk, struct zc_call *call,
-			    struct zc_info __user *uzi, u32 n, u8 zc0)
+static bool zc_answer_may_wait(struct sock *sk, const struct zc_call *call,
+			       struct zc_info __user *uzi)
 {
-	if (!call->until_return ||
-	    !skb_queue_empty_lockless(&sk->sk_error_queue) ||
-	    offset_in_page((__force unsigned long)uzi) + call->plen > PAGE_SIZE ||
-	    zc_user_put_u32(&uzi->size, n))
-		return false;
+	return call->until_return &&
+	       skb_queue_empty_lockless(&sk->sk_error_queue) &&
+	       offset_in_page((__force unsigned long)uzi) + call->plen <= PAGE_SIZE;
+}
+
+/*
+ * Leave it as it is meanwhile (nothing written: a call the kernel
+ * restarts meets it again and answers it then), on a page writable now
+ * (the @size it holds, stored again; -EFAULT otherwise, for the parse to
+ * fault it in). Whether the caller may send there is asked by the kernel
+ * itself before the send (sock_sendmsg()), and again at the return if
+ * the send failed: @msg and its length are kept for that.
+ */
+static int zc_answer_later(struct zc_call *call, struct zc_info __user *uzi,
+			   u32 n, u8 zc0, struct msghdr *msg)
+{
+	if (zc_user_put_u32(&uzi->size, n))
+		return -EFAULT;
 	call->later = true;
 	call->later_zc = zc0;
+	call->later_msg = msg;
+	call->later_len = msg_data_left(msg);
 	call->written[call->nwritten] = (__force unsigned long)uzi;
 	call->written_len[call->nwritten++] = call->plen;
-	return true;
+	return 0;
 }
 
 /*
@@ -141,7 +152,9 @@ zc_answer_take(struct sock *sk, struct zc_call *call,
  * queue is answered (zc_lsm_may_answer()). The call is held
  * (zc_call_hold()) before anything is taken. A lone request that meets an
  * empty error queue at the entry of a call held until its return is
- * answered there instead (zc_answer_later()).
+ * answered there instead (zc_answer_later()); its send permission is the
+ * one the kernel asks before the send, or asked at the return where the
+ * send failed.
  *
  * Return: 0 (answered, counted; or left for the return), -EINVAL,
  * -EFAULT or the security module's error (nothing taken).
@@ -153,6 +166,7 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
 	bool may_sleep = !entry_msg;
 	struct zc_user_head head;
 	struct zc_extent x;
+	bool later;
 	int err;
 
 	if (call->nreq != 1 || call->plen != ZC_INFO_SIZE(n))
@@ -178,13 +192,14 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
 	 */
 	if (!zc_call_hold(call))
 		return -EINVAL;
+	later = entry_msg && zc_answer_may_wait(sk, call, uzi);
 	err = zc_call_may_write(call, uzi, call->plen, &x, may_sleep);
 	if (!err)
-		err = zc_lsm_may_answer(sk, entry_msg);
+		err = zc_lsm_may_answer(sk, later ? NULL : entry_msg);
 	if (err)
 		return err;
-	if (entry_msg && zc_answer_later(sk, call, uzi, n, head.zerocopy))
-		return 0;
+	if (later)
+		return zc_answer_later(call, uzi, n, head.zerocopy, entry_msg);
 	zc_records_refill();
 
 	err = zc_answer_take(sk, call, uzi, n, &head, may_sleep, false);
@@ -201,14 +216,19 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
  * zc_answer_returned() - answer a request left for its call's return
  * @call: the current task's record, held until ____sys_sendmsg() returns,
  *	whose request zc_answer_later() left (@call->later)
+ * @ret: what ____sys_sendmsg() returned
  *
  * The send has returned, and was not interrupted to be restarted (the
  * restarted call answers the request, untouched; zc_sendmsg_returned()):
  * the request is answered now, as the entry would have, with what the
  * send itself completed meanwhile among it. On the same socket: the task
  * is still inside the system call, which holds the socket's file; the
- * security module's yes at the entry stands for it, as a blocked
- * recvmsg() keeps its own. The task may sleep here, the call's module
+ * security module's yes to the error queue's read at the entry stands
+ * for it, as a blocked recvmsg() keeps its own. A send that went through was allowed by the
+ * security module (sock_sendmsg() asked it, as the entry would have); for
+ * one that failed (@ret < 0) that is not known, so it is asked now, with
+ * the message's own msghdr and length, and a caller it refuses is not
+ * answered. The task may sleep here, the call's module
  * reference held: a page gone since the entry read it (another thread's
  * MADV_DONTNEED, a migration, swap-out during a blocked send) is faulted
  * in as at the parse (zc_user_fault_in(): never a userfaultfd answer or
@@ -225,15 +245,18 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
  * empty (ZC_ASK_QUEUE_EMPTY): only here is the call's send done before
  * the answer.
  */
-void notrace zc_answer_returned(struct zc_call *call)
+void notrace zc_answer_returned(struct zc_call *call, int ret)
 {
 	struct zc_info __user *uzi = call->payload;
 	u32 n = (call->plen - ZC_INFO_SIZE(0)) / sizeof(struct zc_info_elem);
+	struct sock *sk = (struct sock *)call->sk;
 	struct zc_user_head head;
 	int err;
 
 	call->later = false;
 	if (fatal_signal_pending(current) || !zc_callback_may_sleep())
+		return;
+	if (ret < 0 && zc_lsm_may_send(sk, call->later_msg, call->later_len))
 		return;
 	err = zc_user_head(uzi, &head);
 	if (err && zc_user_fault_in(uzi, ZC_INFO_SIZE(n), true))
@@ -241,8 +264,7 @@ void notrace zc_answer_returned(struct zc_call *call)
 	if (!err && (head.size != n || head.zerocopy != call->later_zc))
 		return;
 	if (!err)
-		err = zc_answer_take((struct sock *)call->sk, call, uzi, n,
-				     &head, true, true);
+		err = zc_answer_take(sk, call, uzi, n, &head, true, true);
 	if (err)
 		zc_stat_add(efault, 1);
 	else

@@ -40,6 +40,6 @@ static inline bool zc_sock_ok(const struct sock *sk)
 
 int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
 	      struct msghdr *entry_msg);
-void zc_answer_returned(struct zc_call *call);
+void zc_answer_returned(struct zc_call *call, int ret);
 
 #endif /* _ZC_ANSWER_H */

@@ -12,6 +12,8 @@
 #include "zc_callid.h"
 #include "zc_user_pages.h"
 
+struct msghdr;
+
 /* Requests one sendmmsg() call may carry (each in its own buffer). */
 #define ZC_CALL_WRITTEN_MAX	16
 
@@ -41,6 +43,11 @@
  *	error queue at the entry: it is answered when ____sys_sendmsg()
  *	returns (zc_answer_returned()), with what the send completed
  * @later_zc: its arr[0].zerocopy as the entry read it
+ * @later_msg: the kernel's msghdr of that message, followed only at that
+ *	call's return, where it is still the caller's (the system call's
+ *	frames hold it): asked of the security module there if the send
+ *	failed (zc_answer_returned())
+ * @later_len: its msg_data_left() at the entry
  * @hold: that task work
  * @requeued: times it was queued again behind other task work
  * @nwritten: number of entries in @written
@@ -51,7 +58,7 @@
  * @written_at: their physical extents (sendmmsg() only)
  *
  * Nothing in here is a kernel pointer that is followed outside the call
- * that recorded it (@sk, above): a record may be stale (an earlier call
+ * that recorded it (@sk and @later_msg, above): a record may be stale (an earlier call
  * of the task), so every use checks it against the current system call
  * and the arguments of the current hook.
  */
@@ -69,6 +76,8 @@ struct zc_call {
 	bool until_return;
 	bool later;
 	u8 later_zc;
+	struct msghdr *later_msg;
+	int later_len;
 	struct callback_head hold;
 	u8 requeued;
 	u8 late_zc;

@@ -155,10 +155,33 @@ void zc_lsm_exit(void)
 }
 
 /**
+ * zc_lsm_may_send() - may the current task send @msg on @sk?
+ * @sk: the socket
+ * @msg: the kernel's msghdr of the message
+ * @size: its data length, as sock_sendmsg() asks
+ *
+ * The question sock_sendmsg() asks before a send. Call with the call held
+ * (zc_call_hold()): the hook may sleep.
+ *
+ * Return: 0, or the security module's error (-EACCES, -EPERM, ...).
+ */
+int zc_lsm_may_send(struct sock *sk, struct msghdr *msg, int size)
+{
+	if (!IS_ENABLED(CONFIG_SECURITY_NETWORK))
+		return 0;
+	if (!sk->sk_socket)
+		return -EINVAL;
+	return zc_lsm_sendmsg_gate(sk->sk_socket, msg, size);
+}
+
+/**
  * zc_lsm_may_answer() - may the current task be given @sk's completions?
  * @sk: the socket
- * @entry_msg: the message, when asked at ____sys_sendmsg() entry (send
- *	permission is asked too); NULL at the parse (already asked)
+ * @entry_msg: the message, when asked at ____sys_sendmsg() entry of a
+ *	request answered there (send permission is asked too); NULL at the
+ *	parse (already asked) and for a request left for the return (the
+ *	kernel asks before the send, and zc_answer_returned() again where
+ *	the send failed)
  *
  * Call with the call held (zc_call_hold()): the hooks may sleep.
  *

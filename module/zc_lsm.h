@@ -14,5 +14,6 @@ void zc_lsm_set_direct(unsigned long sendmsg_tramp, unsigned long recvmsg_tramp)
 extern unsigned long zc_lsm_sendmsg_at, zc_lsm_recvmsg_at;
 void zc_lsm_exit(void);
 int zc_lsm_may_answer(struct sock *sk, struct msghdr *entry_msg);
+int zc_lsm_may_send(struct sock *sk, struct msghdr *msg, int size);
 
 #endif /* _ZC_LSM_H */

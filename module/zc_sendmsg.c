@@ -233,7 +233,7 @@ zc_sendmsg_message(struct socket *sock, struct msghdr *msg, unsigned int flags,
 __visible notrace int zc_sendmsg_returned(struct zc_call *call, int ret)
 {
 	if (call->later && call->until_return && !zc_restart_code(ret))
-		zc_answer_returned(call);
+		zc_answer_returned(call, ret);
 	call->later = false;
 	return zc_call_returned(call, ret);
 }

@@ -3,18 +3,27 @@
  * adv_lsm: a request is answered only where the security module lets the
  * caller both send on the socket and read its error queue.
  *
- * Completions are queued on a zerocopy socket; a forked child inherits it
- * and moves itself into an AppArmor profile with "deny network"
- * (tests/zcn_deny_net.profile, compiled by harness/lib.sh apparmor_policy
- * with trixie's apparmor_parser: bookworm's leaves network rules
- * unenforced on these kernels). There the stock recvmsg(MSG_ERRQUEUE) fails with EACCES,
- * so must the child's sendmsg() with a lone request: its buffer untouched,
- * and every completion still on the error queue for the socket's owner.
- * A kernel where the profile does not deny the stock read skips, saying
- * so.
+ * A forked child inherits a zerocopy socket and moves itself into an
+ * AppArmor profile (compiled by harness/lib.sh apparmor_policy with
+ * trixie's apparmor_parser: bookworm's leaves network rules unenforced
+ * on these kernels), then sends with a lone request:
  *
- * Module: zc_lsm_may_answer() in module/zc_lsm.c, asked by zc_answer()
- * (module/zc_answer.c).
+ * - adv_lsm_denied: "deny network" (tests/zcn_deny_net.profile), with
+ *   completions queued. The stock recvmsg(MSG_ERRQUEUE) fails with
+ *   EACCES, so must the child's send: its buffer untouched, and every
+ *   completion still on the error queue for the socket's owner.
+ * - adv_lsm_send_denied: only sending denied
+ *   (tests/zcn_deny_send.profile), on an empty error queue: where the
+ *   module leaves such a request for the call's return (x86-64), the
+ *   entry does not ask the send itself, the kernel does, and refuses it;
+ *   the return must not answer a send that failed without asking again.
+ *   The child's send fails with EACCES, its buffer untouched.
+ *
+ * A kernel where the profile does not deny what the case needs of the
+ * stock calls skips, saying so.
+ *
+ * Module: zc_lsm_may_answer() and zc_lsm_may_send() in module/zc_lsm.c,
+ * asked by zc_answer() and zc_answer_returned() (module/zc_answer.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,18 +37,14 @@
 #include "proto_lib.h"
 #include "cases.h"
 
-/* ABI 4.0 first; 6.1 refuses it (EPROTO) and takes ABI 3.0's. */
-static const char *const policies[] = { "/zcn_deny_net-4.0.apparmor",
-					"/zcn_deny_net-3.0.apparmor" };
-#define PROFILE		"zcn_deny_net"
 #define AA_DIR		"/sys/kernel/security/apparmor"
 
 /* What the confined child saw, in memory shared with it. */
 struct confined {
 	struct zc_req r;
 	int setup;		/* 0, or errno of the profile change */
-	ssize_t rd, snd;	/* the error-queue read, the send */
-	int rd_err, snd_err;
+	ssize_t rd, plain, snd;	/* the error-queue read, a plain send, the send */
+	int rd_err, plain_err, snd_err;
 };
 
 /* Load (or replace) the profile from @path; 0 or -errno. */
@@ -65,9 +70,14 @@ static int policy_write(const char *path)
 	return err;
 }
 
-/* Load the profile; 0, or T_SKIP without AppArmor. */
-static int policy_load(struct t_ctx *t)
+/*
+ * Load profile @name, ABI 4.0's first (6.1 refuses it, EPROTO, and takes
+ * ABI 3.0's); 0, or T_SKIP without AppArmor.
+ */
+static int policy_load(struct t_ctx *t, const char *name)
 {
+	static const char *const abi[] = { "4.0", "3.0" };
+	char path[64];
 	struct stat st;
 	unsigned int i;
 	int err = -ENOENT;
@@ -76,24 +86,28 @@ static int policy_load(struct t_ctx *t)
 		mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL);
 	if (stat(AA_DIR "/.replace", &st))
 		return t_skip(t, "no AppArmor in this kernel (%s)", AA_DIR);
-	for (i = 0; i < 2 && (err == -ENOENT || err == -EPROTO); i++)
-		err = policy_write(policies[i]);
-	CHECK(t, !err, "load the profile (%s): %s", err == -ENOENT ?
+	for (i = 0; i < 2 && (err == -ENOENT || err == -EPROTO); i++) {
+		snprintf(path, sizeof(path), "/%s-%s.apparmor", name, abi[i]);
+		err = policy_write(path);
+	}
+	CHECK(t, !err, "load the profile %s (%s): %s", name, err == -ENOENT ?
 	      "not in this VM image: harness/lib.sh apparmor_policy" : "",
 	      strerror(-err));
 	return 0;
 }
 
-static void confined_child(struct zc_pair *p, struct confined *c)
+/* In profile @name: a stock error-queue read, a plain send, the request. */
+static void confined_child(struct zc_pair *p, struct confined *c,
+			   const char *name)
 {
 	static const char *const attr[] = { "/proc/self/attr/apparmor/current",
 					    "/proc/self/attr/current" };
-	const char *cmd = "changeprofile " PROFILE;
-	char ctl[128];
+	char cmd[64], ctl[128];
 	struct msghdr m = { .msg_control = ctl, .msg_controllen = sizeof(ctl) };
 	unsigned int i;
 	int fd;
 
+	snprintf(cmd, sizeof(cmd), "changeprofile %s", name);
 	c->setup = ENOENT;
 	for (i = 0; i < 2 && c->setup; i++) {
 		fd = open(attr[i], O_WRONLY);
@@ -107,64 +121,121 @@ static void confined_child(struct zc_pair *p, struct confined *c)
 		_exit(0);
 	c->rd = recvmsg(p->tx, &m, MSG_ERRQUEUE | MSG_DONTWAIT);
 	c->rd_err = errno;
+	c->plain = send(p->tx, ctl, 16, MSG_DONTWAIT);
+	c->plain_err = errno;
 	c->snd = zc_send(p, 100, 0, &c->r, NULL);
 	c->snd_err = errno;
 	_exit(0);
 }
 
-static int t_lsm_denied(struct t_ctx *t, struct t_fix *f)
+/*
+ * Run confined_child() in profile @name with a lone request for 4
+ * elements; what it saw in *@out (unmapped by the caller). 0, or the
+ * result of a failed step.
+ */
+static int run_confined(struct t_ctx *t, struct t_fix *f, const char *name,
+			struct confined **out)
 {
 	struct confined *c;
-	int ret = -1, rc;
+	int rc;
 	pid_t pid;
 
-	rc = policy_load(t);
+	rc = policy_load(t, name);
 	if (rc)
 		return rc;
 	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (c == MAP_FAILED)
 		return t_fail(t, "mmap: %s", strerror(errno));
+	*out = c;
 	zc_req_init(&c->r);
 	zc_req_add_zc(&c->r, 4);
 	memcpy(c->r.snap, c->r.ctl.buf, sizeof(c->r.snap));
 	pid = fork();
-	if (pid < 0) {
-		t_fail(t, "fork: %s", strerror(errno));
-		goto out;
-	}
+	if (pid < 0)
+		return t_fail(t, "fork: %s", strerror(errno));
 	if (!pid)
-		confined_child(&f->p, c);
-	if (reap_within(pid, 10000)) {
-		t_fail(t, "the confined child did not finish");
+		confined_child(&f->p, c, name);
+	if (reap_within(pid, 10000))
+		return t_fail(t, "the confined child did not finish");
+	if (c->setup)
+		return t_fail(t, "change to profile %s: %s", name,
+			      strerror(c->setup));
+	return 0;
+}
+
+/* The child's request: refused with EACCES, its buffer untouched. */
+static int expect_refused(struct t_ctx *t, const struct confined *c)
+{
+	CHECK(t, c->snd < 0 && c->snd_err == EACCES && zc_req_untouched(&c->r),
+	      "denied child's request: %zd (%s)%s, want EACCES, untouched",
+	      c->snd, c->snd >= 0 ? "sent" : strerror(c->snd_err),
+	      zc_req_untouched(&c->r) ? "" : ", buffer answered");
+	return 0;
+}
+
+static int t_lsm_denied(struct t_ctx *t, struct t_fix *f)
+{
+	struct confined *c = NULL;
+	int ret;
+
+	ret = run_confined(t, f, "zcn_deny_net", &c);
+	if (ret)
 		goto out;
-	}
-	if (c->setup) {
-		t_fail(t, "change to profile %s: %s", PROFILE, strerror(c->setup));
-		goto out;
-	}
 	if (c->rd >= 0 || c->rd_err != EACCES) {
-		ret = t_skip(t, "profile %s does not deny recvmsg(MSG_ERRQUEUE) here (%zd, %s)",
-			     PROFILE, c->rd, c->rd >= 0 ? "read" : strerror(c->rd_err));
+		ret = t_skip(t, "profile zcn_deny_net does not deny recvmsg(MSG_ERRQUEUE) here (%zd, %s)",
+			     c->rd, c->rd >= 0 ? "read" : strerror(c->rd_err));
 		goto out;
 	}
-	if (c->snd >= 0 || c->snd_err != EACCES || !zc_req_untouched(&c->r)) {
-		t_fail(t, "denied child's request: %zd (%s)%s, want EACCES, untouched",
-		       c->snd, c->snd >= 0 ? "sent" : strerror(c->snd_err),
-		       zc_req_untouched(&c->r) ? "" : ", buffer answered");
-		goto out;
-	}
-	ret = expect_all_queued(t, &f->p, &f->l);
+	ret = expect_refused(t, c);
+	if (!ret)
+		ret = expect_all_queued(t, &f->p, &f->l);
 	if (!ret)
 		printf("# %s: denied child got EACCES twice, %u of %u completions left for the owner\n",
 		       zc_pair_name(&f->p), f->l.sends - zc_ledger_missing(&f->l),
 		       f->l.sends);
 out:
-	munmap(c, sizeof(*c));
+	if (c)
+		munmap(c, sizeof(*c));
 	return ret;
 }
 
+static int t_lsm_send_denied(struct t_ctx *t, struct t_fix *f)
+{
+	struct confined *c = NULL;
+	int ret;
+
+	ret = run_confined(t, f, "zcn_deny_send", &c);
+	if (ret)
+		goto out;
+	if (c->rd >= 0 || c->rd_err != EAGAIN || c->plain >= 0 ||
+	    c->plain_err != EACCES) {
+		ret = t_skip(t, "profile zcn_deny_send does not deny only the send here (read %zd, %s; send %zd, %s)",
+			     c->rd, c->rd >= 0 ? "read" : strerror(c->rd_err),
+			     c->plain, c->plain >= 0 ? "sent" : strerror(c->plain_err));
+		goto out;
+	}
+	ret = expect_refused(t, c);
+	/* The owner's own sends and completions go on as before. */
+	if (!ret)
+		ret = queue_completions(t, &f->p, &f->l, 4);
+	if (!ret)
+		ret = expect_all_queued(t, &f->p, &f->l);
+	if (!ret)
+		printf("# %s: child allowed to read, denied to send: EACCES, untouched; %u of %u completions for the owner\n",
+		       zc_pair_name(&f->p), f->l.sends - zc_ledger_missing(&f->l),
+		       f->l.sends);
+out:
+	if (c)
+		munmap(c, sizeof(*c));
+	return ret;
+}
+
+/* Nothing queued: a request met at the entry may be left for the return. */
+static const struct t_fixture fix_empty = { .ledger = 64 };
+
 const struct t_case adv_lsm_cases[] = {
 	PER_PROTO_FIX("adv_lsm_denied", t_lsm_denied, &fix_queued, 0, 60),
+	PER_PROTO_FIX("adv_lsm_send_denied", t_lsm_send_denied, &fix_empty, 0, 60),
 	{ NULL }
 };

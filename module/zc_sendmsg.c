@@ -93,6 +93,7 @@ zc_sendmsg_do(struct socket *sock, struct msghdr *msg, unsigned int flags,
 	struct zc_sysid id;
 	bool alone = false;
 	bool readable = true;
+	bool from_syscall;
 	size_t plen = 0;
 	int nreq = 0;
 
@@ -121,7 +122,16 @@ zc_sendmsg_do(struct socket *sock, struct msghdr *msg, unsigned int flags,
 		nreq = zc_user_find(msg->msg_control_user, msg->msg_controllen,
 				    compat, ZC_WALK_ENTRY_HEADERS, &payload,
 				    &plen, &alone);
-	if (nreq && !id.mmsg && !zc_callid_is_calls(&id, msg, &readable))
+	/*
+	 * Called from ___sys_sendmsg() itself, as the direct-call trampoline
+	 * sees (the return address is the real one): the system call's own
+	 * message, whose msghdr the kernel has just copied. Elsewhere a
+	 * tracer may hide io_uring's caller: the user's msghdr is compared.
+	 */
+	from_syscall = can_return && !id.mmsg && parent_ip >= zc_syscall_start &&
+		       parent_ip < zc_syscall_end;
+	if (nreq && !id.mmsg && !from_syscall &&
+	    !zc_callid_is_calls(&id, msg, &readable))
 		goto not_the_calls;
 	if (!nreq) {
 		if (zc_records_in_use()) {
@@ -149,8 +159,7 @@ zc_sendmsg_do(struct socket *sock, struct msghdr *msg, unsigned int flags,
 	c->nreq = nreq;		/* ZC_WALK_LATER: walked at the parse */
 	c->sk = (unsigned long)sock->sk;
 	c->armed = true;
-	if (can_return && !id.mmsg && parent_ip >= zc_syscall_start &&
-	    parent_ip < zc_syscall_end && zc_call_hold_until_return(c))
+	if (from_syscall && zc_call_hold_until_return(c))
 		held = c;
 	/* An unread msghdr: the parse checks it (zc_call_claim()). */
 	if (alone && readable)

@@ -87,7 +87,9 @@ static bool zc_answer_may_wait(struct sock *sk, const struct zc_call *call,
  * (the @size it holds, stored again; -EFAULT otherwise, for the parse to
  * fault it in). Whether the caller may send there is asked by the kernel
  * itself before the send (sock_sendmsg()), and again at the return if
- * the send failed: @msg and its length are kept for that.
+ * the send failed: @msg and its length are kept for that (its name and
+ * iovec are in ___sys_sendmsg()'s frame, and its control buffer stays
+ * the user's: the entry tells the kernel there is none to copy).
  */
 static int zc_answer_later(struct zc_call *call, struct zc_info __user *uzi,
 			   u32 n, u8 zc0, struct msghdr *msg)

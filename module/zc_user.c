@@ -54,10 +54,12 @@ efault:									\
 
 /*
  * One control message header of the user's buffer, in its own layout:
- * three loads with page faults disabled.
+ * three loads with page faults disabled. Inline: the entry's walk reads
+ * one header per request, and a call costs it about 22 instructions.
  */
-static bool zc_user_cmsghdr_nofault(const char __user *p, bool compat,
-				    size_t *len, int *level, int *type)
+static __always_inline bool
+zc_user_cmsghdr_nofault(const char __user *p, bool compat, size_t *len,
+			int *level, int *type)
 {
 	bool ok = false;
 

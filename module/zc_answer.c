@@ -156,7 +156,9 @@ zc_answer_take(struct sock *sk, struct zc_call *call,
  * empty error queue at the entry of a call held until its return is
  * answered there instead (zc_answer_later()); its send permission is the
  * one the kernel asks before the send, or asked at the return where the
- * send failed.
+ * send failed, on kernels whose security modules refuse only with a
+ * negative errno (zc_lsm_refusal_is_negative(); before 6.12 a BPF LSM
+ * program could refuse with a count, so there the entry asks).
  *
  * Return: 0 (answered, counted; or left for the return), -EINVAL,
  * -EFAULT or the security module's error (nothing taken).
@@ -197,7 +199,8 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
 	later = entry_msg && zc_answer_may_wait(sk, call, uzi);
 	err = zc_call_may_write(call, uzi, call->plen, &x, may_sleep);
 	if (!err)
-		err = zc_lsm_may_answer(sk, later ? NULL : entry_msg);
+		err = zc_lsm_may_answer(sk, later && zc_lsm_refusal_is_negative() ?
+					NULL : entry_msg);
 	if (err)
 		return err;
 	if (later)
@@ -226,12 +229,15 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
  * send itself completed meanwhile among it. On the same socket: the task
  * is still inside the system call, which holds the socket's file; the
  * security module's yes to the error queue's read at the entry stands
- * for it, as a blocked recvmsg() keeps its own. A send that went through was allowed by the
- * security module (sock_sendmsg() asked it, as the entry would have); for
- * one that failed (@ret < 0) that is not known, so it is asked now, with
- * the message's own msghdr and length, and a caller it refuses is not
- * answered. The task may sleep here, the call's module
- * reference held: a page gone since the entry read it (another thread's
+ * for it, as a blocked recvmsg() keeps its own. A send that went through
+ * was allowed by the security module: sock_sendmsg() asked it, as the
+ * entry would have, where a refusal is always negative
+ * (zc_lsm_refusal_is_negative(); elsewhere the entry asked). For one that
+ * failed (@ret < 0) that is not known, so it is asked now, with the
+ * message's own msghdr and length, and a caller it refuses is not
+ * answered. The module's question is the kernel's: the message as it is
+ * sent, without the request, which the read's check judges. The task may
+ * sleep here, the call's module reference held: a page gone since the entry read it (another thread's
  * MADV_DONTNEED, a migration, swap-out during a blocked send) is faulted
  * in as at the parse (zc_user_fault_in(): never a userfaultfd answer or
  * a filesystem's write fault; a read of a FUSE page evicted since the
@@ -258,7 +264,8 @@ void notrace zc_answer_returned(struct zc_call *call, int ret)
 	call->later = false;
 	if (fatal_signal_pending(current) || !zc_callback_may_sleep())
 		return;
-	if (ret < 0 && zc_lsm_may_send(sk, call->later_msg, call->later_len))
+	if (ret < 0 && zc_lsm_refusal_is_negative() &&
+	    zc_lsm_may_send(sk, call->later_msg, call->later_len))
 		return;
 	err = zc_user_head(uzi, &head);
 	if (err && zc_user_fault_in(uzi, ZC_INFO_SIZE(n), true))

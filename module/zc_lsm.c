@@ -30,6 +30,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bpf_lsm.h>
 #include <linux/security.h>
 #include <linux/socket.h>
 #include <net/sock.h>
@@ -124,6 +125,11 @@ int zc_lsm_init(void)
 	/* The gates must have the kernel's own prototypes. */
 	BUILD_BUG_ON(!__same_type(&security_socket_sendmsg, &zc_lsm_sendmsg_gate));
 	BUILD_BUG_ON(!__same_type(&security_socket_recvmsg, &zc_lsm_recvmsg_gate));
+#ifdef ZC_HAVE_BPF_LSM_RETVAL_RANGE	/* zc_lsm_refusal_is_negative() */
+	BUILD_BUG_ON(!__same_type(&bpf_lsm_get_retval_range,
+				  int (*)(const struct bpf_prog *,
+					  struct bpf_retval_range *)));
+#endif
 	err = zc_lsm_resolve("security_socket_sendmsg", &zc_lsm_sendmsg_at);
 	if (!err)
 		err = zc_lsm_resolve("security_socket_recvmsg", &zc_lsm_recvmsg_at);
@@ -179,9 +185,9 @@ int zc_lsm_may_send(struct sock *sk, struct msghdr *msg, int size)
  * @sk: the socket
  * @entry_msg: the message, when asked at ____sys_sendmsg() entry of a
  *	request answered there (send permission is asked too); NULL at the
- *	parse (already asked) and for a request left for the return (the
- *	kernel asks before the send, and zc_answer_returned() again where
- *	the send failed)
+ *	parse (already asked) and for a request left for the return where
+ *	a refusal is always negative (the kernel asks before the send, and
+ *	zc_answer_returned() again where the send failed)
  *
  * Call with the call held (zc_call_hold()): the hooks may sleep.
  *

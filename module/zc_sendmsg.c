@@ -161,7 +161,7 @@ zc_sendmsg_do(struct socket *sock, struct msghdr *msg, unsigned int flags,
 	c->armed = true;
 	if (from_syscall && zc_call_hold_until_return(c))
 		held = c;
-	/* An unread msghdr: the parse checks it (zc_call_claim()). */
+	/* A msghdr not readable now: the parse checks it (zc_call_claim()). */
 	if (alone && readable)
 		zc_answer_at_entry(sock->sk, c, msg);
 	return held;

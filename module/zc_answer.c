@@ -237,8 +237,9 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
  * message's own msghdr and length, and a caller it refuses is not
  * answered. The module's question is the kernel's: the message as it is
  * sent, without the request, which the read's check judges. The task may
- * sleep here, the call's module reference held: a page gone since the entry read it (another thread's
- * MADV_DONTNEED, a migration, swap-out during a blocked send) is faulted
+ * sleep here, the call's module reference held: a page gone since the
+ * entry read it (another thread's MADV_DONTNEED, a migration, swap-out
+ * during a blocked send) is faulted
  * in as at the parse (zc_user_fault_in(): never a userfaultfd answer or
  * a filesystem's write fault; a read of a FUSE page evicted since the
  * entry waits for the filesystem, killably, as the parse's does:

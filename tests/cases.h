@@ -117,6 +117,9 @@
  *   adv_lsm.c          a request is answered only where the security
  *                      module lets the caller send and read the error
  *                      queue. module/zc_lsm.c zc_lsm_may_answer()
+ *   adv_lsm_bpf.c      a send a BPF program refuses with a count is not
+ *                      answered. module/zc_lsm.c
+ *                      zc_lsm_send_refusal_is_negative()
  *
  * Not in a table here: the per-task records (module/zc_records.c
  * zc_task_exit(); module/zc_records_pool.c zc_records_refill()) serve
@@ -245,6 +248,7 @@ extern const struct t_case adv_page_absent_cases[];
 extern const struct t_case adv_tracer_shared_cases[];
 extern const struct t_case adv_rt_unload_cases[];
 extern const struct t_case adv_lsm_cases[];
+extern const struct t_case adv_lsm_bpf_cases[];
 extern const struct t_case preload_absent_cases[];
 extern const struct t_case preload_cases[];
 

@@ -60,6 +60,7 @@ static const struct t_case *const tables[] = {
 	adv_rt_unload_cases,
 	adv_tracer_shared_cases,
 	adv_lsm_cases,
+	adv_lsm_bpf_cases,
 	preload_absent_cases,
 	preload_cases,
 };

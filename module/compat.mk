@@ -28,14 +28,6 @@ ZC_MM_TYPES_H := $(srctree)/include/linux/mm_types.h
 ifneq ($(shell grep -s 'FOLL_HONOR_NUMA_FAULT' $(ZC_MM_TYPES_H)),)
 ccflags-y += -DZC_HAVE_FOLL_HONOR_NUMA_FAULT
 endif
-# 6.12 made the BPF verifier keep a BPF LSM program's return to
-# [-MAX_ERRNO, 0] (commit 5d99e198be27, "bpf, lsm: Add check for BPF LSM
-# return value"), adding bpf_lsm_get_retval_range(); before, a program
-# could refuse a send with a positive value. Checked in zc_lsm.c.
-ZC_BPF_LSM_H := $(srctree)/include/linux/bpf_lsm.h
-ifneq ($(shell grep -s 'int bpf_lsm_get_retval_range' $(ZC_BPF_LSM_H)),)
-ccflags-y += -DZC_HAVE_BPF_LSM_RETVAL_RANGE
-endif
 # Older kernels than 5.10 lack the interfaces used here: say so instead
 # of failing somewhere in the compile. Newer ones build; zc_main.c
 # refuses to load on kernels it was not tested on.

@@ -85,18 +85,21 @@ static bool zc_answer_may_wait(struct sock *sk, const struct zc_call *call,
  * Leave it as it is meanwhile (nothing written: a call the kernel
  * restarts meets it again and answers it then), on a page writable now
  * (the @size it holds, stored again; -EFAULT otherwise, for the parse to
- * fault it in). Whether the caller may send there is asked by the kernel
- * itself before the send (sock_sendmsg()), and again at the return if
- * the send failed: @msg and its length are kept for that (its name and
- * iovec are in ___sys_sendmsg()'s frame, and its control buffer stays
- * the user's: the entry tells the kernel there is none to copy).
+ * fault it in). Whether the caller may send there was asked at the entry,
+ * or, where @unasked, is asked by the kernel itself before the send
+ * (sock_sendmsg()), and again at the return if the send failed or a
+ * refusal could have been a count by then: @msg and its length are kept
+ * for that (its name and iovec are in ___sys_sendmsg()'s frame, and its
+ * control buffer stays the user's: the entry tells the kernel there is
+ * none to copy).
  */
 static int zc_answer_later(struct zc_call *call, struct zc_info __user *uzi,
-			   u32 n, u8 zc0, struct msghdr *msg)
+			   u32 n, u8 zc0, struct msghdr *msg, bool unasked)
 {
 	if (zc_user_put_u32(&uzi->size, n))
 		return -EFAULT;
 	call->later = true;
+	call->later_unasked = unasked;
 	call->later_zc = zc0;
 	call->later_msg = msg;
 	call->later_len = msg_data_left(msg);
@@ -156,9 +159,9 @@ zc_answer_take(struct sock *sk, struct zc_call *call,
  * empty error queue at the entry of a call held until its return is
  * answered there instead (zc_answer_later()); its send permission is the
  * one the kernel asks before the send, or asked at the return where the
- * send failed, on kernels whose security modules refuse only with a
- * negative errno (zc_lsm_refusal_is_negative(); before 6.12 a BPF LSM
- * program could refuse with a count, so there the entry asks).
+ * send failed, while no BPF program that could refuse with a count is
+ * attached to the send's security hook (zc_lsm_send_refusal_is_negative();
+ * otherwise the entry asks).
  *
  * Return: 0 (answered, counted; or left for the return), -EINVAL,
  * -EFAULT or the security module's error (nothing taken).
@@ -170,7 +173,7 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
 	bool may_sleep = !entry_msg;
 	struct zc_user_head head;
 	struct zc_extent x;
-	bool later;
+	bool later, unasked;
 	int err;
 
 	if (call->nreq != 1 || call->plen != ZC_INFO_SIZE(n))
@@ -197,14 +200,15 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
 	if (!zc_call_hold(call))
 		return -EINVAL;
 	later = entry_msg && zc_answer_may_wait(sk, call, uzi);
+	unasked = later && zc_lsm_send_refusal_is_negative();
 	err = zc_call_may_write(call, uzi, call->plen, &x, may_sleep);
 	if (!err)
-		err = zc_lsm_may_answer(sk, later && zc_lsm_refusal_is_negative() ?
-					NULL : entry_msg);
+		err = zc_lsm_may_answer(sk, unasked ? NULL : entry_msg);
 	if (err)
 		return err;
 	if (later)
-		return zc_answer_later(call, uzi, n, head.zerocopy, entry_msg);
+		return zc_answer_later(call, uzi, n, head.zerocopy, entry_msg,
+				       unasked);
 	zc_records_refill();
 
 	err = zc_answer_take(sk, call, uzi, n, &head, may_sleep, false);
@@ -229,13 +233,14 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
  * send itself completed meanwhile among it. On the same socket: the task
  * is still inside the system call, which holds the socket's file; the
  * security module's yes to the error queue's read at the entry stands
- * for it, as a blocked recvmsg() keeps its own. A send that went through
- * was allowed by the security module: sock_sendmsg() asked it, as the
- * entry would have, where a refusal is always negative
- * (zc_lsm_refusal_is_negative(); elsewhere the entry asked). For one that
- * failed (@ret < 0) that is not known, so it is asked now, with the
- * message's own msghdr and length, and a caller it refuses is not
- * answered. The module's question is the kernel's: the message as it is
+ * for it, as a blocked recvmsg() keeps its own. Where the entry left the
+ * send's question to the kernel (@call->later_unasked: no BPF program
+ * that could refuse with a count was attached then), a send that went
+ * through was allowed: sock_sendmsg() asked, as the entry would have. For
+ * one that failed (@ret < 0) that is not known, nor for any where such a
+ * program is attached now (zc_lsm_send_refusal_is_negative()), so it is
+ * asked now, with the message's own msghdr and length, and a caller it
+ * refuses is not answered. The module's question is the kernel's: the message as it is
  * sent, without the request, which the read's check judges. The task may
  * sleep here, the call's module reference held: a page gone since the
  * entry read it (another thread's MADV_DONTNEED, a migration, swap-out
@@ -265,7 +270,8 @@ void notrace zc_answer_returned(struct zc_call *call, int ret)
 	call->later = false;
 	if (fatal_signal_pending(current) || !zc_callback_may_sleep())
 		return;
-	if (ret < 0 && zc_lsm_refusal_is_negative() &&
+	if (call->later_unasked &&
+	    (ret < 0 || !zc_lsm_send_refusal_is_negative()) &&
 	    zc_lsm_may_send(sk, call->later_msg, call->later_len))
 		return;
 	err = zc_user_head(uzi, &head);

@@ -42,6 +42,9 @@ struct msghdr;
  * @later: under @until_return, the message's lone request met an empty
  *	error queue at the entry: it is answered when ____sys_sendmsg()
  *	returns (zc_answer_returned()), with what the send completed
+ * @later_unasked: the entry left the send's security check to the kernel
+ *	(zc_answer(): no BPF program that could refuse with a count was
+ *	attached to it); the return asks where that is not enough
  * @later_zc: its arr[0].zerocopy as the entry read it
  * @later_msg: the kernel's msghdr of that message, followed only at that
  *	call's return, where it is still the caller's (the system call's
@@ -75,6 +78,7 @@ struct zc_call {
 	bool held;
 	bool until_return;
 	bool later;
+	bool later_unasked;
 	u8 later_zc;
 	struct msghdr *later_msg;
 	int later_len;

@@ -111,24 +111,6 @@ static inline bool zc_callback_may_sleep(void)
 }
 
 /*
- * zc_lsm_refusal_is_negative - does a security module that refuses a
- * send always say so with a negative errno, so that a sock_sendmsg()
- * returning a count (or 0) was allowed? The in-tree modules do; a BPF
- * LSM program may return a positive value before 6.12 (commit
- * 5d99e198be27, "bpf, lsm: Add check for BPF LSM return value", which
- * added bpf_lsm_get_retval_range(); probed in compat.mk), and
- * ____sys_sendmsg() returns that as if so many bytes were sent.
- */
-static inline bool zc_lsm_refusal_is_negative(void)
-{
-#ifdef ZC_HAVE_BPF_LSM_RETVAL_RANGE
-	return true;
-#else
-	return !IS_ENABLED(CONFIG_BPF_LSM);
-#endif
-}
-
-/*
  * ZC_FOLL_HONOR_NUMA - the GUP flag that makes a read fault-in fix a NUMA
  * hinting (PROT_NONE) entry instead of following it: since 6.6 GUP
  * follows one unless told ("mm/gup: reintroduce FOLL_NUMA as

@@ -37,6 +37,7 @@
 
 #include <linux/module.h>
 #include <linux/task_work.h>
+#include "zc_compat.h"
 #include "zc_hold.h"
 #include "zc_records.h"
 #include "zc_restart.h"
@@ -73,9 +74,12 @@ static void zc_call_pay_late(struct zc_call *c, bool may_fault)
  * (zc_errqueue_deliver()). Stored now where the task may fault, else when
  * the hold ends, before the task returns to user mode: in task work,
  * faulting (zc_call_release(); arm64, where the gap was seen), or at the
- * x86 direct call's return without a fault (zc_call_returned(); there
- * the interrupts-off pair leaves no gap a remote unmap can use). Only one
- * can wait per call; a second (sendmmsg()) is tried without a fault.
+ * x86 direct call's return, faulting where the task may sleep there
+ * (zc_call_returned(): the interrupts-off pair leaves no gap between its
+ * two stores, but on PREEMPT_RT the queue's lock leaves interrupts on
+ * before it, and a payload across two pages can lose arr[0]'s page after
+ * arr[0] was written). Only one can wait per call; a second
+ * (sendmmsg()) is tried without a fault.
  */
 void zc_call_late(struct zc_call *c, u8 __user *p, u8 v, bool may_fault)
 {
@@ -194,7 +198,7 @@ __visible int notrace zc_call_returned(struct zc_call *call, int ret)
 {
 	if (WARN_ON_ONCE(!call->until_return))
 		return ret;
-	zc_call_pay_late(call, false);
+	zc_call_pay_late(call, zc_callback_may_sleep());
 	if (call->processed && zc_restart_code(ret)) {
 		ret = -EINTR;
 		zc_stat_add(eintr, 1);

@@ -9,7 +9,10 @@
  * asked through the same hooks the stock calls ask. At the parse the
  * kernel has already asked security_socket_sendmsg() (sock_sendmsg()
  * calls it before the protocol parses control messages); at
- * ____sys_sendmsg() entry it has not, so both are asked there.
+ * ____sys_sendmsg() entry it has not, so both are asked there, except
+ * for a request left for the call's return (zc_answer.c), whose send the
+ * kernel asks before sending, and the module again at the return where
+ * that answer might not be the whole story.
  *
  * The two hooks are neither exported nor callable through a pointer: the
  * kernel calls them only directly, so on IBT kernels objtool seals them
@@ -27,12 +30,19 @@
  *
  * A kernel with CONFIG_SECURITY_NETWORK whose hooks cannot be found is
  * refused at load: answering without asking would bypass the policy.
+ *
+ * Whether a refused send always says so with a negative errno (so that a
+ * send that returned a count was allowed) is read off the send hook's
+ * ftrace sites: zc_lsm_send_refusal_is_negative(). A refusal with a count
+ * is EACCES to the module's callers.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bpf_lsm.h>
+#include <linux/ftrace.h>
 #include <linux/security.h>
 #include <linux/socket.h>
+#include <linux/string.h>
 #include <net/sock.h>
 #include "zc_compat.h"
 #include "zc_hook.h"
@@ -54,6 +64,18 @@ static ZC_NOIPA int zc_lsm_recvmsg_gate(struct socket *sock,
 /* The security hooks' first instructions: where the gates go. */
 unsigned long zc_lsm_sendmsg_at __ro_after_init;
 unsigned long zc_lsm_recvmsg_at __ro_after_init;
+
+/*
+ * The ftrace sites where a BPF program that may refuse a send with a count
+ * would be called from (zc_lsm_send_refusal_is_negative()), and that of a
+ * function of this module nobody traces: what such a site holds.
+ */
+static unsigned long zc_lsm_send_sites[2] __ro_after_init;
+static unsigned long zc_lsm_untraced_site __ro_after_init;
+
+static __used ZC_NOIPA void zc_lsm_untraced(void)
+{
+}
 
 static void notrace zc_lsm_sendmsg_entry(unsigned long ip,
 					 unsigned long parent_ip,
@@ -111,6 +133,57 @@ static int zc_lsm_resolve(const char *name, unsigned long *at)
 	return 0;
 }
 
+/*
+ * Where an ftrace site cannot be found, zc_lsm_untraced_site stays 0 and
+ * every send is asked.
+ */
+static void zc_lsm_send_sites_init(void)
+{
+	unsigned long untraced;
+
+	if (zc_symbol_resolve("security_socket_sendmsg", &zc_lsm_send_sites[0]) ||
+	    (IS_ENABLED(CONFIG_BPF_LSM) &&
+	     zc_symbol_resolve("bpf_lsm_socket_sendmsg", &zc_lsm_send_sites[1])) ||
+	    zc_symbol_resolve("zc_lsm_untraced", &untraced))
+		return;
+	zc_lsm_untraced_site = untraced;
+}
+
+/**
+ * zc_lsm_send_refusal_is_negative() - would a refused send say so with a
+ * negative errno now?
+ *
+ * The in-tree security modules refuse with a negative errno, so a
+ * sock_sendmsg() that returned a count (or 0) was allowed. A BPF program
+ * may return a positive value instead, which sock_sendmsg() returns
+ * without sending and ____sys_sendmsg() as if so many bytes were sent: an
+ * fmod_ret program on security_socket_sendmsg() (any kernel), a BPF LSM
+ * program on bpf_lsm_socket_sendmsg() before 6.12 (whose verifier came to
+ * keep it to [-MAX_ERRNO, 0], commit 5d99e198be27), and a cgroup one
+ * there that sets its return value (6.0+). Each is called from a BPF
+ * trampoline that a call at the function's ftrace site reaches. So this
+ * is true while those sites hold what an untraced function's does (that
+ * of zc_lsm_untraced()): any tracer there, or a site being patched, makes
+ * it false and the send is asked. A program attached after it said true
+ * is seen at the call's return (zc_answer_returned() asks again).
+ *
+ * Return: true if the sites are untraced.
+ */
+bool zc_lsm_send_refusal_is_negative(void)
+{
+	const void *untraced = (const void *)zc_lsm_untraced_site;
+	unsigned int i;
+
+	if (!untraced)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(zc_lsm_send_sites); i++)
+		if (zc_lsm_send_sites[i] &&
+		    memcmp((const void *)zc_lsm_send_sites[i], untraced,
+			   MCOUNT_INSN_SIZE))
+			return false;
+	return true;
+}
+
 /**
  * zc_lsm_init() - route the gates to the socket send and receive hooks
  *
@@ -125,16 +198,12 @@ int zc_lsm_init(void)
 	/* The gates must have the kernel's own prototypes. */
 	BUILD_BUG_ON(!__same_type(&security_socket_sendmsg, &zc_lsm_sendmsg_gate));
 	BUILD_BUG_ON(!__same_type(&security_socket_recvmsg, &zc_lsm_recvmsg_gate));
-#ifdef ZC_HAVE_BPF_LSM_RETVAL_RANGE	/* zc_lsm_refusal_is_negative() */
-	BUILD_BUG_ON(!__same_type(&bpf_lsm_get_retval_range,
-				  int (*)(const struct bpf_prog *,
-					  struct bpf_retval_range *)));
-#endif
 	err = zc_lsm_resolve("security_socket_sendmsg", &zc_lsm_sendmsg_at);
 	if (!err)
 		err = zc_lsm_resolve("security_socket_recvmsg", &zc_lsm_recvmsg_at);
 	if (err)
 		return err;
+	zc_lsm_send_sites_init();
 	zc_lsm_hooks[0].addr = (unsigned long)zc_lsm_sendmsg_gate;
 	zc_lsm_hooks[1].addr = (unsigned long)zc_lsm_recvmsg_gate;
 	err = zc_hook_attach(&zc_lsm_hooks[0]);
@@ -160,6 +229,17 @@ void zc_lsm_exit(void)
 	zc_hook_remove(&zc_lsm_hooks[0]);
 }
 
+/*
+ * A hook's answer as the module's: a refusal with a count (a BPF program's,
+ * above), which the stock call would return as if so many bytes had
+ * passed, is EACCES here, never a positive value the kernel's control
+ * message parse would take for "go on".
+ */
+static int zc_lsm_refusal(int err)
+{
+	return err > 0 ? -EACCES : err;
+}
+
 /**
  * zc_lsm_may_send() - may the current task send @msg on @sk?
  * @sk: the socket
@@ -169,7 +249,8 @@ void zc_lsm_exit(void)
  * The question sock_sendmsg() asks before a send. Call with the call held
  * (zc_call_hold()): the hook may sleep.
  *
- * Return: 0, or the security module's error (-EACCES, -EPERM, ...).
+ * Return: 0, or the security module's error (-EACCES, -EPERM, ...;
+ * -EACCES for a refusal with a count).
  */
 int zc_lsm_may_send(struct sock *sk, struct msghdr *msg, int size)
 {
@@ -177,7 +258,7 @@ int zc_lsm_may_send(struct sock *sk, struct msghdr *msg, int size)
 		return 0;
 	if (!sk->sk_socket)
 		return -EINVAL;
-	return zc_lsm_sendmsg_gate(sk->sk_socket, msg, size);
+	return zc_lsm_refusal(zc_lsm_sendmsg_gate(sk->sk_socket, msg, size));
 }
 
 /**
@@ -185,13 +266,15 @@ int zc_lsm_may_send(struct sock *sk, struct msghdr *msg, int size)
  * @sk: the socket
  * @entry_msg: the message, when asked at ____sys_sendmsg() entry of a
  *	request answered there (send permission is asked too); NULL at the
- *	parse (already asked) and for a request left for the return where
- *	a refusal is always negative (the kernel asks before the send, and
- *	zc_answer_returned() again where the send failed)
+ *	parse (already asked) and for a request left for the return while a
+ *	refusal would be negative (zc_lsm_send_refusal_is_negative(): the
+ *	kernel asks before the send, zc_answer_returned() again where the
+ *	send failed or that no longer holds)
  *
  * Call with the call held (zc_call_hold()): the hooks may sleep.
  *
- * Return: 0, or the security module's error (-EACCES, -EPERM, ...).
+ * Return: 0, or the security module's error (-EACCES, -EPERM, ...;
+ * -EACCES for a refusal with a count).
  */
 int zc_lsm_may_answer(struct sock *sk, struct msghdr *entry_msg)
 {
@@ -204,10 +287,10 @@ int zc_lsm_may_answer(struct sock *sk, struct msghdr *entry_msg)
 	if (!sock)
 		return -EINVAL;
 	if (entry_msg) {
-		err = zc_lsm_sendmsg_gate(sock, entry_msg,
-					  msg_data_left(entry_msg));
+		err = zc_lsm_may_send(sk, entry_msg, msg_data_left(entry_msg));
 		if (err)
 			return err;
 	}
-	return zc_lsm_recvmsg_gate(sock, &none, 0, MSG_ERRQUEUE | MSG_DONTWAIT);
+	err = zc_lsm_recvmsg_gate(sock, &none, 0, MSG_ERRQUEUE | MSG_DONTWAIT);
+	return zc_lsm_refusal(err);
 }

@@ -15,5 +15,6 @@ extern unsigned long zc_lsm_sendmsg_at, zc_lsm_recvmsg_at;
 void zc_lsm_exit(void);
 int zc_lsm_may_answer(struct sock *sk, struct msghdr *entry_msg);
 int zc_lsm_may_send(struct sock *sk, struct msghdr *msg, int size);
+bool zc_lsm_send_refusal_is_negative(void);
 
 #endif /* _ZC_LSM_H */

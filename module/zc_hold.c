@@ -198,7 +198,8 @@ __visible int notrace zc_call_returned(struct zc_call *call, int ret)
 {
 	if (WARN_ON_ONCE(!call->until_return))
 		return ret;
-	zc_call_pay_late(call, zc_callback_may_sleep());
+	if (call->late)
+		zc_call_pay_late(call, zc_callback_may_sleep());
 	if (call->processed && zc_restart_code(ret)) {
 		ret = -EINTR;
 		zc_stat_add(eintr, 1);

@@ -39,10 +39,8 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bpf_lsm.h>
-#include <linux/ftrace.h>
 #include <linux/security.h>
 #include <linux/socket.h>
-#include <linux/string.h>
 #include <net/sock.h>
 #include "zc_compat.h"
 #include "zc_hook.h"
@@ -65,13 +63,9 @@ static ZC_NOIPA int zc_lsm_recvmsg_gate(struct socket *sock,
 unsigned long zc_lsm_sendmsg_at __ro_after_init;
 unsigned long zc_lsm_recvmsg_at __ro_after_init;
 
-/*
- * The ftrace sites where a BPF program that may refuse a send with a count
- * would be called from (zc_lsm_send_refusal_is_negative()), and that of a
- * function of this module nobody traces: what such a site holds.
- */
-static unsigned long zc_lsm_send_sites[2] __ro_after_init;
-static unsigned long zc_lsm_untraced_site __ro_after_init;
+/* The send hooks' ftrace sites, and an untraced one's text (zc_lsm.h). */
+unsigned long zc_lsm_send_sites[2] __ro_after_init;
+u64 zc_lsm_untraced_insn __ro_after_init;
 
 static __used ZC_NOIPA void zc_lsm_untraced(void)
 {
@@ -133,55 +127,20 @@ static int zc_lsm_resolve(const char *name, unsigned long *at)
 	return 0;
 }
 
-/*
- * Where an ftrace site cannot be found, zc_lsm_untraced_site stays 0 and
- * every send is asked.
- */
+/* Where an ftrace site cannot be found, every send is asked. */
 static void zc_lsm_send_sites_init(void)
 {
-	unsigned long untraced;
+	unsigned long send, bpf = 0, untraced;
 
-	if (zc_symbol_resolve("security_socket_sendmsg", &zc_lsm_send_sites[0]) ||
+	BUILD_BUG_ON(sizeof(u64) <= MCOUNT_INSN_SIZE);
+	if (zc_symbol_resolve("security_socket_sendmsg", &send) ||
 	    (IS_ENABLED(CONFIG_BPF_LSM) &&
-	     zc_symbol_resolve("bpf_lsm_socket_sendmsg", &zc_lsm_send_sites[1])) ||
+	     zc_symbol_resolve("bpf_lsm_socket_sendmsg", &bpf)) ||
 	    zc_symbol_resolve("zc_lsm_untraced", &untraced))
 		return;
-	zc_lsm_untraced_site = untraced;
-}
-
-/**
- * zc_lsm_send_refusal_is_negative() - would a refused send say so with a
- * negative errno now?
- *
- * The in-tree security modules refuse with a negative errno, so a
- * sock_sendmsg() that returned a count (or 0) was allowed. A BPF program
- * may return a positive value instead, which sock_sendmsg() returns
- * without sending and ____sys_sendmsg() as if so many bytes were sent: an
- * fmod_ret program on security_socket_sendmsg() (any kernel), a BPF LSM
- * program on bpf_lsm_socket_sendmsg() before 6.12 (whose verifier came to
- * keep it to [-MAX_ERRNO, 0], commit 5d99e198be27), and a cgroup one
- * there that sets its return value (6.0+). Each is called from a BPF
- * trampoline that a call at the function's ftrace site reaches. So this
- * is true while those sites hold what an untraced function's does (that
- * of zc_lsm_untraced()): any tracer there, or a site being patched, makes
- * it false and the send is asked. A program attached after it said true
- * is seen at the call's return (zc_answer_returned() asks again).
- *
- * Return: true if the sites are untraced.
- */
-bool zc_lsm_send_refusal_is_negative(void)
-{
-	const void *untraced = (const void *)zc_lsm_untraced_site;
-	unsigned int i;
-
-	if (!untraced)
-		return false;
-	for (i = 0; i < ARRAY_SIZE(zc_lsm_send_sites); i++)
-		if (zc_lsm_send_sites[i] &&
-		    memcmp((const void *)zc_lsm_send_sites[i], untraced,
-			   MCOUNT_INSN_SIZE))
-			return false;
-	return true;
+	zc_lsm_untraced_insn = zc_site_insn(untraced);
+	zc_lsm_send_sites[1] = bpf;
+	zc_lsm_send_sites[0] = send;
 }
 
 /**

@@ -271,14 +271,31 @@ int zc_hook_install(struct zc_hook *hook)
 }
 
 /*
- * The load-time redirect check: a call of zc_redirect_probe() must end up
- * in zc_redirect_target(). ZC_NOIPA: the compiler may neither inline the
- * probe, nor clone it, nor fold its result into the caller.
+ * The load-time redirect checks: a call of zc_redirect_probe() (the
+ * callback's) or zc_direct_probe() (the direct call's) must end up in
+ * zc_redirect_target(). ZC_NOIPA: the compiler may neither inline a
+ * probe, nor clone it, nor merge the two, nor fold a result into the
+ * caller.
  */
 static ZC_NOIPA int zc_redirect_probe(int v)
 {
 	return v;
 }
+
+static ZC_NOIPA int zc_direct_probe(int v)
+{
+	return v;
+}
+
+/*
+ * The checks that passed keep their hooks, on probes nothing else calls,
+ * until zc_hook_checks_end(): removing a hook waits for RCU Tasks, that
+ * is for every task on a CPU to give it up of its own accord, and a
+ * user-space loop that never blocks holds that wait for as long as it
+ * runs (module_control.c load_busy_cpu: a load waited as long as a
+ * spinning process did). The unload waits for its own hooks anyway.
+ */
+static struct zc_hook *zc_hook_checked[2];
 
 /* Also the direct-call self-test's target (zc_direct.c). */
 __visible ZC_NOIPA int zc_redirect_target(int v)
@@ -325,6 +342,7 @@ int zc_hook_check_redirect(unsigned long flags, unsigned long direct)
 		.name = "a zcnotify function (direct-call self-test)",
 	};
 	struct zc_hook *hook = direct ? &hd : &h;
+	int (*probe)(int) = direct ? zc_direct_probe : zc_redirect_probe;
 	int err, got;
 
 	BUILD_BUG_ON(!__same_type(ftrace_func_t,
@@ -337,24 +355,41 @@ int zc_hook_check_redirect(unsigned long flags, unsigned long direct)
 	}
 	hook->flags = flags;
 	hook->direct = direct;
-	hook->addr = (unsigned long)zc_redirect_probe;
+	hook->addr = (unsigned long)probe;
 	/* Permanent as the real hooks are: EBUSY while ftrace_enabled=0. */
 	err = zc_hook_attach(hook);
 	if (err)
 		return err;
-	got = zc_redirect_probe(1);
+	got = probe(1);
+	if (got == 2) {
+		zc_hook_checked[!!direct] = hook;
+		return 0;
+	}
 	zc_hook_remove(hook);
-	if (got != 2 && direct) {
+	if (direct) {
 		pr_warn("an ftrace direct call on this kernel does not redirect a traced call (self-test got %d): the hooks stay callbacks\n",
 			got);
 		return -EOPNOTSUPP;
 	}
-	if (got != 2) {
-		pr_err("ftrace on this kernel does not redirect a traced call (self-test got %d)\n",
-		       got);
-		return -EOPNOTSUPP;
+	pr_err("ftrace on this kernel does not redirect a traced call (self-test got %d)\n",
+	       got);
+	return -EOPNOTSUPP;
+}
+
+/**
+ * zc_hook_checks_end() - remove the hooks of the redirect checks that passed
+ *
+ * At unload, and where the load fails after zc_hook_check_redirect().
+ */
+void zc_hook_checks_end(void)
+{
+	unsigned int i;
+
+	for (i = ARRAY_SIZE(zc_hook_checked); i--;) {
+		if (zc_hook_checked[i])
+			zc_hook_remove(zc_hook_checked[i]);
+		zc_hook_checked[i] = NULL;
 	}
-	return 0;
 }
 
 /**

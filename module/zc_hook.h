@@ -33,6 +33,7 @@ struct zc_hook {
 int zc_hook_attach(struct zc_hook *hook);
 int zc_hook_install(struct zc_hook *hook);
 int zc_hook_check_redirect(unsigned long flags, unsigned long direct);
+void zc_hook_checks_end(void);
 int zc_redirect_target(int v);
 void zc_hook_remove(struct zc_hook *hook);
 

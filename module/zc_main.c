@@ -102,11 +102,11 @@ static int __init zc_init(void)
 	if (!err)
 		err = zc_symbol_check_clones(zc_restart_hook.name);
 	if (err)
-		return err;
+		goto out_checks;
 
 	err = zc_lsm_init();
 	if (err)
-		return err;
+		goto out_checks;
 	err = zc_stats_init();
 	if (err)
 		goto out_lsm;
@@ -154,6 +154,8 @@ out_stats:
 	zc_stats_exit();
 out_lsm:
 	zc_lsm_exit();
+out_checks:
+	zc_hook_checks_end();
 	return err;
 }
 
@@ -167,6 +169,7 @@ static void __exit zc_exit(void)
 	zc_latency_exit();
 	zc_stats_exit();
 	zc_lsm_exit();
+	zc_hook_checks_end();
 	pr_info("unloaded\n");
 }
 

@@ -93,7 +93,7 @@ elif [ "$mode" = demo ]; then
 	insmod /zcnotify.ko && /bin/zc_demo 2>&1 | sed 's/^/ZC: /'
 	/bin/zcstat | sed 's/^/ZC: zcstat: /'
 else
-	run 'absent_*' 'fallback_*' load_errors
+	run 'absent_*' 'fallback_*' load_errors load_busy_cpu
 	[ -d /sys/module/zcnotify ] || insmod /zcnotify.ko
 	run sysfs stats_udp4 'basic_*' 'sendmmsg_*' 'other_cmsgs_*' 'bounded_*' 'returned_*' 'helper_*' 'invalid_*' \
 	    'efault_*' 'hybrid_*' 'errors_*'

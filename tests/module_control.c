@@ -3,17 +3,22 @@
  * module_control: loading the module and what it shows in sysfs.
  *
  * Loads that must be refused, with one kernel log line each (load_errors);
- * the fixed ABI parameters, the version and the load line naming the hooks
+ * a load beside processes busy in the kernel that never sleep
+ * (load_busy_cpu: it must not wait for them); the fixed ABI parameters, the version and the load line naming the hooks
  * (sysfs); the counters in /sys/module/zcnotify/stats/ (stats_udp4).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "proto_lib.h"
 #include "cases.h"
 
@@ -216,8 +221,89 @@ out:
 	return ret;
 }
 
+#define SPIN_MAX	8
+#define SPIN_MS		30000
+#define SPIN_READ	(8 << 20)
+
+/*
+ * What keeps RCU Tasks waiting: a process that is nearly always in the
+ * kernel and never sleeps (a sender in a tight loop of sends that never
+ * block does it too). Reads of 8 MiB from /dev/zero into memory already
+ * faulted in, for up to 30 s: a scheduler tick almost never finds it in
+ * user space, the only other quiescent state it has.
+ */
+static void spin_in_kernel(long t0)
+{
+	char *buf = malloc(SPIN_READ);
+	int fd = open("/dev/zero", O_RDONLY);
+
+	if (!buf || fd < 0)
+		_exit(1);
+	memset(buf, 1, SPIN_READ);
+	while (zc_now_ms() - t0 < SPIN_MS)
+		if (read(fd, buf, SPIN_READ) < 0)
+			_exit(1);
+	_exit(0);
+}
+
+/*
+ * A load beside one process per CPU (8 at most) that spends its time in
+ * the kernel without ever sleeping (spin_in_kernel()), for up to 30 s: it
+ * must take less than 10 s. Removing an ftrace hook waits for RCU Tasks,
+ * for every task on a CPU to give it up of its own accord or be caught in
+ * user space; a load that removed one (the redirect checks did) waited
+ * as long as such processes ran (6.1, under the soak's senders: minutes).
+ * Before 6.6 registering a direct call waits for it too
+ * (register_ftrace_direct_multi() frees the hash it replaced only after
+ * it), so there, on x86-64 (direct calls from 5.18), the load's five
+ * registrations wait and the case skips.
+ * Module: zc_hook_check_redirect(), zc_hook_checks_end() in
+ * module/zc_hook.c.
+ */
+static int t_load_busy(struct t_ctx *t, const struct t_env *e)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN), t0, took;
+	pid_t pid[SPIN_MAX];
+	int i, n, ret, err, refused = 0;
+
+	if (zc_kernel_is("x86_64", 5, 18) && !zc_kernel_is("x86_64", 6, 6))
+		return t_skip(t, "the kernel's direct-call registration waits for RCU Tasks before 6.6");
+	if (zc_loaded())
+		CHECK(t, !zc_unload_retry("zcnotify", &refused), "rmmod: %s",
+		      strerror(errno));
+	n = ncpu < 1 ? 1 : ncpu > SPIN_MAX ? SPIN_MAX : ncpu;
+	t0 = zc_now_ms();
+	for (i = 0; i < n; i++) {
+		pid[i] = fork();
+		if (!pid[i])
+			spin_in_kernel(t0);
+		if (pid[i] < 0)
+			break;
+	}
+	n = i;
+	usleep(100000);		/* every spinner on a CPU */
+	t0 = zc_now_ms();
+	ret = zc_load(e->ko, "");
+	err = errno;
+	took = zc_now_ms() - t0;
+	for (i = 0; i < n; i++) {
+		kill(pid[i], SIGKILL);
+		waitpid(pid[i], NULL, 0);
+	}
+	CHECK(t, n > 0, "fork: %s", strerror(errno));
+	CHECK(t, !ret, "load beside %d busy processes: %s", n,
+	      strerror(err));
+	CHECK(t, took < 10000,
+	      "the load took %ld ms beside %d processes busy in the kernel: it waited for them",
+	      took, n);
+	printf("# the load took %ld ms beside %d processes busy in the kernel\n",
+	       took, n);
+	return 0;
+}
+
 const struct t_case module_control_cases[] = {
 	T_CASE("load_errors", t_load_errors, 0, 0, 60),
+	T_CASE("load_busy_cpu", t_load_busy, 0, 0, 60),
 	T_CASE("sysfs", t_sysfs, 0, 0, 10),
 	T_CASE("stats_udp4", t_stats, AF_INET, SOCK_DGRAM, 30),
 	{ NULL }

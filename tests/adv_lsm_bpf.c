@@ -5,7 +5,8 @@
  * A BPF program may turn a send down with a positive value: an fmod_ret
  * program on security_socket_sendmsg() on every kernel, a BPF LSM program
  * on bpf_lsm_socket_sendmsg() before 6.12 (whose verifier then came to
- * refuse one that returns anything but 0 or an errno). sock_sendmsg()
+ * refuse one that returns anything but 0 or an errno), and a cgroup BPF
+ * LSM program there that sets the hook's return value (6.0+). sock_sendmsg()
  * returns that value without sending, and ____sys_sendmsg() passes it on
  * as if so many bytes went out. A lone request left for the call's return
  * (x86-64, an empty error queue at the entry) must not be answered then:
@@ -13,8 +14,9 @@
  * program can answer it with a count.
  *
  * The test loads the program itself (the bpf() system call, the function
- * found in /sys/kernel/btf/vmlinux): it returns 1 for one forked child
- * and 0 (the hook's own answer) for everyone else. The child's plain send
+ * found in /sys/kernel/btf/vmlinux; the cgroup one on the cgroup v2 root,
+ * where the socket is): it answers 1 for one forked child and lets
+ * everyone else's sends go on. The child's plain send
  * must return 1 (the program works), its request on an empty queue must
  * return 1 with its buffer untouched, and the owner's completions must
  * all be there afterwards. A kernel that refuses such a program (the BPF
@@ -33,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -126,29 +129,49 @@ static int btf_func_id(const char *name, char *why, size_t why_len)
 	return id;
 }
 
+/* BPF instructions, r0 the result; JNE jumps @off forward. */
+#define INSN_CALL(f)	{ .code = BPF_JMP | BPF_CALL, .imm = (f) }
+#define INSN_RSH0(k)	{ .code = BPF_ALU64 | BPF_RSH | BPF_K, .dst_reg = BPF_REG_0, .imm = (k) }
+#define INSN_JNE0(k, o)	{ .code = BPF_JMP | BPF_JNE | BPF_K, .dst_reg = BPF_REG_0, .off = (o), .imm = (k) }
+#define INSN_MOV(r, k)	{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = (r), .imm = (k) }
+#define INSN_EXIT	{ .code = BPF_JMP | BPF_EXIT }
+#define PROG_LEN	9
+
 /*
- * return pid_tgid >> 32 == @tgid ? 1 : 0: a count for @tgid's sends, the
- * hook's own "go on" for everyone else's.
+ * @tgid's sends get 1, everyone else's the hook's own "go on": an fmod_ret
+ * or BPF LSM program returns it; a cgroup one (which returns 1 to allow)
+ * sets it as the hook's return value.
  */
+static void prog_make(struct bpf_insn *insn, bool cgroup, pid_t tgid)
+{
+	const struct bpf_insn ret[PROG_LEN] = {
+		INSN_CALL(BPF_FUNC_get_current_pid_tgid), INSN_RSH0(32),
+		INSN_JNE0(tgid, 2), INSN_MOV(BPF_REG_0, 1), INSN_EXIT,
+		INSN_MOV(BPF_REG_0, 0), INSN_EXIT,
+	};
+	const struct bpf_insn cg[PROG_LEN] = {
+		INSN_CALL(BPF_FUNC_get_current_pid_tgid), INSN_RSH0(32),
+		INSN_JNE0(tgid, 4), INSN_MOV(BPF_REG_1, 1),
+		INSN_CALL(BPF_FUNC_set_retval), INSN_MOV(BPF_REG_0, 1), INSN_EXIT,
+		INSN_MOV(BPF_REG_0, 1), INSN_EXIT,
+	};
+
+	memcpy(insn, cgroup ? cg : ret, sizeof(ret));
+}
+
 static int prog_load(int type, int attach, int btf_id, pid_t tgid, char *log,
 		     size_t log_len)
 {
-	struct bpf_insn insn[] = {
-		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_get_current_pid_tgid },
-		{ .code = BPF_ALU64 | BPF_RSH | BPF_K, .dst_reg = BPF_REG_0, .imm = 32 },
-		{ .code = BPF_JMP | BPF_JNE | BPF_K, .dst_reg = BPF_REG_0, .off = 2, .imm = tgid },
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
-		{ .code = BPF_JMP | BPF_EXIT },
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
+	struct bpf_insn insn[PROG_LEN];
 	union bpf_attr a;
+	bool cgroup = attach == BPF_LSM_CGROUP;
 
+	prog_make(insn, cgroup, tgid);
 	memset(&a, 0, sizeof(a));
 	a.prog_type = type;
 	a.expected_attach_type = attach;
 	a.insns = (uintptr_t)insn;
-	a.insn_cnt = sizeof(insn) / sizeof(insn[0]);
+	a.insn_cnt = cgroup ? 9 : 7;
 	a.license = (uintptr_t)"GPL";
 	a.attach_btf_id = btf_id;
 	a.log_buf = (uintptr_t)log;
@@ -158,13 +181,33 @@ static int prog_load(int type, int attach, int btf_id, pid_t tgid, char *log,
 	return bpf_call(BPF_PROG_LOAD, &a);
 }
 
-static int prog_attach(int prog)
+/* The link's fd: to its BTF target, or to the root cgroup (@cgroup >= 0). */
+static int prog_attach(int prog, int cgroup)
 {
 	union bpf_attr a;
 
 	memset(&a, 0, sizeof(a));
+	if (cgroup >= 0) {
+		a.link_create.prog_fd = prog;
+		a.link_create.target_fd = cgroup;
+		a.link_create.attach_type = BPF_LSM_CGROUP;
+		return bpf_call(BPF_LINK_CREATE, &a);
+	}
 	a.raw_tracepoint.prog_fd = prog;	/* no name: its BTF target */
 	return bpf_call(BPF_RAW_TRACEPOINT_OPEN, &a);
+}
+
+/* The cgroup v2 root, mounted if it is not; -1 with errno. */
+static int cgroup_root(void)
+{
+	int fd;
+
+	mount("none", "/sys/fs/cgroup", "cgroup2", 0, NULL);
+	fd = open("/sys/fs/cgroup/cgroup.procs", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return open("/sys/fs/cgroup", O_RDONLY | O_DIRECTORY);
 }
 
 /* What the child saw, in memory shared with it. */
@@ -183,6 +226,8 @@ static const struct bpf_case {
 	  "an fmod_ret program" },
 	{ "bpf_lsm_socket_sendmsg", BPF_PROG_TYPE_LSM, BPF_LSM_MAC,
 	  "a BPF LSM program" },
+	{ "bpf_lsm_socket_sendmsg", BPF_PROG_TYPE_LSM, BPF_LSM_CGROUP,
+	  "a cgroup BPF LSM program" },
 };
 
 /* Attach @v's program for @child's sends; the link's fd, or T_SKIP/fail. */
@@ -191,7 +236,7 @@ static int attach_for(struct t_ctx *t, const struct bpf_case *v, pid_t child,
 {
 	static char log[16384];
 	char why[128];
-	int id, prog;
+	int id, prog, cg = -1;
 
 	id = btf_func_id(v->func, why, sizeof(why));
 	if (id < 0)
@@ -202,8 +247,17 @@ static int attach_for(struct t_ctx *t, const struct bpf_case *v, pid_t child,
 			      v->what, v->func);
 	CHECK(t, prog >= 0, "load %s on %s: %s; %.400s", v->what, v->func,
 	      strerror(errno), log);
-	*link = prog_attach(prog);
+	if (v->attach == BPF_LSM_CGROUP) {
+		cg = cgroup_root();
+		if (cg < 0) {
+			close(prog);
+			return t_skip(t, "no cgroup v2 here: %s", strerror(errno));
+		}
+	}
+	*link = prog_attach(prog, cg);
 	close(prog);
+	if (cg >= 0)
+		close(cg);
 	if (*link < 0 && (errno == ENOTSUPP_KERNEL || errno == EOPNOTSUPP))
 		return t_skip(t, "no BPF trampoline can attach to %s here (%s)",
 			      v->func, strerror(errno));
@@ -288,5 +342,6 @@ static const struct t_fixture fix_empty = { .ledger = 64 };
 const struct t_case adv_lsm_bpf_cases[] = {
 	PER_PROTO_FIX("adv_lsm_bpf_fmodret", t_lsm_bpf, &fix_empty, 0, 60),
 	PER_PROTO_FIX("adv_lsm_bpf_lsm", t_lsm_bpf, &fix_empty, 1, 60),
+	PER_PROTO_FIX("adv_lsm_bpf_cgroup", t_lsm_bpf, &fix_empty, 2, 60),
 	{ NULL }
 };

@@ -143,14 +143,10 @@ static int run_confined(struct t_ctx *t, struct t_fix *f, const char *name,
 	rc = policy_load(t, name);
 	if (rc)
 		return rc;
-	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (c == MAP_FAILED)
-		return t_fail(t, "mmap: %s", strerror(errno));
+	c = zc_req_map_shared(t, sizeof(*c), 4);
+	if (!c)
+		return -1;
 	*out = c;
-	zc_req_init(&c->r);
-	zc_req_add_zc(&c->r, 4);
-	memcpy(c->r.snap, c->r.ctl.buf, sizeof(c->r.snap));
 	pid = fork();
 	if (pid < 0)
 		return t_fail(t, "fork: %s", strerror(errno));
@@ -205,22 +201,13 @@ static int t_lsm(struct t_ctx *t, struct t_fix *f)
 	}
 	ret = expect_refused(t, c);
 	/* The owner's own sends and completions go on as before. */
-	if (!ret && v->owner_sends)
-		ret = queue_completions(t, &f->p, &f->l, v->owner_sends);
 	if (!ret)
-		ret = expect_all_queued(t, &f->p, &f->l);
-	if (!ret)
-		printf("# %s: %s; %u of %u completions for the owner\n",
-		       zc_pair_name(&f->p), v->says,
-		       f->l.sends - zc_ledger_missing(&f->l), f->l.sends);
+		ret = expect_owner_keeps_all(t, f, v->owner_sends, v->says);
 out:
 	if (c)
 		munmap(c, sizeof(*c));
 	return ret;
 }
-
-/* Nothing queued: a request met at the entry may be left for the return. */
-static const struct t_fixture fix_empty = { .ledger = 64 };
 
 const struct t_case adv_lsm_cases[] = {
 	PER_PROTO_FIX("adv_lsm_denied", t_lsm, &fix_queued, 0, 60),

@@ -200,12 +200,13 @@ static int t_returned_empty_tstamp(struct t_ctx *t, struct t_fix *f)
 	return empty_sends(t, f, true);
 }
 
-static const struct t_fixture fix_empty = { .ledger = 512 };
+/* Nothing queued, room for every send of a case. */
+static const struct t_fixture fix_empty_512 = { .ledger = 512 };
 
 const struct t_case answer_returned_cases[] = {
-	PER_PROTO_FIX("returned", t_returned, &fix_empty, 0, 60),
-	PER_PROTO_FIX("returned_empty", t_returned_empty, &fix_empty, 0, 60),
+	PER_PROTO_FIX("returned", t_returned, &fix_empty_512, 0, 60),
+	PER_PROTO_FIX("returned_empty", t_returned_empty, &fix_empty_512, 0, 60),
 	PER_PROTO_FIX("returned_empty_tstamp", t_returned_empty_tstamp,
-		      &fix_empty, 0, 60),
+		      &fix_empty_512, 0, 60),
 	{ 0 }
 };

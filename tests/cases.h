@@ -172,8 +172,12 @@ enum {
 	T_SETTLE_VERIFY,	/* the body collected: only verify the ledger */
 };
 
-/* The fixtures most files share: 10 completions queued; a full send path. */
-extern const struct t_fixture fix_queued, fix_filled, fix_blocked_child;
+/*
+ * The fixtures most files share: 10 completions queued; nothing queued
+ * (a lone request may be left for the call's return); a full send path.
+ */
+extern const struct t_fixture fix_queued, fix_empty, fix_filled,
+	fix_blocked_child;
 
 /* What a body gets: its environment and variant, the pair, the ledger. */
 struct t_fix {
@@ -287,6 +291,18 @@ int expect_answered_eintr(struct t_ctx *t, struct zc_pair *p,
 			  int err, const char *what);
 /* After rejected requests: everything must still be on the error queue. */
 int expect_all_queued(struct t_ctx *t, struct zc_pair *p, struct zc_ledger *l);
+/*
+ * @size bytes of memory shared with a forked child, starting with a
+ * struct zc_req holding a lone request for @n (snapshot taken); NULL with
+ * a reason. munmap() it with @size.
+ */
+void *zc_req_map_shared(struct t_ctx *t, size_t size, uint32_t n);
+/*
+ * After another task's request was refused: @sends more zerocopy sends of
+ * the owner, then every completion still queued; one line says @what.
+ */
+int expect_owner_keeps_all(struct t_ctx *t, struct t_fix *f, int sends,
+			   const char *what);
 /* A send with @r must fail with EINVAL and leave @r untouched. */
 int expect_einval(struct t_ctx *t, struct zc_pair *p, struct zc_req *r,
 		  const char *what);

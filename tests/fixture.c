@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/klog.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -26,6 +27,7 @@
 #include "cases.h"
 
 const struct t_fixture fix_queued = { .ledger = 64, .queued = 10 };
+const struct t_fixture fix_empty = { .ledger = 64 };
 const struct t_fixture fix_filled = { .ledger = 4096, .fill = true };
 const struct t_fixture fix_blocked_child = { .ledger = 4096, .fill = true,
 				       .blocked = true };
@@ -227,6 +229,35 @@ int expect_all_queued(struct t_ctx *t, struct zc_pair *p,
 	      "%u of %u completions lost by a rejected request",
 	      zc_ledger_missing(l), l->sends);
 	return zc_ledger_verify(t, l);
+}
+
+void *zc_req_map_shared(struct t_ctx *t, size_t size, uint32_t n)
+{
+	struct zc_req *r = mmap(NULL, size, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (r == MAP_FAILED) {
+		t_fail(t, "mmap: %s", strerror(errno));
+		return NULL;
+	}
+	zc_req_init(r);
+	zc_req_add_zc(r, n);
+	memcpy(r->snap, r->ctl.buf, sizeof(r->snap));
+	return r;
+}
+
+int expect_owner_keeps_all(struct t_ctx *t, struct t_fix *f, int sends,
+			   const char *what)
+{
+	int ret = sends ? queue_completions(t, &f->p, &f->l, sends) : 0;
+
+	if (!ret)
+		ret = expect_all_queued(t, &f->p, &f->l);
+	if (!ret)
+		printf("# %s: %s; %u of %u completions for the owner\n",
+		       zc_pair_name(&f->p), what,
+		       f->l.sends - zc_ledger_missing(&f->l), f->l.sends);
+	return ret;
 }
 
 int expect_einval(struct t_ctx *t, struct zc_pair *p, struct zc_req *r,

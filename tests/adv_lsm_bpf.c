@@ -16,15 +16,23 @@
  * The test loads the program itself (the bpf() system call, the function
  * found in /sys/kernel/btf/vmlinux; the cgroup one on the cgroup v2 root,
  * where the socket is): it answers 1 for one forked child and lets
- * everyone else's sends go on. The child's plain send
- * must return 1 (the program works), its request on an empty queue must
- * return 1 with its buffer untouched, and the owner's completions must
- * all be there afterwards. A kernel that refuses such a program (the BPF
- * LSM one on 6.12+), or cannot attach it (no BPF trampoline at that
- * function), skips, saying so.
+ * everyone else's sends go on. The child's plain send must return 1 (the
+ * program works), its request on an empty queue must return 1 with its
+ * buffer untouched, and the owner's completions must all be there
+ * afterwards. A kernel that refuses such a program (the BPF LSM one on
+ * 6.12+), or cannot attach it (no BPF trampoline at that function),
+ * skips, saying so.
  *
- * Module: zc_lsm_send_refusal_is_negative() in module/zc_lsm.c, asked by
- * zc_answer() and zc_answer_returned() (module/zc_answer.c).
+ * adv_lsm_bpf_read: an fmod_ret program refuses the child's error-queue
+ * read with 1 (the stock read returns it as if so many bytes came). Its
+ * plain send goes through; its request's send must fail (EACCES; TCP
+ * says EINVAL for any control message's error), its buffer untouched, as
+ * for a refusal with an errno: the parse would otherwise hand the kernel
+ * a positive value, which it takes for "go on".
+ *
+ * Module: zc_lsm_send_refusal_is_negative() in module/zc_lsm.h, asked by
+ * zc_answer() and zc_answer_returned() (module/zc_answer.c); the hooks'
+ * answers in module/zc_lsm.c (zc_lsm_refusal()).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -217,17 +225,27 @@ struct refused {
 	int plain_err, snd_err;
 };
 
+/*
+ * Where the program is, and what the child's sends must return: a
+ * refused send returns the count, its request untouched; a refused read
+ * of the error queue makes the request's send fail with EACCES, as a
+ * refusal of it with an errno does (adv_lsm_denied), and leaves the
+ * plain send alone.
+ */
 static const struct bpf_case {
 	const char *func;
 	int type, attach;
 	const char *what;
+	bool read;		/* the error queue's read is refused */
 } bpf_cases[] = {
 	{ "security_socket_sendmsg", BPF_PROG_TYPE_TRACING, BPF_MODIFY_RETURN,
-	  "an fmod_ret program" },
+	  "an fmod_ret program", false },
 	{ "bpf_lsm_socket_sendmsg", BPF_PROG_TYPE_LSM, BPF_LSM_MAC,
-	  "a BPF LSM program" },
+	  "a BPF LSM program", false },
 	{ "bpf_lsm_socket_sendmsg", BPF_PROG_TYPE_LSM, BPF_LSM_CGROUP,
-	  "a cgroup BPF LSM program" },
+	  "a cgroup BPF LSM program", false },
+	{ "security_socket_recvmsg", BPF_PROG_TYPE_TRACING, BPF_MODIFY_RETURN,
+	  "an fmod_ret program", true },
 };
 
 /* Attach @v's program for @child's sends; the link's fd, or T_SKIP/fail. */
@@ -270,7 +288,7 @@ static int t_lsm_bpf(struct t_ctx *t, struct t_fix *f)
 {
 	const struct bpf_case *v = &bpf_cases[f->variant];
 	struct refused *c;
-	int go[2], link = -1, ret;
+	int go[2], link = -1, ret, want;
 	char ctl[16] = { 0 }, says[160];
 	pid_t pid;
 
@@ -307,22 +325,27 @@ static int t_lsm_bpf(struct t_ctx *t, struct t_fix *f)
 		close(link);	/* the program goes with its link */
 	if (ret)
 		goto out;
-	if (c->plain != 1) {
-		ret = t_fail(t, "%s on %s: the child's plain send returned %zd (%s), want 1",
+	if (c->plain != (v->read ? (ssize_t)sizeof(ctl) : 1)) {
+		ret = t_fail(t, "%s on %s: the child's plain send returned %zd (%s), want %zu",
 			     v->what, v->func, c->plain,
-			     c->plain < 0 ? strerror(c->plain_err) : "sent");
+			     c->plain < 0 ? strerror(c->plain_err) : "sent",
+			     v->read ? sizeof(ctl) : 1);
 		goto out;
 	}
-	if (c->snd != 1 || !zc_req_untouched(&c->r)) {
-		ret = t_fail(t, "refused child's request: %zd (%s)%s, want 1, untouched",
+	/* tcp_sendmsg() reports any control message's error as EINVAL */
+	want = f->e->type == SOCK_STREAM ? EINVAL : EACCES;
+	if ((v->read ? c->snd >= 0 || c->snd_err != want : c->snd != 1) ||
+	    !zc_req_untouched(&c->r)) {
+		ret = t_fail(t, "refused child's request: %zd (%s)%s, want %s, untouched",
 			     c->snd, c->snd < 0 ? strerror(c->snd_err) : "returned",
-			     zc_req_untouched(&c->r) ? "" : ", buffer answered");
+			     zc_req_untouched(&c->r) ? "" : ", buffer answered",
+			     v->read ? strerror(want) : "1");
 		goto out;
 	}
 	/* The owner's own sends and completions go on as before. */
 	snprintf(says, sizeof(says),
-		 "%s on %s refused the child's send with 1: not answered",
-		 v->what, v->func);
+		 "%s on %s refused the child's %s with 1: not answered",
+		 v->what, v->func, v->read ? "error-queue read" : "send");
 	ret = expect_owner_keeps_all(t, f, 4, says);
 out:
 	munmap(c, sizeof(*c));
@@ -333,5 +356,6 @@ const struct t_case adv_lsm_bpf_cases[] = {
 	PER_PROTO_FIX("adv_lsm_bpf_fmodret", t_lsm_bpf, &fix_empty, 0, 60),
 	PER_PROTO_FIX("adv_lsm_bpf_lsm", t_lsm_bpf, &fix_empty, 1, 60),
 	PER_PROTO_FIX("adv_lsm_bpf_cgroup", t_lsm_bpf, &fix_empty, 2, 60),
+	PER_PROTO_FIX("adv_lsm_bpf_read", t_lsm_bpf, &fix_empty, 3, 60),
 	{ NULL }
 };

@@ -240,8 +240,9 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
  * one that failed (@ret < 0) that is not known, nor for any where such a
  * program is attached now (zc_lsm_send_refusal_is_negative()), so it is
  * asked now, with the message's own msghdr and length, and a caller it
- * refuses is not answered. The module's question is the kernel's: the message as it is
- * sent, without the request, which the read's check judges. The task may
+ * refuses is not answered. The module's question is the kernel's: the
+ * message as it is sent, without the request, which the read's check
+ * judges. The task may
  * sleep here, the call's module reference held: a page gone since the
  * entry read it (another thread's MADV_DONTNEED, a migration, swap-out
  * during a blocked send) is faulted

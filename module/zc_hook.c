@@ -290,10 +290,11 @@ static ZC_NOIPA int zc_direct_probe(int v)
 /*
  * The checks that passed keep their hooks, on probes nothing else calls,
  * until zc_hook_checks_end(): removing a hook waits for RCU Tasks, that
- * is for every task on a CPU to give it up of its own accord, and a
- * user-space loop that never blocks holds that wait for as long as it
- * runs (module_control.c load_busy_cpu: a load waited as long as a
- * spinning process did). The unload waits for its own hooks anyway.
+ * is for every task on a CPU to switch of its own accord or be caught in
+ * user space by a tick, and a task nearly always in the kernel that never
+ * sleeps holds that wait for as long as it runs (module_control.c
+ * load_busy_cpu: a load waited as long as such processes did). The
+ * unload waits for its own hooks anyway.
  */
 static struct zc_hook *zc_hook_checked[2];
 

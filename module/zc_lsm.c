@@ -38,7 +38,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/bpf_lsm.h>
 #include <linux/security.h>
 #include <linux/socket.h>
 #include <net/sock.h>

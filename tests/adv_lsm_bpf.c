@@ -25,10 +25,11 @@
  *
  * adv_lsm_bpf_read: an fmod_ret program refuses the child's error-queue
  * read with 1 (the stock read returns it as if so many bytes came). Its
- * plain send goes through; its request's send must fail (EACCES; TCP
- * says EINVAL for any control message's error), its buffer untouched, as
- * for a refusal with an errno: the parse would otherwise hand the kernel
- * a positive value, which it takes for "go on".
+ * plain send goes through; its request's send must fail (EACCES; TCP on
+ * 6.12 and before makes any control message's error EINVAL, 7.2 passes it
+ * on), its buffer untouched, as for a refusal with an errno: the parse
+ * would otherwise hand the kernel a positive value, which it takes for
+ * "go on".
  *
  * Module: zc_lsm_send_refusal_is_negative() in module/zc_lsm.h, asked by
  * zc_answer() and zc_answer_returned() (module/zc_answer.c); the hooks'
@@ -46,6 +47,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include "proto_lib.h"
 #include "cases.h"
@@ -248,14 +250,47 @@ static const struct bpf_case {
 	  "an fmod_ret program", true },
 };
 
+/*
+ * A BPF LSM program runs only where "bpf" is one of the active security
+ * modules (bullseye's 5.10 leaves it out of CONFIG_LSM), and a cgroup one
+ * only from 6.0 on.
+ */
+static const char *bpf_lsm_missing(const struct bpf_case *v)
+{
+	char buf[256] = "", *tok, *save;
+	struct utsname u;
+	int maj = 0, min = 0, fd;
+	ssize_t n;
+
+	if (v->type != BPF_PROG_TYPE_LSM)
+		return NULL;
+	if (!uname(&u) && sscanf(u.release, "%d.%d", &maj, &min) == 2 &&
+	    v->attach == BPF_LSM_CGROUP && maj < 6)
+		return "cgroup BPF LSM programs came with 6.0";
+	mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL);
+	fd = open("/sys/kernel/security/lsm", O_RDONLY);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	for (tok = strtok_r(buf, ",\n", &save); tok;
+	     tok = strtok_r(NULL, ",\n", &save))
+		if (!strcmp(tok, "bpf"))
+			return NULL;
+	return "bpf is not an active security module here (/sys/kernel/security/lsm)";
+}
+
 /* Attach @v's program for @child's sends; the link's fd, or T_SKIP/fail. */
 static int attach_for(struct t_ctx *t, const struct bpf_case *v, pid_t child,
 		      int *link)
 {
 	static char log[16384];
+	const char *missing = bpf_lsm_missing(v);
 	char why[128];
 	int id, prog, cg = -1;
 
+	if (missing)
+		return t_skip(t, "%s", missing);
 	id = btf_func_id(v->func, why, sizeof(why));
 	if (id < 0)
 		return t_skip(t, "%s", why);
@@ -288,7 +323,8 @@ static int t_lsm_bpf(struct t_ctx *t, struct t_fix *f)
 {
 	const struct bpf_case *v = &bpf_cases[f->variant];
 	struct refused *c;
-	int go[2], link = -1, ret, want;
+	int go[2], link = -1, ret;
+	bool failed;
 	char ctl[16] = { 0 }, says[160];
 	pid_t pid;
 
@@ -332,14 +368,15 @@ static int t_lsm_bpf(struct t_ctx *t, struct t_fix *f)
 			     v->read ? sizeof(ctl) : 1);
 		goto out;
 	}
-	/* tcp_sendmsg() reports any control message's error as EINVAL */
-	want = f->e->type == SOCK_STREAM ? EINVAL : EACCES;
-	if ((v->read ? c->snd >= 0 || c->snd_err != want : c->snd != 1) ||
-	    !zc_req_untouched(&c->r)) {
+	/* TCP up to 6.12 makes any control message's error EINVAL */
+	failed = c->snd < 0 && (c->snd_err == EACCES ||
+				(f->e->type == SOCK_STREAM && c->snd_err == EINVAL));
+	if ((v->read ? !failed : c->snd != 1) || !zc_req_untouched(&c->r)) {
 		ret = t_fail(t, "refused child's request: %zd (%s)%s, want %s, untouched",
 			     c->snd, c->snd < 0 ? strerror(c->snd_err) : "returned",
 			     zc_req_untouched(&c->r) ? "" : ", buffer answered",
-			     v->read ? strerror(want) : "1");
+			     !v->read ? "1" : f->e->type == SOCK_STREAM ?
+			     "EACCES or EINVAL" : "EACCES");
 		goto out;
 	}
 	/* The owner's own sends and completions go on as before. */

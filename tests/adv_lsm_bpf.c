@@ -152,21 +152,23 @@ static int btf_func_id(const char *name, char *why, size_t why_len)
  * or BPF LSM program returns it; a cgroup one (which returns 1 to allow)
  * sets it as the hook's return value.
  */
-static void prog_make(struct bpf_insn *insn, bool cgroup, pid_t tgid)
+static unsigned int prog_make(struct bpf_insn *insn, bool cgroup, pid_t tgid)
 {
-	const struct bpf_insn ret[PROG_LEN] = {
+	const struct bpf_insn ret[] = {
 		INSN_CALL(BPF_FUNC_get_current_pid_tgid), INSN_RSH0(32),
 		INSN_JNE0(tgid, 2), INSN_MOV(BPF_REG_0, 1), INSN_EXIT,
 		INSN_MOV(BPF_REG_0, 0), INSN_EXIT,
 	};
-	const struct bpf_insn cg[PROG_LEN] = {
+	const struct bpf_insn cg[] = {
 		INSN_CALL(BPF_FUNC_get_current_pid_tgid), INSN_RSH0(32),
 		INSN_JNE0(tgid, 4), INSN_MOV(BPF_REG_1, 1),
 		INSN_CALL(BPF_FUNC_set_retval), INSN_MOV(BPF_REG_0, 1), INSN_EXIT,
 		INSN_MOV(BPF_REG_0, 1), INSN_EXIT,
 	};
 
-	memcpy(insn, cgroup ? cg : ret, sizeof(ret));
+	_Static_assert(sizeof(cg) <= PROG_LEN * sizeof(*insn), "PROG_LEN");
+	memcpy(insn, cgroup ? cg : ret, cgroup ? sizeof(cg) : sizeof(ret));
+	return cgroup ? sizeof(cg) / sizeof(*cg) : sizeof(ret) / sizeof(*ret);
 }
 
 static int prog_load(int type, int attach, int btf_id, pid_t tgid, char *log,
@@ -176,12 +178,11 @@ static int prog_load(int type, int attach, int btf_id, pid_t tgid, char *log,
 	union bpf_attr a;
 	bool cgroup = attach == BPF_LSM_CGROUP;
 
-	prog_make(insn, cgroup, tgid);
 	memset(&a, 0, sizeof(a));
 	a.prog_type = type;
 	a.expected_attach_type = attach;
 	a.insns = (uintptr_t)insn;
-	a.insn_cnt = cgroup ? 9 : 7;
+	a.insn_cnt = prog_make(insn, cgroup, tgid);
 	a.license = (uintptr_t)"GPL";
 	a.attach_btf_id = btf_id;
 	a.log_buf = (uintptr_t)log;

@@ -54,8 +54,8 @@ static int zc_call_may_write(const struct zc_call *c,
 	if (!c->id.mmsg)	/* one message: nothing else can alias it */
 		return 0;
 	if (!zc_user_extent(uzi, len, x) &&
-	    !(may_sleep && zc_user_fault_in(uzi, len, true) &&
-	      zc_user_extent(uzi, len, x)))
+	    !(may_sleep &&
+	      zc_user_fault_retry(zc_user_extent(uzi, len, x), uzi, len, true)))
 		return -EFAULT;
 	for (i = 0; i < c->nwritten; i++)
 		if (zc_extent_overlap(&c->written_at[i], x))
@@ -126,8 +126,11 @@ zc_answer_take(struct sock *sk, struct zc_call *call,
 
 	err = zc_errqueue_deliver(sk, uzi, n, head->zerocopy, tell, &res);
 	/* Not writable without a fault: make it so where that may wait. */
-	if (err == -EFAULT && may_sleep && zc_user_fault_in(uzi, ZC_INFO_SIZE(n), true))
-		err = zc_errqueue_deliver(sk, uzi, n, head->zerocopy, tell, &res);
+	if (err && may_sleep &&
+	    zc_user_fault_retry(!zc_errqueue_deliver(sk, uzi, n, head->zerocopy,
+						     tell, &res),
+				uzi, ZC_INFO_SIZE(n), true))
+		err = 0;
 	if (err)
 		return err;
 	if (res.late)
@@ -186,8 +189,9 @@ int zc_answer(struct sock *sk, struct zc_call *call, u32 n,
 	if (err && may_sleep) {
 		if (!zc_call_hold(call))
 			return -EINVAL;	/* unloading: as the stock function */
-		if (zc_user_fault_in(uzi, ZC_INFO_SIZE(n), true))
-			err = zc_user_head(uzi, &head);
+		if (zc_user_fault_retry(!zc_user_head(uzi, &head), uzi,
+					ZC_INFO_SIZE(n), true))
+			err = 0;
 	}
 	if (err)
 		return err;
@@ -276,8 +280,9 @@ void notrace zc_answer_returned(struct zc_call *call, int ret)
 	    zc_lsm_may_send(sk, call->later_msg, call->later_len))
 		return;
 	err = zc_user_head(uzi, &head);
-	if (err && zc_user_fault_in(uzi, ZC_INFO_SIZE(n), true))
-		err = zc_user_head(uzi, &head);
+	if (err && zc_user_fault_retry(!zc_user_head(uzi, &head), uzi,
+				       ZC_INFO_SIZE(n), true))
+		err = 0;
 	if (!err && (head.size != n || head.zerocopy != call->later_zc))
 		return;
 	if (!err)

@@ -300,12 +300,11 @@ struct zc_call *zc_call_claim(struct sock *sk, int *err)
 		if (!unread || !zc_call_hold(c))
 			return NULL;
 		/* Not readable without a userfaultfd answer, or not at all */
-		if (!zc_user_fault_in(unread, ZC_SOCKETCALL_ARGS, false)) {
+		if (!zc_user_fault_retry(zc_current_sendmsg_syscall(&id, NULL),
+					 unread, ZC_SOCKETCALL_ARGS, false)) {
 			*err = -EFAULT;
 			return NULL;
 		}
-		if (!zc_current_sendmsg_syscall(&id, NULL))
-			return NULL;
 	}
 	if (!zc_sysid_eq(&c->id, &id))
 		return NULL;

@@ -105,8 +105,10 @@ static bool zc_user_cmsghdr(const char __user *p, bool compat, bool may_fault,
 
 	if (zc_user_cmsghdr_nofault(p, compat, len, level, type))
 		return true;
-	return may_fault && zc_user_fault_in(p, hlen, false) &&
-	       zc_user_cmsghdr_nofault(p, compat, len, level, type);
+	return may_fault &&
+	       zc_user_fault_retry(zc_user_cmsghdr_nofault(p, compat, len,
+							   level, type),
+				   p, hlen, false);
 }
 
 /**
@@ -234,9 +236,11 @@ int zc_user_msg_ctl(unsigned long umsg, bool compat, bool may_fault,
 
 	if (!zc_user_msg_ctl_nofault(p, compat, ctl, len))
 		return 0;
-	if (!may_fault || !zc_user_fault_in(p, size, false))
-		return -EFAULT;
-	return zc_user_msg_ctl_nofault(p, compat, ctl, len);
+	if (may_fault &&
+	    zc_user_fault_retry(!zc_user_msg_ctl_nofault(p, compat, ctl, len),
+				p, size, false))
+		return 0;
+	return -EFAULT;
 }
 
 /**
@@ -363,11 +367,10 @@ out:
  */
 int zc_user_put_u8_faulting(u8 __user *p, u8 v)
 {
-	if (!zc_user_put_u8(p, v))
+	if (!zc_user_put_u8(p, v) ||
+	    zc_user_fault_retry(!zc_user_put_u8(p, v), p, 1, true))
 		return 0;
-	if (!zc_user_fault_in(p, 1, true))
-		return -EFAULT;
-	return zc_user_put_u8(p, v);
+	return -EFAULT;
 }
 
 /**

@@ -19,6 +19,42 @@ struct zc_extent {
 };
 
 bool zc_user_fault_in(const void __user *uaddr, size_t len, bool write);
+
+/*
+ * Fault-ins zc_user_fault_retry() makes. A page faulted in can be gone
+ * again before the nofault access that follows it (another thread's
+ * MADV_DONTNEED, reclaim, a migration: tests/adv_page_absent.c, the
+ * churn), as the kernel's own fault-in loops expect; each try is another
+ * chance for the access. Bounded, unlike those loops: an access that
+ * fails where get_user_pages() succeeds (an arm64 MTE tag that does not
+ * match) must end, with -EFAULT.
+ */
+#define ZC_FAULT_IN_TRIES	8
+
+/**
+ * zc_user_fault_retry() - fault a user range in, then try a nofault
+ *	access of it again, until the access succeeds or the fault-in fails
+ * @access: the access, an expression that is true when it succeeded;
+ *	evaluated after each fault-in, at most ZC_FAULT_IN_TRIES times
+ * @uaddr: the range the access reaches
+ * @len: its length
+ * @write: the access writes (the range is made writable)
+ *
+ * For a caller whose first, nofault try of @access failed, where the
+ * task may sleep (zc_user_fault_in()).
+ *
+ * Return: true if @access succeeded.
+ */
+#define zc_user_fault_retry(access, uaddr, len, write)			\
+({									\
+	unsigned int zc_tries = ZC_FAULT_IN_TRIES;			\
+	bool zc_done = false;						\
+									\
+	while (!zc_done && zc_tries-- &&				\
+	       zc_user_fault_in(uaddr, len, write))			\
+		zc_done = (access);					\
+	zc_done;							\
+})
 bool zc_user_extent(const void __user *p, size_t len, struct zc_extent *x);
 bool zc_extent_overlap(const struct zc_extent *a, const struct zc_extent *b);
 

@@ -19,7 +19,8 @@
  * reads, so that sendmsg() is the access that meets such an entry. And
  * the churn: another thread drops the page and takes the mmap lock for
  * writing all the time, so the page may go between the kernel's copy and
- * the parse, and the parse's fault-in waits for the lock. Such
+ * the parse, or again between the parse's fault-in and its access, and
+ * the parse's fault-in waits for the lock. Such
  * a request must be processed like any other, never refused
  * with EINVAL (the "module absent" answer) and never with EFAULT; every
  * send counter value is reported exactly once. Done with the request
@@ -29,7 +30,8 @@
  * at the parse in zc_call_claim() (module/zc_sendmsg.c), the socketcall()
  * arguments in zc_arch_sendmsg_syscall() (module/zc_arch_x86.h),
  * zc_user_fault_in() (the mmap lock waited for) and zc_user_fault_flags()
- * (module/zc_user_pages.c),
+ * (module/zc_user_pages.c), zc_user_fault_retry() (a page dropped again
+ * after its fault-in: module/zc_user_pages.h),
  * ZC_FOLL_HONOR_NUMA (module/zc_compat.h).
  */
 #define _GNU_SOURCE

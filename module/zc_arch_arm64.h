@@ -49,6 +49,8 @@ static inline bool zc_arch_sendmsg_syscall(struct pt_regs *regs,
 	id->nr = n;
 	id->fd = regs->orig_x0;
 	id->msg = regs->regs[1];
+	id->unread = false;
+	id->args = 0;
 	id->compat = IS_ENABLED(CONFIG_COMPAT) && is_compat_task();
 	if (id->compat) {
 		id->fd = (u32)id->fd;

@@ -24,9 +24,10 @@
  * every other system call: setsockopt(), io_uring_enter(), x32, ...
  * socketcall()'s arguments are in user memory, which the kernel read at
  * the call's start, and are read here without a fault: if the page was
- * dropped since, the answer is false and @unread (if not NULL) is set to
- * them, for a caller that may sleep to fault them in and ask again
- * (zc_call_claim(); tests/adv_page_absent.c).
+ * dropped since, the answer is false, @id is the call known but for its
+ * arguments (@id->unread), and @unread (if not NULL) is set to them, for
+ * a caller that may sleep to fault them in and ask again (zc_call_claim();
+ * tests/adv_page_absent.c).
  */
 static inline bool zc_arch_sendmsg_syscall(struct pt_regs *regs,
 					   struct zc_sysid *id,
@@ -50,6 +51,8 @@ static inline bool zc_arch_sendmsg_syscall(struct pt_regs *regs,
 	/* The first two arguments, as syscall_get_arguments() finds them. */
 	id->nr = n;
 	id->compat = false;
+	id->unread = false;
+	id->args = 0;
 #ifdef CONFIG_IA32_EMULATION
 	if (in_ia32_syscall()) {
 		id->compat = true;
@@ -62,13 +65,17 @@ static inline bool zc_arch_sendmsg_syscall(struct pt_regs *regs,
 		    (id->fd != SYS_SENDMSG && id->fd != SYS_SENDMMSG))
 			return false;
 		/* socketcall(call, args): args[0] is the fd, args[1] the msghdr */
-		if (copy_from_user_nofault(sc, (u32 __user *)id->msg, sizeof(sc))) {
-			if (unread)
-				*unread = (void __user *)id->msg;
-			return false;
-		}
 		id->nr = n | id->fd << 16;
 		id->mmsg = id->fd == SYS_SENDMMSG;
+		id->args = id->msg;
+		if (copy_from_user_nofault(sc, (u32 __user *)id->args, sizeof(sc))) {
+			id->unread = true;
+			id->fd = 0;
+			id->msg = 0;
+			if (unread)
+				*unread = (void __user *)id->args;
+			return false;
+		}
 		id->fd = sc[0];
 		id->msg = sc[1];
 		return true;

@@ -27,21 +27,43 @@
  * @nr: the system call number (and socketcall()'s call number)
  * @fd: its socket argument
  * @msg: its user msghdr (sendmsg) or mmsghdr array (sendmmsg) argument
+ * @args: i386 socketcall()'s argument block (which holds @fd and @msg),
+ *	else 0
  * @mmsg: it is a sendmmsg()
  * @compat: it is a 32-bit call
+ * @unread: @fd and @msg are not known (0): socketcall()'s arguments were
+ *	not readable without a fault
  */
 struct zc_sysid {
 	unsigned long nr;
 	unsigned long fd;
 	unsigned long msg;
+	unsigned long args;
 	bool mmsg;
 	bool compat;
+	bool unread;
 };
 
 static inline bool zc_sysid_eq(const struct zc_sysid *a,
 			       const struct zc_sysid *b)
 {
 	return a->nr == b->nr && a->fd == b->fd && a->msg == b->msg;
+}
+
+/*
+ * zc_sysid_recorded - @rec, recorded at a message's entry, is the call
+ * @cur. An entry that could not read socketcall()'s arguments (the
+ * page dropped since the kernel read them, before the entry: a fault
+ * the kernel waited for on the msghdr meanwhile) recorded the call by
+ * its registers alone: the call number and the argument block's
+ * address; the parse, which may fault, reads the rest (zc_call_claim()).
+ */
+static inline bool zc_sysid_recorded(const struct zc_sysid *rec,
+				     const struct zc_sysid *cur)
+{
+	if (rec->unread)
+		return rec->nr == cur->nr && rec->args == cur->args;
+	return zc_sysid_eq(rec, cur);
 }
 
 /*
@@ -116,6 +138,10 @@ static inline bool zc_callid_is_calls(const struct zc_sysid *id,
 	void __user *uctl;
 	size_t len;
 
+	if (id->unread) {	/* no msghdr known: the parse reads it */
+		*readable = false;
+		return true;
+	}
 	*readable = !zc_user_msg_ctl(id->msg, id->compat, false, &uctl, &len);
 	return !*readable || (uctl == msg->msg_control_user &&
 			      len == msg->msg_controllen);

@@ -90,6 +90,7 @@ zc_sendmsg_do(struct socket *sock, struct msghdr *msg, unsigned int flags,
 	bool compat = flags & MSG_CMSG_COMPAT;
 	struct zc_info __user *payload = NULL;
 	struct zc_call *c, *held = NULL;
+	void __user *unread = NULL;
 	struct zc_sysid id;
 	bool alone = false;
 	bool readable = true;
@@ -113,7 +114,13 @@ zc_sendmsg_do(struct socket *sock, struct msghdr *msg, unsigned int flags,
 		}
 		return NULL;
 	}
-	if (!zc_current_sendmsg_syscall(&id, NULL))
+	/*
+	 * A sendmsg() through i386 socketcall() whose arguments' page went
+	 * since the kernel read them is recorded by its registers
+	 * (id.unread; zc_sysid_recorded()). Not a sendmmsg(): each of its
+	 * messages compares the whole identity to know its own call.
+	 */
+	if (!zc_current_sendmsg_syscall(&id, &unread) && (!unread || id.mmsg))
 		memset(&id, 0, sizeof(id));	/* matches no system call */
 	/* sendmmsg() passes used_address, sendmsg() and io_uring do not. */
 	if (id.nr && id.mmsg != !!used_address)
@@ -306,7 +313,7 @@ struct zc_call *zc_call_claim(struct sock *sk, int *err)
 			return NULL;
 		}
 	}
-	if (!zc_sysid_eq(&c->id, &id))
+	if (!zc_sysid_recorded(&c->id, &id))
 		return NULL;
 	c->armed = false;
 	/*

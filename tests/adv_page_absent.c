@@ -12,7 +12,9 @@
  * parent's private file page (a program's initialised data: copy-on-write
  * again). The same for an i386 socketcall(): its argument block's page
  * is dropped while the kernel waits for the control buffer's page
- * (userfaultfd), between the module's two reads of the arguments. And
+ * (userfaultfd), between the module's two reads of the arguments, or
+ * for the msghdr's page, before the entry's read (alone, and next to
+ * another control message: answered at the entry or at the parse). And
  * NUMA balancing's hinting faults: its scanner makes present page table
  * entries inaccessible (PROT_NONE) until the next access faults them
  * back; the request's header lies alone on a page that only the kernel
@@ -28,7 +30,8 @@
  *
  * Module: zc_user_find() (ZC_WALK_LATER) in module/zc_user.c, the walk
  * at the parse in zc_call_claim() (module/zc_sendmsg.c), the socketcall()
- * arguments in zc_arch_sendmsg_syscall() (module/zc_arch_x86.h),
+ * arguments in zc_arch_sendmsg_syscall() (module/zc_arch_x86.h) and
+ * zc_sysid_recorded() (module/zc_callid.h),
  * zc_user_fault_in() (the mmap lock waited for) and zc_user_fault_flags()
  * (module/zc_user_pages.c), zc_user_fault_retry() (a page dropped again
  * after its fault-in: module/zc_user_pages.h),
@@ -515,12 +518,20 @@ out:
 	return ret;
 }
 
+/*
+ * Which page of a socketcall(SYS_SENDMSG) is missing (userfaultfd), its
+ * fault dropping the argument block's page first: the control buffer's,
+ * which the kernel reads after the module's entry read the arguments
+ * (SC_CTL), or the msghdr's, which it reads before (SC_MSGHDR: the entry
+ * finds them gone).
+ */
+enum { SC_CTL, SC_MSGHDR };
+
 #if defined(__i386__)
-/* The control buffer's page is missing; its fault drops @args first. */
 struct sc_fault {
 	int uffd;
-	char *ctl;
-	char *src;	/* what the page gets */
+	char *page;	/* the missing page */
+	char *src;	/* what it gets */
 	void *args;	/* socketcall()'s argument block's page */
 	size_t pg;
 	int faults;
@@ -530,7 +541,7 @@ static void *sc_fault_handler(void *arg)
 {
 	struct sc_fault *s = arg;
 	struct pollfd pfd = { .fd = s->uffd, .events = POLLIN };
-	struct uffdio_copy cp = { .dst = (unsigned long)s->ctl,
+	struct uffdio_copy cp = { .dst = (unsigned long)s->page,
 				  .src = (unsigned long)s->src, .len = s->pg };
 	struct uffd_msg msg;
 
@@ -548,39 +559,46 @@ static void *sc_fault_handler(void *arg)
 	return NULL;
 }
 
-/* One socketcall(SYS_SENDMSG) of @r, as struct sc_fault arranges it. */
+/* One socketcall(SYS_SENDMSG) of @r, as struct sc_fault and @how arrange it. */
 static ssize_t sc_send(struct t_ctx *t, struct zc_pair *p, struct zc_req *r,
-		       struct sc_fault *s)
+		       struct sc_fault *s, int how)
 {
 	struct iovec iov = { .iov_base = p->buf, .iov_len = 1000 };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-			    .msg_control = s->ctl, .msg_controllen = r->len };
+			    .msg_control = how == SC_CTL ? s->page : r->ctl.buf,
+			    .msg_controllen = r->len };
 	unsigned long *a = s->args;
 	pthread_t th;
 	ssize_t n;
 	int err;
 
-	memcpy(s->src, r->ctl.buf, sizeof(r->ctl.buf));
+	if (how == SC_CTL)
+		memcpy(s->src, r->ctl.buf, sizeof(r->ctl.buf));
+	else
+		memcpy(s->src, &m, sizeof(m));
 	a[0] = p->tx;
-	a[1] = (unsigned long)&m;
+	a[1] = how == SC_CTL ? (unsigned long)&m : (unsigned long)s->page;
 	a[2] = MSG_ZEROCOPY;
 	s->faults = 0;
-	if (madvise(s->ctl, s->pg, MADV_DONTNEED) ||
+	if (madvise(s->page, s->pg, MADV_DONTNEED) ||
 	    pthread_create(&th, NULL, sc_fault_handler, s))
 		return t_fail(t, "setup: %s", strerror(errno));
 	n = syscall(SYS_socketcall, SYS_SENDMSG, a);
 	err = errno;
 	pthread_join(th, NULL);
 	if (s->faults != 1)
-		return t_fail(t, "the control buffer's page faulted %d times, want 1",
+		return t_fail(t, "the %s's page faulted %d times, want 1",
+			      how == SC_CTL ? "control buffer" : "msghdr",
 			      s->faults);
-	memcpy(r->ctl.buf, s->ctl, sizeof(r->ctl.buf));
+	if (how == SC_CTL)
+		memcpy(r->ctl.buf, s->page, sizeof(r->ctl.buf));
 	errno = err;
 	return n;
 }
 
 static int t_socketcall_absent(struct t_ctx *t, struct t_fix *f)
 {
+	int how = f->variant & ~V_OTHER;
 	size_t pg = sysconf(_SC_PAGESIZE);
 	struct sc_fault s = { .pg = pg, .uffd = -1 };
 	struct zc_req r;
@@ -592,30 +610,35 @@ static int t_socketcall_absent(struct t_ctx *t, struct t_fix *f)
 	if (s.args == MAP_FAILED)
 		return t_fail(t, "mmap: %s", strerror(errno));
 	s.src = (char *)s.args + pg;
-	s.ctl = mmap(NULL, pg, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (s.ctl == MAP_FAILED) {
+	s.page = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (s.page == MAP_FAILED) {
 		t_fail(t, "mmap: %s", strerror(errno));
 		goto out_args;
 	}
 	for (i = 0; i < 10; i++) {
 		if (s.uffd < 0)
-			s.uffd = zc_uffd_missing(t, s.ctl, pg);
+			s.uffd = zc_uffd_missing(t, s.page, pg);
 		if (s.uffd < 0 || queue_completions(t, &f->p, &f->l, 2))
 			goto out;
 		zc_req_init(&r);
+		if (f->variant & V_OTHER)
+			*(int *)zc_req_add(&r, SOL_SOCKET, SO_TIMESTAMPING_OLD,
+					   sizeof(int)) = 0;
 		zc_req_add_zc(&r, 4);
 		memcpy(r.snap, r.ctl.buf, sizeof(r.snap));
-		n = sc_send(t, &f->p, &r, &s);
+		n = sc_send(t, &f->p, &r, &s, how);
 		if (absent_collect(t, f, &r, n, errno, i,
-				   "its arguments' page dropped meanwhile"))
+				   how == SC_CTL ?
+				   "its arguments' page dropped meanwhile" :
+				   "its arguments' page dropped before the entry"))
 			goto out;
 	}
 	ret = 0;
 out:
 	if (s.uffd >= 0)
 		close(s.uffd);
-	munmap(s.ctl, pg);
+	munmap(s.page, pg);
 out_args:
 	munmap(s.args, 3 * pg);
 	return ret;
@@ -654,6 +677,10 @@ const struct t_case adv_page_absent_cases[] = {
 	PER_PROTO_FIX("adv_page_absent_churn_other", t_page_churn, &numa,
 		      V_OTHER, 60),
 	PER_PROTO_FIX("adv_page_absent_socketcall", t_socketcall_absent,
-		      &absent, 0, 60),
+		      &absent, SC_CTL, 60),
+	PER_PROTO_FIX("adv_page_absent_socketcall_entry", t_socketcall_absent,
+		      &absent, SC_MSGHDR, 60),
+	PER_PROTO_FIX("adv_page_absent_socketcall_entry_other",
+		      t_socketcall_absent, &absent, SC_MSGHDR | V_OTHER, 60),
 	{ NULL }
 };

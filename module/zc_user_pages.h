@@ -35,7 +35,10 @@ bool zc_user_fault_in(const void __user *uaddr, size_t len, bool write);
  * zc_user_fault_retry() - fault a user range in, then try a nofault
  *	access of it again, until the access succeeds or the fault-in fails
  * @access: the access, an expression that is true when it succeeded;
- *	evaluated after each fault-in, at most ZC_FAULT_IN_TRIES times
+ *	evaluated after each fault-in, at most ZC_FAULT_IN_TRIES times, so
+ *	one whose failure leaves nothing done (a nofault read, or an answer
+ *	that takes nothing unless it is written whole); @uaddr, @len and
+ *	@write are evaluated as often
  * @uaddr: the range the access reaches
  * @len: its length
  * @write: the access writes (the range is made writable)
@@ -47,14 +50,15 @@ bool zc_user_fault_in(const void __user *uaddr, size_t len, bool write);
  */
 #define zc_user_fault_retry(access, uaddr, len, write)			\
 ({									\
-	unsigned int zc_tries = ZC_FAULT_IN_TRIES;			\
-	bool zc_done = false;						\
+	unsigned int zc_fr_tries_ = ZC_FAULT_IN_TRIES;			\
+	bool zc_fr_done_ = false;					\
 									\
-	while (!zc_done && zc_tries-- &&				\
+	while (!zc_fr_done_ && zc_fr_tries_-- &&			\
 	       zc_user_fault_in(uaddr, len, write))			\
-		zc_done = (access);					\
-	zc_done;							\
+		zc_fr_done_ = (access);					\
+	zc_fr_done_;							\
 })
+
 bool zc_user_extent(const void __user *p, size_t len, struct zc_extent *x);
 bool zc_extent_overlap(const struct zc_extent *a, const struct zc_extent *b);
 

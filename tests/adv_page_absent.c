@@ -14,7 +14,7 @@
  * is dropped while the kernel waits for the control buffer's page
  * (userfaultfd), between the module's two reads of the arguments, or
  * for the msghdr's page, before the entry's read (alone, and next to
- * another control message: answered at the entry or at the parse). And
+ * another control message, which only the parse answers). And
  * NUMA balancing's hinting faults: its scanner makes present page table
  * entries inaccessible (PROT_NONE) until the next access faults them
  * back; the request's header lies alone on a page that only the kernel
